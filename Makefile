@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: MIT
+# Erebus: `make` builds build/erebus; `make check` runs every test tier;
+# `make demo` runs the quickstart; see README.md for the rest.
+
+CC      ?= cc
+BUILD   ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+PKG_CONFIG ?= pkg-config
+
+# Every library Erebus builds on is checked; only those in use are linked.
+PKGS_ALL  := libnl-3.0 libnl-route-3.0 libseccomp libcurl inih cmocka
+PKGS_LINK := libcurl inih
+
+WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter -Werror
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE -MMD -MP \
+           $(shell $(PKG_CONFIG) --cflags $(PKGS_LINK) 2>/dev/null)
+LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS_LINK) 2>/dev/null) -lm
+
+LIB_SRCS  := $(wildcard src/*.c) $(wildcard faults/*.c)
+LIB_SRCS  := $(filter-out src/main.c,$(LIB_SRCS))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: $(BUILD)/erebus $(BUILD)/erebus-demo
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/liberebus.a: $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/erebus: $(BUILD)/src/main.o $(BUILD)/liberebus.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/erebus-demo: $(BUILD)/demo/erebus-demo.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/liberebus.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+$(BUILD)/tests/burner: $(BUILD)/tests/bench/burner.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+deps:
+	@scripts/deps.sh
+
+# Unit tier: no privileges. Integration tier: root, real processes.
+check-unit: $(UNIT_BINS)
+	@tests/run-unit.sh $(UNIT_BINS)
+
+check-integration: all $(BUILD)/tests/burner
+	@BUILD=$(abspath $(BUILD)) tests/integration/run.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@tests/run-all.sh $(BUILD)
+
+# Every tier again under AddressSanitizer and UBSan, in its own build dir.
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS:$(BUILD)/%=build-asan/%) build-asan/tests/burner
+	@tests/run-all.sh build-asan
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	./$(BUILD)/erebus run experiments/quickstart.ini
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/tests/burner
+	@BUILD=$(abspath $(BUILD)) tests/bench/run.sh
+
+install: all
+	install -D -m 0755 $(BUILD)/erebus $(DESTDIR)$(PREFIX)/bin/erebus
+	install -D -m 0644 docs/erebus.1 $(DESTDIR)$(PREFIX)/share/man/man1/erebus.1
+
+clean:
+	rm -rf build build-asan build-clang
+
+.PHONY: all deps check check-unit check-integration asan demo bench install clean
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+#include <signal.h>
+#include <sys/pidfd.h>
+
+#include "procsig.h"
+
+int signal_all(struct fault_ctx *ctx, int sig, bool cont_undo, char **ret_err)
+{
+	int sent = 0, first = 0;
+	pid_t first_pid = 0;
+
+	for (size_t i = 0; i < ctx->procs.n; i++) {
+		const struct proc *p = &ctx->procs.v[i];
+		int e;
+
+		if (cont_undo)
+			undo_push(&ctx->undo, &(struct undo_rec){ .kind = UNDO_SIGCONT, .proc = *p });
+		e = proc_signal(p, sig);
+		if (e == -ESRCH) {
+			ctx->log(ctx, "pid %d (%s) already exited", (int)p->pid, p->comm);
+			continue;
+		}
+		if (e < 0) {
+			if (!first) {
+				first = e;
+				first_pid = p->pid;
+			}
+			continue;
+		}
+		sent++;
+	}
+	if (!sent && first) {
+		*ret_err = xasprintf("cannot send %s to pid %d: %s%s", signal_name(sig), (int)first_pid,
+				     strerror(-first),
+				     first == -EPERM ? " (run Erebus as root or as the process's user)" : "");
+		return first;
+	}
+	return 0;
+}
+
+int signal_supported(const char **reason)
+{
+	int fd = pidfd_open(getpid(), 0);
+
+	if (fd < 0) {
+		*reason = "pidfd_open is not available: process faults need Linux 5.3 or later";
+		return -ENOSYS;
+	}
+	close(fd);
+	return 0;
+}
+
+void signal_describe(const struct fault_spec *f, const char *what, struct sbuf *out)
+{
+	char a[32];
+
+	sbuf_addf(out, "%s to [target %s] at +%s", what, f->target ? f->target->name : "?",
+		  format_duration(f->at_us, a, sizeof(a)));
+}

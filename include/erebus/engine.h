@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine runs one experiment on one event loop: launch managed
+ * commands, wait for the steady state, fire the faults on their timeline
+ * while the probes sample, revert every fault, wait for recovery, and
+ * build the report. Every exit path (end, failure, SIGINT/SIGTERM/SIGHUP)
+ * reverts what was applied.
+ */
+#ifndef EREBUS_ENGINE_H
+#define EREBUS_ENGINE_H
+
+#include "erebus/experiment.h"
+#include "erebus/report.h"
+
+enum { LOG_QUIET = -1, LOG_NORMAL = 0, LOG_VERBOSE = 1 };
+
+struct run_opts {
+	bool seed_set;
+	uint64_t seed;
+	int verbosity;		/* LOG_* */
+	bool live;		/* redraw a status line (stderr is a terminal) */
+	FILE *log;		/* where progress goes (stderr) */
+};
+
+/*
+ * Run x. Returns the exit code (see verdict_exit_code()) and, in *ret, the
+ * report (always, free with report_free()). Nothing is left applied when
+ * this returns, unless the report's verdict is cleanup-failed.
+ */
+int engine_run(struct experiment *x, const struct run_opts *o, struct report **ret);
+
+/* Print the plan of x (targets resolved now, the timeline) to out. Changes
+ * nothing. Returns 0, or 2 when a target matches nothing. */
+int engine_plan(const struct experiment *x, FILE *out);
+
+#endif

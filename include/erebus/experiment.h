@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The experiment model: an INI file parsed with inih and checked against
+ * the option tables of its sections and types. After experiment_load()
+ * succeeds, every value is present, typed and range-checked, and every
+ * reference (a fault's target, a probe's target) is resolved; nothing has
+ * been touched on the machine.
+ */
+#ifndef EREBUS_EXPERIMENT_H
+#define EREBUS_EXPERIMENT_H
+
+#include "erebus/diag.h"
+#include "erebus/options.h"
+
+struct fault_type;
+struct probe_type;
+
+/* One checked section: its tables and the values parallel to them. */
+struct section {
+	char *kind;		/* "experiment", "target", "fault", "probe" */
+	char *name;		/* the instance name; NULL for [experiment] */
+	char *label;		/* "fault kill-worker", for messages */
+	unsigned line;
+	const struct opt_def *tables[3];	/* common, type-specific, NULL */
+	struct opt_value *vals[2];
+};
+
+/* The value of key in s (present or not), or NULL if no table has key. */
+const struct opt_value *section_get(const struct section *s, const char *key);
+/* Typed shortcuts; the key must exist in one of s's tables. */
+const char *section_str(const struct section *s, const char *key);	/* NULL if absent */
+int64_t section_int(const struct section *s, const char *key);
+int64_t section_usec(const struct section *s, const char *key);
+double section_pct(const struct section *s, const char *key);
+bool section_has(const struct section *s, const char *key);
+
+enum probe_during { DURING_MUST_PASS, DURING_MAY_FAIL };
+
+struct target_spec {
+	char *name;
+	unsigned line;
+	struct section *sec;
+	pid_t pid;		/* 0: not given */
+	const char *pidfile, *process, *cgroup, *command;
+	const void *cmdline;	/* regex_t *, or NULL */
+	const char *cmdline_src;
+	struct target_spec *within;	/* only processes launched by this target's command */
+	struct pick pick;
+};
+
+struct fault_spec {
+	char *name;
+	unsigned line;
+	struct section *sec;
+	const struct fault_type *type;
+	struct target_spec *target;	/* NULL if the type takes none */
+	int64_t at_us;
+	int64_t duration_us;	/* 0: instant */
+	int64_t every_us;	/* 0: once */
+};
+
+struct probe_spec {
+	char *name;
+	unsigned line;
+	struct section *sec;
+	const struct probe_type *type;
+	struct target_spec *target;	/* for types with a target key */
+	int64_t interval_us, timeout_us, recover_within_us;
+	unsigned healthy_after;
+	enum probe_during during;
+	double tolerance;	/* percent 0..100 */
+};
+
+struct experiment {
+	char *file;
+	char *name, *description;
+	uint64_t seed;
+	bool seed_set;
+	int64_t steady_timeout_us;
+	struct section *sections;
+	size_t n_sections;
+	struct target_spec *targets;
+	size_t n_targets;
+	struct fault_spec *faults;
+	size_t n_faults;
+	struct probe_spec *probes;
+	size_t n_probes;
+};
+
+/*
+ * Parse and check path. Returns 0 and *ret (free with experiment_free()),
+ * or -EINVAL with every problem recorded in d (d->file is set here), or
+ * another negative errno if the file cannot be read (also recorded).
+ */
+int experiment_load(const char *path, struct diag *d, struct experiment **ret);
+/* As experiment_load(), from text in memory; name is used in messages. */
+int experiment_load_string(const char *name, const char *text, struct diag *d,
+			   struct experiment **ret);
+void experiment_free(struct experiment *x);
+
+/* Find by name; NULL if absent. */
+struct target_spec *experiment_target(const struct experiment *x, const char *name);
+
+/* End of the fault window relative to its start: the latest at + duration
+ * (or at + every * k for repeating faults without a duration). */
+int64_t experiment_window_us(const struct experiment *x);
+
+/* The common option tables, for `erebus faults` and docs. */
+extern const struct opt_def experiment_options[];
+extern const struct opt_def target_options[];
+extern const struct opt_def fault_options[];
+extern const struct opt_def probe_options[];
+
+#endif

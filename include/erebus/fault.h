@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fault types. Each family lives in one file under faults/ and ends in one
+ * `const struct fault_type`, listed once in faults/faults.def. The engine
+ * parses the options, picks the target processes, and calls apply() at the
+ * fault's offset; at the end of the fault (or of the run, whatever ends it)
+ * it calls stop() and replays the undo records apply() pushed.
+ */
+#ifndef EREBUS_FAULT_H
+#define EREBUS_FAULT_H
+
+#include "erebus/diag.h"
+#include "erebus/experiment.h"
+#include "erebus/loop.h"
+#include "erebus/target.h"
+#include "erebus/undo.h"
+
+enum {
+	FAULT_NEEDS_DURATION = 1 << 0,	/* duration is required */
+	FAULT_INSTANT        = 1 << 1,	/* acts at a moment; duration only bounds `every` */
+	FAULT_NEEDS_TARGET   = 1 << 2,	/* target is required */
+};
+
+struct fault_ctx {
+	const struct fault_spec *spec;
+	struct loop *loop;
+	struct proc_set procs;	/* picked for this application; owned by the engine */
+	struct undo_list undo;	/* pushed by apply(), replayed by the engine */
+	void *state;		/* the type's own; freed by stop() */
+	void (*log)(struct fault_ctx *ctx, const char *fmt, ...) _printf_(2, 3);
+	void *owner;		/* the engine's */
+};
+
+struct fault_type {
+	const char *name;
+	const char *summary;
+	const struct opt_def *options;	/* type-specific keys, OPT_END-terminated */
+	unsigned flags;
+	/* 0 if this machine can run it; else -errno and *reason (static text). */
+	int (*supported)(const char **reason);
+	/* Cross-field checks after parsing; NULL if none. */
+	void (*check)(const struct fault_spec *f, struct diag *d);
+	/* Start the fault on ctx->procs. Push an undo record before each
+	 * change. Returns 0, or -errno with *ret_err (caller frees). */
+	int (*apply)(struct fault_ctx *ctx, char **ret_err);
+	/* Stop ongoing work (timers) and free ctx->state; NULL if none.
+	 * Must be safe to call when apply() failed half-way. */
+	void (*stop)(struct fault_ctx *ctx);
+	/* One line: exactly what apply() will do, for `erebus plan`. */
+	void (*describe)(const struct fault_spec *f, struct sbuf *out);
+};
+
+/* The registry, from faults/faults.def. */
+extern const struct fault_type *const fault_types[];
+const struct fault_type *fault_type_find(const char *name);
+
+#endif

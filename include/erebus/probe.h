@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Health probes. A probe type starts one sample at a time and reports its
+ * end with probe_complete(); it never blocks the loop. The runner in
+ * src/probe.c schedules samples every interval, enforces the timeout
+ * (calling cancel()), measures latency, keeps the samples and tracks the
+ * healthy/down state (healthy after healthy_after consecutive successes,
+ * down at the first failure).
+ */
+#ifndef EREBUS_PROBE_H
+#define EREBUS_PROBE_H
+
+#include "erebus/diag.h"
+#include "erebus/experiment.h"
+#include "erebus/loop.h"
+#include "erebus/target.h"
+
+struct probe_env {
+	struct loop *loop;
+	struct target_state *targets;	/* one per experiment target, same order */
+	size_t n_targets;
+	void *http;			/* probe_http's shared state (curl multi), lazily made */
+};
+
+struct probe_ctx {
+	const struct probe_spec *spec;
+	struct probe_env *env;
+	void *state;		/* the type's own, from init() */
+	void *runner;		/* the runner's; do not touch */
+};
+
+struct probe_type {
+	const char *name;
+	const char *summary;
+	const struct opt_def *options;	/* type-specific keys, OPT_END-terminated */
+	/* Cross-field checks after parsing; NULL if none. */
+	void (*check)(const struct probe_spec *p, struct diag *d);
+	/* Allocate ctx->state. Returns 0 or -errno with *ret_err. */
+	int (*init)(struct probe_ctx *ctx, char **ret_err);
+	/* Start one sample; finish it later (or right away) with
+	 * probe_complete(). Returns 0, or -errno (counted as a failed sample). */
+	int (*start)(struct probe_ctx *ctx);
+	/* Abandon the running sample (timeout or end of run) without calling
+	 * probe_complete(); release what start() took. */
+	void (*cancel)(struct probe_ctx *ctx);
+	/* Free ctx->state (and, for the last probe of its type, shared state
+	 * in ctx->env). */
+	void (*destroy)(struct probe_ctx *ctx);
+	/* Human description for `erebus plan`. */
+	void (*describe)(const struct probe_spec *p, struct sbuf *out);
+};
+
+/* Called by a probe type when the sample started by start() has ended.
+ * msg explains a failure ("status 503", "connection refused"); it is
+ * copied. latency_us < 0 lets the runner measure start to completion. */
+void probe_complete(struct probe_ctx *ctx, bool ok, int64_t latency_us, const char *msg);
+
+extern const struct probe_type *const probe_types[];
+const struct probe_type *probe_type_find(const char *name);
+
+/* Phases of a run; samples carry the phase in which they started. */
+enum phase { PHASE_BEFORE, PHASE_DURING, PHASE_AFTER, PHASE_COUNT };
+
+struct sample {
+	int64_t t_us;		/* start, relative to the run's start */
+	int64_t latency_us;
+	bool ok;
+	uint8_t phase;
+	char *msg;		/* failure reason, NULL on success */
+};
+
+enum probe_health { HEALTH_UNKNOWN, HEALTH_HEALTHY, HEALTH_DOWN };
+
+struct probe_run {
+	struct probe_ctx ctx;
+	int64_t origin_us;	/* monotonic time of the run's start */
+	uint8_t phase;		/* set by the engine */
+	struct sample *samples;
+	size_t n_samples, cap_samples;
+	enum probe_health health;
+	unsigned streak;	/* consecutive successes */
+	int64_t streak_start_us;	/* start of the first sample of the streak, relative */
+	bool running;		/* a sample is in flight */
+	int64_t sample_start_us;	/* monotonic */
+	struct loop_timer *tick, *deadline;
+	/* Called after every sample, and with changed=true when health changed. */
+	void (*on_sample)(struct probe_run *r, const struct sample *s, bool changed, void *owner);
+	void *owner;
+};
+
+/* Set up r for spec; calls the type's init(). Returns 0 or -errno with *ret_err. */
+int probe_run_init(struct probe_run *r, const struct probe_spec *spec, struct probe_env *env,
+		   int64_t origin_us, char **ret_err);
+/* Start sampling now (first sample immediately, then every interval). */
+void probe_run_start(struct probe_run *r);
+/* Stop sampling and cancel any sample in flight. */
+void probe_run_stop(struct probe_run *r);
+void probe_run_free(struct probe_run *r);
+
+#endif

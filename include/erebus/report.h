@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The recovery report: everything a run found, as plain data. The engine
+ * fills it; renderers are pure functions from it to text (JSON here; JUnit,
+ * HTML and metrics build on the same struct). Times are microseconds
+ * relative to the run's start unless named otherwise; -1 means "none".
+ */
+#ifndef EREBUS_REPORT_H
+#define EREBUS_REPORT_H
+
+#include "erebus/probe.h"
+#include "erebus/util.h"
+
+#define REPORT_SCHEMA "erebus.report/1"
+
+enum verdict {
+	VERDICT_PASSED,		/* exit 0 */
+	VERDICT_FAILED,		/* exit 1: tolerance broken or not recovered in time */
+	VERDICT_INVALID,	/* exit 2: usage or invalid experiment */
+	VERDICT_ABORTED,	/* exit 3: steady state not met, or interrupted before injection */
+	VERDICT_CLEANUP_FAILED,	/* exit 4: a fault could not be reverted */
+	VERDICT_UNSUPPORTED,	/* exit 5: missing kernel feature or capability */
+};
+const char *verdict_name(enum verdict v);
+int verdict_exit_code(enum verdict v);
+
+struct report_phase {
+	unsigned samples, failures;
+	double availability;	/* 0..1; NAN when there were no samples */
+	int64_t p50, p95, p99, max;	/* latency, usec; -1 when no samples */
+};
+
+struct report_probe {
+	char *name, *type;
+	enum verdict verdict;	/* PASSED or FAILED (or ABORTED when never healthy) */
+	char *reason;		/* why it failed, for people; NULL if passed */
+	enum probe_during during;
+	double tolerance;	/* percent */
+	int64_t recover_within_us;
+	int64_t time_to_detect_us, time_to_recover_us;	/* -1: does not apply */
+	struct report_phase phases[PHASE_COUNT];
+	struct sample *samples;	/* every sample, in order; owned */
+	size_t n_samples;
+};
+
+struct report_target {
+	pid_t pid;
+	char comm[16];
+};
+
+struct report_fault {
+	char *name, *type;
+	char *description;	/* what it did, as plan prints it */
+	struct report_target *targets;	/* every process acted on */
+	size_t n_targets;
+	int64_t applied_at_us, reverted_at_us;	/* first apply, last revert */
+	unsigned applications;
+	char *error;		/* why it could not be applied or reverted */
+};
+
+struct report_event {
+	int64_t t_us;
+	char *kind;		/* "phase", "fault.applied", "probe.down", ... */
+	char *subject;		/* fault or probe name, or NULL */
+	char *detail;
+};
+
+struct report {
+	char *experiment, *description, *file;
+	uint64_t seed;
+	int64_t started_at, finished_at;	/* wall clock, usec since the epoch */
+	enum verdict verdict;
+	char *reason;
+	int64_t steady_at_us;	/* steady state reached; -1 if never */
+	int64_t window_start_us, window_end_us;	/* fault window; -1 if not reached */
+	int64_t recovered_at_us;	/* every probe healthy again; -1 if not */
+	struct report_fault *faults;
+	size_t n_faults;
+	struct report_probe *probes;
+	size_t n_probes;
+	struct report_event *events;
+	size_t n_events, cap_events;
+};
+
+/* Append an event; detail is formatted. */
+void report_event(struct report *r, int64_t t_us, const char *kind, const char *subject,
+		  const char *fmt, ...) _printf_(5, 6);
+
+/* Per-phase counts, availability and latency percentiles of samples. */
+void report_phase_stats(const struct sample *s, size_t n, enum phase ph, struct report_phase *ret);
+/* Nearest-rank percentile (0 < p <= 100) of sorted values; -1 if n == 0. */
+int64_t percentile(const int64_t *sorted, size_t n, double p);
+
+/* The moments faults acted, relative to the run's start, ascending. */
+struct fault_times {
+	int64_t *applied;	/* each application (an instant fault's firing too) */
+	size_t n_applied;
+	int64_t *ended;		/* each revert, and each instant fault's firing */
+	size_t n_ended;
+};
+
+/*
+ * Time to detect and time to recover of one probe, from its samples:
+ *  - detect: from the latest fault application before the first failed
+ *    sample (started after the first application) to that sample's end;
+ *  - recover: from the latest fault end (revert, or kill) before the probe
+ *    was healthy again, to the end of the first of the healthy_after
+ *    consecutive passes that followed its last failure.
+ * Each is -1 when it does not apply (never failed; never recovered).
+ */
+void probe_times(const struct sample *s, size_t n, const struct fault_times *ft,
+		 unsigned healthy_after, int64_t *ret_detect, int64_t *ret_recover);
+
+/* Render r as JSON (schema erebus.report/1) into out. Pure. */
+void report_render_json(const struct report *r, struct sbuf *out);
+/* Render r as a short summary for people (verdict, per-probe table). Pure. */
+void report_render_text(const struct report *r, struct sbuf *out);
+/* Write text to path atomically (temp file, fsync, rename). 0 or -errno. */
+int write_file_atomic(const char *path, const char *text, size_t len);
+
+void report_free(struct report *r);
+
+#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small helpers shared by every module: cleanup attributes, checked
+ * allocation, the monotonic clock, and a growable string buffer.
+ */
+#ifndef EREBUS_UTIL_H
+#define EREBUS_UTIL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define USEC_PER_SEC  1000000LL
+#define USEC_PER_MSEC 1000LL
+#define NSEC_PER_USEC 1000LL
+
+#define _cleanup_(f)    __attribute__((cleanup(f)))
+#define _printf_(a, b)  __attribute__((format(printf, a, b)))
+#define _unused_        __attribute__((unused))
+#define _noreturn_      __attribute__((noreturn))
+
+static inline void freep(void *p) { free(*(void **)p); }
+static inline void closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		(void)close(*fd);
+		errno = saved;
+	}
+}
+static inline void fclosep(FILE **f) { if (*f) (void)fclose(*f); }
+#define _cleanup_free_  _cleanup_(freep)
+#define _cleanup_close_ _cleanup_(closep)
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+/* Take ownership out of a cleanup variable: returns *p and clears it. */
+#define TAKE_PTR(p) ({ __typeof__(p) _t = (p); (p) = NULL; _t; })
+#define TAKE_FD(fd) ({ int _t = (fd); (fd) = -1; _t; })
+
+/* Allocation that cannot fail: aborts with a message on out-of-memory. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) _printf_(1, 2);
+
+/* Grow *v (of *cap elements of size sz) so it holds at least need. */
+void grow_array(void **v, size_t *cap, size_t need, size_t sz);
+#define GROW(v, cap, need) grow_array((void **)&(v), &(cap), (need), sizeof(*(v)))
+
+/* CLOCK_MONOTONIC and CLOCK_REALTIME in microseconds. */
+int64_t now_usec(void);
+int64_t wall_usec(void);
+
+/* Format a wall-clock time in microseconds as RFC 3339 UTC with ms. */
+void format_rfc3339(int64_t wall_us, char buf[static 32]);
+
+/* Human duration "1.25s", "340ms", "2m05s" into buf. */
+const char *format_duration(int64_t usec, char *buf, size_t len);
+
+/* A growable NUL-terminated string. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+};
+void sbuf_add(struct sbuf *b, const char *s);
+void sbuf_addn(struct sbuf *b, const char *s, size_t n);
+void sbuf_addf(struct sbuf *b, const char *fmt, ...) _printf_(2, 3);
+void sbuf_vaddf(struct sbuf *b, const char *fmt, va_list ap) _printf_(2, 0);
+void sbuf_free(struct sbuf *b);
+/* Returns the string and leaves b empty; caller frees. */
+char *sbuf_take(struct sbuf *b);
+
+/* Read a whole small file (at most max bytes) into a NUL-terminated buffer.
+ * Returns its length or a negative errno; *ret is owned by the caller. */
+ssize_t read_file_max(const char *path, size_t max, char **ret);
+
+/* Levenshtein distance, for "did you mean" suggestions. */
+unsigned edit_distance(const char *a, const char *b);
+
+/* Trim ASCII whitespace at both ends, in place; returns s. */
+char *strstrip(char *s);
+
+/* Split a command line into argv by shell-like rules (quotes, backslash),
+ * without running a shell. Returns 0 or -EINVAL; *ret_argv is a
+ * NULL-terminated array freed with strv_free(). */
+int split_command(const char *cmd, char ***ret_argv);
+void strv_free(char **v);
+size_t strv_len(char *const *v);
+
+/* Seeded pseudo-random generator (xoshiro256**): one stream per run. */
+struct rng {
+	uint64_t s[4];
+};
+void rng_seed(struct rng *r, uint64_t seed);
+uint64_t rng_next(struct rng *r);
+/* Uniform integer in [0, n). */
+uint64_t rng_below(struct rng *r, uint64_t n);
+
+#endif

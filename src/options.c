@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Value parsers for the option tables. Each returns 0 or -EINVAL and
+ * leaves its output untouched on failure.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <regex.h>
+#include <signal.h>
+
+#include "erebus/options.h"
+#include "erebus/util.h"
+
+int parse_duration(const char *s, int64_t *ret_usec)
+{
+	static const struct {
+		const char *unit;
+		double usec;
+	} units[] = {
+		{ "us", 1 }, { "ms", 1e3 }, { "s", 1e6 }, { "m", 60e6 }, { "h", 3600e6 },
+	};
+	double total = 0;
+	const char *p = s;
+
+	if (!*p)
+		return -EINVAL;
+	while (*p) {
+		char *end;
+		double v;
+		size_t best = 0, i;
+
+		if (!isdigit((unsigned char)*p) && *p != '.')
+			return -EINVAL;
+		v = strtod(p, &end);
+		if (end == p || v < 0 || !isfinite(v))
+			return -EINVAL;
+		p = end;
+		for (i = 0; i < ARRAY_SIZE(units); i++) {
+			size_t n = strlen(units[i].unit);
+			if (!strncmp(p, units[i].unit, n) && n > best &&
+			    (!p[n] || isdigit((unsigned char)p[n]) || p[n] == '.'))
+				best = n;
+		}
+		if (!best)
+			return -EINVAL;	/* a unit is required: "250" is ambiguous */
+		for (i = 0; i < ARRAY_SIZE(units); i++)
+			if (strlen(units[i].unit) == best && !strncmp(p, units[i].unit, best))
+				break;
+		total += v * units[i].usec;
+		p += best;
+	}
+	if (total > 1e15)
+		return -EINVAL;
+	*ret_usec = (int64_t)llround(total);
+	return 0;
+}
+
+int parse_percent(const char *s, double *ret_pct)
+{
+	char *end;
+	double v;
+
+	if (!*s || isspace((unsigned char)*s))
+		return -EINVAL;
+	v = strtod(s, &end);
+	if (end == s || !isfinite(v))
+		return -EINVAL;
+	if (*end == '%')
+		end++;
+	if (*end || v < 0 || v > 100)
+		return -EINVAL;
+	*ret_pct = v;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int sig;
+} signals[] = {
+	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL },
+	{ "TRAP", SIGTRAP }, { "ABRT", SIGABRT }, { "BUS", SIGBUS }, { "FPE", SIGFPE },
+	{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
+	{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "CHLD", SIGCHLD },
+	{ "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN },
+	{ "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
+	{ "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
+	{ "PWR", SIGPWR }, { "SYS", SIGSYS },
+};
+
+int parse_signal(const char *s, int *ret_sig)
+{
+	const char *name = s;
+	char *end;
+	long v;
+
+	if (isdigit((unsigned char)*s)) {
+		v = strtol(s, &end, 10);
+		if (*end || v < 1 || v > SIGRTMAX)
+			return -EINVAL;
+		*ret_sig = (int)v;
+		return 0;
+	}
+	if (!strncasecmp(name, "SIG", 3))
+		name += 3;
+	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
+		if (!strcasecmp(name, signals[i].name)) {
+			*ret_sig = signals[i].sig;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *signal_name(int sig)
+{
+	static const char *names[65];
+
+	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
+		if (signals[i].sig == sig) {
+			if (!names[sig])
+				names[sig] = xasprintf("SIG%s", signals[i].name);
+			return names[sig];
+		}
+	return NULL;
+}
+
+int parse_status_set(const char *s, struct status_range **ret, unsigned *ret_n)
+{
+	_cleanup_free_ char *copy = xstrdup(s);
+	struct status_range *v = NULL;
+	unsigned n = 0;
+	size_t cap = 0;
+	char *save = NULL;
+
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *t = strstrip(tok), *end, *dash;
+		long lo, hi;
+
+		dash = strchr(t, '-');
+		lo = strtol(t, &end, 10);
+		if (end == t || (dash ? end != dash : *end))
+			goto fail;
+		hi = lo;
+		if (dash) {
+			hi = strtol(dash + 1, &end, 10);
+			if (end == dash + 1 || *end)
+				goto fail;
+		}
+		if (lo < 100 || hi > 599 || lo > hi)
+			goto fail;
+		GROW(v, cap, n + 1);
+		v[n++] = (struct status_range){ (int)lo, (int)hi };
+	}
+	if (!n)
+		goto fail;
+	*ret = v;
+	*ret_n = n;
+	return 0;
+fail:
+	free(v);
+	return -EINVAL;
+}
+
+bool status_set_contains(const struct status_range *v, unsigned n, int status)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (status >= v[i].lo && status <= v[i].hi)
+			return true;
+	return false;
+}
+
+int parse_pick(const char *s, struct pick *ret)
+{
+	char *end;
+	double v;
+
+	if (!strcasecmp(s, "all")) {
+		*ret = (struct pick){ PICK_ALL, 0 };
+		return 0;
+	}
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	v = strtod(s, &end);
+	if (*end == '%' && !end[1] && v > 0 && v <= 100) {
+		*ret = (struct pick){ PICK_PERCENT, v };
+		return 0;
+	}
+	if (*end || v < 1 || v != floor(v) || v > 1e6)
+		return -EINVAL;
+	*ret = (struct pick){ PICK_COUNT, v };
+	return 0;
+}
+
+int parse_bool(const char *s, bool *ret)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcasecmp(s, yes[i])) {
+			*ret = true;
+			return 0;
+		}
+		if (!strcasecmp(s, no[i])) {
+			*ret = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static char *range_msg(const struct opt_def *def, const char *what)
+{
+	char a[32], b[32];
+
+	if (def->type == OPT_DURATION)
+		return xasprintf("%s must be between %s and %s", what,
+				 format_duration(def->min, a, sizeof(a)),
+				 format_duration(def->max, b, sizeof(b)));
+	return xasprintf("%s must be between %lld and %lld", what, (long long)def->min,
+			 (long long)def->max);
+}
+
+int opt_parse(const struct opt_def *def, const char *text, struct opt_value *v, char **errmsg)
+{
+	char *msg = NULL;
+	bool has_range = def->min || def->max;
+
+	if (!*text) {
+		msg = xasprintf("empty value");
+		goto fail;
+	}
+	switch (def->type) {
+	case OPT_STRING:
+		break;
+	case OPT_INT: {
+		char *end;
+		long long n;
+
+		errno = 0;
+		n = strtoll(text, &end, 10);
+		if (errno || *end || end == text) {
+			msg = xasprintf("\"%s\" is not a whole number", text);
+			goto fail;
+		}
+		if (has_range && (n < def->min || n > def->max)) {
+			msg = range_msg(def, text);
+			goto fail;
+		}
+		v->i = n;
+		break;
+	}
+	case OPT_DURATION:
+		if (parse_duration(text, &v->usec) < 0) {
+			msg = xasprintf("\"%s\" is not a duration (write it like 250ms, 2s or 1m30s)", text);
+			goto fail;
+		}
+		if (has_range && (v->usec < def->min || v->usec > def->max)) {
+			msg = range_msg(def, text);
+			goto fail;
+		}
+		break;
+	case OPT_PERCENT:
+		if (parse_percent(text, &v->pct) < 0) {
+			msg = xasprintf("\"%s\" is not a percentage between 0%% and 100%%", text);
+			goto fail;
+		}
+		if (has_range && (v->pct < def->min || v->pct > def->max)) {
+			msg = xasprintf("%s must be between %lld%% and %lld%%", text,
+					(long long)def->min, (long long)def->max);
+			goto fail;
+		}
+		break;
+	case OPT_SIGNAL: {
+		int sig;
+
+		if (parse_signal(text, &sig) < 0) {
+			msg = xasprintf("\"%s\" is not a signal (write SIGKILL, KILL or 9)", text);
+			goto fail;
+		}
+		v->i = sig;
+		break;
+	}
+	case OPT_ENUM: {
+		struct sbuf b = { 0 };
+		size_t i;
+
+		for (i = 0; def->choices[i]; i++)
+			if (!strcmp(text, def->choices[i])) {
+				v->i = (int64_t)i;
+				break;
+			}
+		if (def->choices[i])
+			break;
+		for (i = 0; def->choices[i]; i++)
+			sbuf_addf(&b, "%s%s", i ? ", " : "", def->choices[i]);
+		msg = xasprintf("\"%s\" is not one of: %s", text, b.s);
+		sbuf_free(&b);
+		goto fail;
+	}
+	case OPT_STATUS_SET:
+		free(v->status.v);
+		v->status.v = NULL;
+		if (parse_status_set(text, &v->status.v, &v->status.n) < 0) {
+			msg = xasprintf("\"%s\" is not a list of HTTP statuses and ranges (like 200-299,304)", text);
+			goto fail;
+		}
+		break;
+	case OPT_PICK:
+		if (parse_pick(text, &v->pick) < 0) {
+			msg = xasprintf("\"%s\" is not all, a count (2) or a share (30%%)", text);
+			goto fail;
+		}
+		break;
+	case OPT_BOOL: {
+		bool b;
+
+		if (parse_bool(text, &b) < 0) {
+			msg = xasprintf("\"%s\" is not yes or no", text);
+			goto fail;
+		}
+		v->i = b;
+		break;
+	}
+	case OPT_REGEX: {
+		regex_t *re = xcalloc(1, sizeof(*re));
+		int r = regcomp(re, text, REG_EXTENDED | REG_NOSUB);
+
+		if (r) {
+			char err[128];
+			regerror(r, re, err, sizeof(err));
+			free(re);
+			msg = xasprintf("\"%s\" is not a valid extended regular expression: %s", text, err);
+			goto fail;
+		}
+		if (v->regex) {
+			regfree(v->regex);
+			free(v->regex);
+		}
+		v->regex = re;
+		break;
+	}
+	}
+	if (def->flags & OPT_MULTI) {
+		size_t n = strv_len(v->list);
+		v->list = xrealloc(v->list, (n + 2) * sizeof(char *));
+		v->list[n] = xstrdup(text);
+		v->list[n + 1] = NULL;
+	}
+	free(v->raw);
+	v->raw = xstrdup(text);
+	v->present = true;
+	return 0;
+fail:
+	if (errmsg)
+		*errmsg = msg;
+	else
+		free(msg);
+	return -EINVAL;
+}
+
+void opt_value_clear(struct opt_value *v)
+{
+	if (v->def && v->def->type == OPT_STATUS_SET)
+		free(v->status.v);
+	if (v->def && v->def->type == OPT_REGEX && v->regex) {
+		regfree(v->regex);
+		free(v->regex);
+	}
+	free(v->raw);
+	strv_free(v->list);
+	*v = (struct opt_value){ .def = v->def };
+}
+
+const struct opt_def *opt_find(const struct opt_def *table, const char *key)
+{
+	for (; table && table->key; table++)
+		if (!strcmp(table->key, key))
+			return table;
+	return NULL;
+}
+
+const char *opt_suggest(const struct opt_def *const *tables, const char *key)
+{
+	const char *best = NULL;
+	unsigned best_d = ~0u;
+
+	for (; *tables; tables++)
+		for (const struct opt_def *o = *tables; o->key; o++) {
+			unsigned d = edit_distance(key, o->key);
+			if (d < best_d) {
+				best_d = d;
+				best = o->key;
+			}
+		}
+	/* Close enough to be a typo: at most a third of the word changed. */
+	if (best && best_d <= 2 + strlen(key) / 4 && best_d < strlen(key))
+		return best;
+	return NULL;
+}
+
+const char *opt_type_name(enum opt_type t)
+{
+	static const char *const names[] = {
+		[OPT_STRING] = "text", [OPT_INT] = "integer", [OPT_DURATION] = "duration",
+		[OPT_PERCENT] = "percent", [OPT_SIGNAL] = "signal", [OPT_ENUM] = "choice",
+		[OPT_STATUS_SET] = "status list", [OPT_PICK] = "pick", [OPT_REGEX] = "regex",
+		[OPT_BOOL] = "yes/no",
+	};
+	return names[t];
+}

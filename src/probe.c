@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The probe runner and the probe registry.
+ *
+ * Scheduling: samples are due on a fixed grid, t0 + k * interval, where t0
+ * is when probe_run_start() was called; deadlines are absolute, so the
+ * schedule does not drift however long samples take. At most one sample is
+ * in flight per probe: when a slot comes while a sample is still running,
+ * the slot is remembered (slots missed in the meantime are coalesced into
+ * that one) and the next sample starts as soon as the running one ends.
+ *
+ * A sample ends in exactly one of three ways: the type calls
+ * probe_complete() (possibly from inside its start()), start() returns an
+ * error, or the deadline timer fires first and the runner cancels it.
+ * probe_run_stop() cancels without recording anything.
+ */
+#include "erebus/probe.h"
+#include "probe_internal.h"
+
+#define PROBE(n) extern const struct probe_type probe_##n;
+#include "probes.def"
+#undef PROBE
+
+const struct probe_type *const probe_types[] = {
+#define PROBE(n) &probe_##n,
+#include "probes.def"
+#undef PROBE
+	NULL,
+};
+
+const struct probe_type *probe_type_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (const struct probe_type *const *t = probe_types; *t; t++)
+		if (strcmp((*t)->name, name) == 0)
+			return *t;
+	return NULL;
+}
+
+/* The runner's private state, hung on r->ctx.runner. */
+struct runner {
+	struct probe_run *run;
+	int64_t interval_us;
+	int64_t due;		/* next slot on the grid, absolute monotonic */
+	bool active;		/* between probe_run_start() and probe_run_stop() */
+	bool pending;		/* a slot came while a sample was in flight */
+	uint8_t phase;		/* r->phase when the sample in flight started */
+};
+
+static void runner_sample_start(struct runner *rn);
+
+static int64_t runner_tick(struct loop *l, int64_t now_us, void *userdata)
+{
+	struct runner *rn = userdata;
+
+	while (rn->due <= now_us)
+		rn->due += rn->interval_us;
+	if (rn->run->running)
+		rn->pending = true;
+	else
+		runner_sample_start(rn);
+	/* The sample may have completed synchronously and its callback
+	 * stopped (or restarted) the run. */
+	return rn->active ? rn->due : 0;
+}
+
+/* Record the end of the sample in flight, update health, tell the owner,
+ * and schedule the pending slot if there is one. */
+static void runner_finish(struct runner *rn, bool ok, int64_t latency_us, const char *msg)
+{
+	struct probe_run *r = rn->run;
+	const struct probe_spec *spec = r->ctx.spec;
+	struct loop *l = r->ctx.env->loop;
+	unsigned need = spec->healthy_after ? spec->healthy_after : 1;
+	enum probe_health before = r->health;
+	struct sample *s;
+
+	r->running = false;
+	loop_timer_set(l, r->deadline, 0);
+	if (latency_us < 0)
+		latency_us = now_usec() - r->sample_start_us;
+
+	GROW(r->samples, r->cap_samples, r->n_samples + 1);
+	s = &r->samples[r->n_samples++];
+	*s = (struct sample){
+		.t_us = r->sample_start_us - r->origin_us,
+		.latency_us = latency_us,
+		.ok = ok,
+		.phase = rn->phase,
+		.msg = ok ? NULL : xstrdup(msg && *msg ? msg : "failed"),
+	};
+
+	if (ok) {
+		if (r->streak++ == 0)
+			r->streak_start_us = s->t_us;
+		if (r->streak >= need)
+			r->health = HEALTH_HEALTHY;
+	} else {
+		r->streak = 0;
+		r->health = HEALTH_DOWN;
+	}
+	if (r->on_sample)
+		r->on_sample(r, s, r->health != before, r->owner);
+
+	/* Start the coalesced slot on the next loop round rather than from
+	 * inside the type's completion path. */
+	if (rn->active && rn->pending && !r->running) {
+		rn->pending = false;
+		loop_timer_set(l, r->tick, now_usec());
+	}
+}
+
+static int64_t runner_deadline(struct loop *l, int64_t now_us, void *userdata)
+{
+	struct runner *rn = userdata;
+	struct probe_run *r = rn->run;
+	char what[32], msg[64];
+
+	if (!r->running)
+		return 0;
+	if (r->ctx.spec->type->cancel)
+		r->ctx.spec->type->cancel(&r->ctx);
+	snprintf(msg, sizeof(msg), "timed out after %s",
+		 probe_format_usec(r->ctx.spec->timeout_us, what, sizeof(what)));
+	runner_finish(rn, false, -1, msg);
+	return 0;
+}
+
+static void runner_sample_start(struct runner *rn)
+{
+	struct probe_run *r = rn->run;
+	const struct probe_spec *spec = r->ctx.spec;
+	char buf[128];
+	int rc;
+
+	r->running = true;
+	r->sample_start_us = now_usec();
+	rn->phase = r->phase;
+	if (spec->timeout_us > 0)
+		loop_timer_set(r->ctx.env->loop, r->deadline, r->sample_start_us + spec->timeout_us);
+	rc = spec->type->start(&r->ctx);
+	if (rc < 0 && r->running)
+		runner_finish(rn, false, -1, probe_strerror(-rc, buf, sizeof(buf)));
+}
+
+void probe_complete(struct probe_ctx *ctx, bool ok, int64_t latency_us, const char *msg)
+{
+	struct runner *rn = ctx->runner;
+
+	/* Stale (after a cancel or stop): the type should not call us, but a
+	 * late completion must never be counted. */
+	if (!rn || !rn->run->running)
+		return;
+	runner_finish(rn, ok, latency_us, msg);
+}
+
+int probe_run_init(struct probe_run *r, const struct probe_spec *spec, struct probe_env *env,
+		   int64_t origin_us, char **ret_err)
+{
+	struct runner *rn;
+	int rc;
+
+	/* on_sample, owner and phase belong to the caller and are kept. */
+	r->ctx = (struct probe_ctx){ .spec = spec, .env = env };
+	r->origin_us = origin_us;
+	r->samples = NULL;
+	r->n_samples = r->cap_samples = 0;
+	r->health = HEALTH_UNKNOWN;
+	r->streak = 0;
+	r->streak_start_us = 0;
+	r->running = false;
+	r->sample_start_us = 0;
+	r->tick = r->deadline = NULL;
+
+	rn = xcalloc(1, sizeof(*rn));
+	rn->run = r;
+	rn->interval_us = spec->interval_us > 0 ? spec->interval_us : USEC_PER_SEC;
+	r->ctx.runner = rn;
+
+	if (spec->type->init) {
+		rc = spec->type->init(&r->ctx, ret_err);
+		if (rc < 0) {
+			r->ctx.runner = NULL;
+			free(rn);
+			return rc;
+		}
+	}
+	r->tick = loop_timer_add(env->loop, 0, runner_tick, rn);
+	r->deadline = loop_timer_add(env->loop, 0, runner_deadline, rn);
+	return 0;
+}
+
+void probe_run_start(struct probe_run *r)
+{
+	struct runner *rn = r->ctx.runner;
+
+	if (!rn || rn->active)
+		return;
+	rn->active = true;
+	rn->pending = false;
+	rn->due = now_usec();
+	/* First sample on the next loop round, not from inside this call, so
+	 * the caller never sees on_sample before probe_run_start() returns. */
+	loop_timer_set(r->ctx.env->loop, r->tick, rn->due);
+}
+
+void probe_run_stop(struct probe_run *r)
+{
+	struct runner *rn = r ? r->ctx.runner : NULL;
+	struct loop *l;
+
+	if (!rn)
+		return;
+	l = r->ctx.env->loop;
+	rn->active = false;
+	rn->pending = false;
+	loop_timer_set(l, r->tick, 0);
+	loop_timer_set(l, r->deadline, 0);
+	if (r->running) {
+		r->running = false;
+		if (r->ctx.spec->type->cancel)
+			r->ctx.spec->type->cancel(&r->ctx);
+	}
+}
+
+void probe_run_free(struct probe_run *r)
+{
+	struct runner *rn = r ? r->ctx.runner : NULL;
+
+	if (!rn)
+		return;
+	probe_run_stop(r);
+	if (r->ctx.spec->type->destroy)
+		r->ctx.spec->type->destroy(&r->ctx);
+	loop_timer_del(r->ctx.env->loop, r->tick);
+	loop_timer_del(r->ctx.env->loop, r->deadline);
+	r->tick = r->deadline = NULL;
+	for (size_t i = 0; i < r->n_samples; i++)
+		free(r->samples[i].msg);
+	free(r->samples);
+	r->samples = NULL;
+	r->n_samples = r->cap_samples = 0;
+	r->ctx.runner = NULL;
+	free(rn);
+}
+
+const char *probe_format_usec(int64_t usec, char *buf, size_t len)
+{
+	struct sbuf b = { 0 };
+	int64_t s;
+
+	if (usec <= 0) {
+		snprintf(buf, len, "0s");
+		return buf;
+	}
+	if (usec < USEC_PER_SEC) {
+		if (usec % USEC_PER_MSEC)
+			snprintf(buf, len, "%lldus", (long long)usec);
+		else
+			snprintf(buf, len, "%lldms", (long long)(usec / USEC_PER_MSEC));
+		return buf;
+	}
+	s = usec / USEC_PER_SEC;
+	if (s >= 3600)
+		sbuf_addf(&b, "%lldh", (long long)(s / 3600));
+	if (s % 3600 >= 60)
+		sbuf_addf(&b, "%lldm", (long long)(s % 3600 / 60));
+	if (usec % USEC_PER_SEC) {
+		/* "1.5s", "1m2.25s": fractional seconds, trailing zeros cut */
+		char frac[16];
+		size_t n;
+
+		snprintf(frac, sizeof(frac), "%06lld", (long long)(usec % USEC_PER_SEC));
+		n = strlen(frac);
+		while (n && frac[n - 1] == '0')
+			frac[--n] = '\0';
+		sbuf_addf(&b, "%lld.%ss", (long long)(s % 60), frac);
+	} else if (s % 60 || !b.len) {
+		sbuf_addf(&b, "%llds", (long long)(s % 60));
+	}
+	snprintf(buf, len, "%s", b.s);
+	sbuf_free(&b);
+	return buf;
+}
+
+const char *probe_strerror(int err, char *buf, size_t len)
+{
+	const char *d = strerrordesc_np(err);
+
+	if (d)
+		snprintf(buf, len, "%s", d);
+	else
+		snprintf(buf, len, "error %d", err);
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
+}
+
+void probe_describe_timing(const struct probe_spec *p, struct sbuf *out)
+{
+	char a[32], b[32];
+
+	sbuf_addf(out, ", every %s, timeout %s", probe_format_usec(p->interval_us, a, sizeof(a)),
+		  probe_format_usec(p->timeout_us, b, sizeof(b)));
+}

@@ -1,0 +1,689 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The http probe: one request per sample through libcurl's multi-socket
+ * API, driven by the engine's loop. Every http probe of a run shares one
+ * CURLM (env->http), whose sockets are registered with the loop by
+ * CURLMOPT_SOCKETFUNCTION and whose timeout is one loop timer set by
+ * CURLMOPT_TIMERFUNCTION. Nothing here blocks: the transfer advances when
+ * its sockets are ready or curl's timer fires, and completions are read
+ * with curl_multi_info_read() after each curl_multi_socket_action().
+ *
+ * Each sample uses a fresh easy handle on a fresh connection, so it
+ * measures connecting to the service too, not a warm pooled connection.
+ * Only http and https are allowed, redirects are not followed, proxies
+ * from the environment are ignored, and at most 1 MiB of body is kept.
+ */
+#include <ctype.h>
+#include <regex.h>
+#include <strings.h>
+#include <curl/curl.h>
+
+#include "erebus/probe.h"
+#include "probe_internal.h"
+
+#define HTTP_BODY_MAX (1024 * 1024)
+/* curl's own timeout, a backstop behind the runner's. */
+#define HTTP_BACKSTOP_MS 250
+
+struct http_shared {
+	CURLM *multi;
+	struct loop *loop;
+	struct loop_timer *timer;
+	unsigned refs;
+};
+
+struct http_state {
+	struct probe_ctx *ctx;
+	struct http_shared *sh;
+	const char *url, *body;
+	char *method;			/* upper-cased copy */
+	struct curl_slist *headers;
+	const char *expect_body;	/* as written, for messages */
+	char *substr;			/* expect_body without a regex */
+	regex_t re;
+	bool has_re;
+	const struct status_range *status;
+	unsigned n_status;
+	char *status_text;		/* "200-399" */
+	int64_t max_latency_us;		/* 0: none */
+	bool tls_verify;
+
+	/* The sample in flight. */
+	CURL *easy;
+	char *buf;
+	size_t len, cap;
+	bool too_large;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* "http://" or "https://", any case. */
+static bool http_url_scheme_ok(const char *url)
+{
+	return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
+}
+
+/* Is expect_body written as /regex/? Returns the inner text (malloc'd)
+ * or NULL for a plain substring. */
+static char *http_body_regex(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= 2 && s[0] == '/' && s[n - 1] == '/')
+		return xstrndup(s + 1, n - 2);
+	return NULL;
+}
+
+/* Compile the /regex/ form; on failure returns -EINVAL with *ret_err. */
+static int http_compile(const char *pattern, regex_t *re, char **ret_err)
+{
+	char why[256];
+	int rc;
+
+	if (!*pattern) {
+		*ret_err = xstrdup("empty regular expression //: write a pattern between the slashes");
+		return -EINVAL;
+	}
+	rc = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
+	if (rc) {
+		regerror(rc, re, why, sizeof(why));
+		*ret_err = xasprintf("bad regular expression /%s/: %s", pattern, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static char *http_status_text(const struct status_range *v, unsigned n)
+{
+	struct sbuf b = { 0 };
+
+	for (unsigned i = 0; i < n; i++) {
+		if (i)
+			sbuf_add(&b, ",");
+		if (v[i].lo == v[i].hi)
+			sbuf_addf(&b, "%d", v[i].lo);
+		else
+			sbuf_addf(&b, "%d-%d", v[i].lo, v[i].hi);
+	}
+	return sbuf_take(&b);
+}
+
+/* An HTTP method is one token ("GET", "PURGE"). */
+static bool http_method_ok(const char *m)
+{
+	if (!*m)
+		return false;
+	for (; *m; m++)
+		if (!isalnum((unsigned char)*m) && !strchr("!#$%&'*+-.^_`|~", *m))
+			return false;
+	return true;
+}
+
+/* A header line is "Name: value" with a token name. */
+static bool http_header_ok(const char *h)
+{
+	const char *colon = strchr(h, ':');
+	_cleanup_free_ char *name = NULL;
+
+	if (!colon || colon == h)
+		return false;
+	name = xstrndup(h, (size_t)(colon - h));
+	return http_method_ok(name);
+}
+
+static unsigned http_line(const struct probe_spec *p, const char *key)
+{
+	const struct opt_value *v = section_get(p->sec, key);
+
+	return v && v->line ? v->line : p->line;
+}
+
+static void http_check(const struct probe_spec *p, struct diag *d)
+{
+	const struct section *sec = p->sec;
+	const char *url = section_str(sec, "url");
+	const char *method = section_str(sec, "method");
+	const char *expect = section_str(sec, "expect_body");
+	const struct opt_value *hv = section_get(sec, "headers");
+	const struct opt_value *ml = section_get(sec, "max_latency");
+
+	if (url && !http_url_scheme_ok(url)) {
+		diag_error(d, http_line(p, "url"), sec->label, "url",
+			   "\"%s\" is not an http:// or https:// URL; the http probe speaks only those two",
+			   url);
+	} else if (url) {
+		CURLU *u = curl_url();
+		CURLUcode uc = u ? curl_url_set(u, CURLUPART_URL, url, 0) : CURLUE_OUT_OF_MEMORY;
+
+		if (uc)
+			diag_error(d, http_line(p, "url"), sec->label, "url", "\"%s\" is not a valid URL: %s",
+				   url, curl_url_strerror(uc));
+		curl_url_cleanup(u);
+	}
+	if (method && !http_method_ok(method))
+		diag_error(d, http_line(p, "method"), sec->label, "method",
+			   "\"%s\" is not an HTTP method; write one word such as GET, POST or HEAD", method);
+	if (hv && hv->list)
+		for (char **h = hv->list; *h; h++)
+			if (!http_header_ok(*h))
+				diag_error(d, http_line(p, "headers"), sec->label, "headers",
+					   "expected \"Name: value\", got \"%s\"", *h);
+	if (expect) {
+		_cleanup_free_ char *pattern = http_body_regex(expect);
+		_cleanup_free_ char *err = NULL;
+		regex_t re;
+
+		if (pattern) {
+			if (http_compile(pattern, &re, &err) < 0)
+				diag_error(d, http_line(p, "expect_body"), sec->label, "expect_body", "%s", err);
+			else
+				regfree(&re);
+		}
+		if (method && strcasecmp(method, "HEAD") == 0)
+			diag_error(d, http_line(p, "expect_body"), sec->label, "expect_body",
+				   "a HEAD response has no body to check; use method = GET");
+	}
+	if (ml && ml->present && p->timeout_us > 0 && ml->usec >= p->timeout_us) {
+		char a[32], b[32];
+
+		diag_error(d, http_line(p, "max_latency"), sec->label, "max_latency",
+			   "max_latency %s is not below timeout %s, so it could never fail a sample; raise timeout or lower max_latency",
+			   probe_format_usec(ml->usec, a, sizeof(a)), probe_format_usec(p->timeout_us, b, sizeof(b)));
+	}
+}
+
+/* Socket callback: keep the loop's watch of s in step with what curl
+ * wants. socketp is non-NULL once s is registered. */
+static void http_on_fd(struct loop *l, int fd, uint32_t events, void *userdata);
+
+static int http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+	struct http_shared *sh = userp;
+	uint32_t ev = 0;
+	int rc;
+
+	if (what == CURL_POLL_REMOVE) {
+		loop_del_fd(sh->loop, s);
+		return 0;
+	}
+	if (what & CURL_POLL_IN)
+		ev |= EPOLLIN;
+	if (what & CURL_POLL_OUT)
+		ev |= EPOLLOUT;
+	if (socketp) {
+		rc = loop_mod_fd(sh->loop, s, ev);
+		if (rc != -ENOENT)
+			return rc < 0 ? -1 : 0;
+	}
+	rc = loop_add_fd(sh->loop, s, ev, http_on_fd, sh);
+	if (rc == -EEXIST) {
+		/* A stale watch of a number curl closed and reused. */
+		loop_del_fd(sh->loop, s);
+		rc = loop_add_fd(sh->loop, s, ev, http_on_fd, sh);
+	}
+	if (rc < 0)
+		return -1;
+	(void)curl_multi_assign(sh->multi, s, sh);
+	return 0;
+}
+
+/* Timer callback: curl asks to be called back in timeout_ms (-1: never).
+ * curl_multi_socket_action() may not be called from here, so arm the
+ * loop timer even for 0. */
+static int http_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct http_shared *sh = userp;
+
+	loop_timer_set(sh->loop, sh->timer, timeout_ms < 0 ? 0 : now_usec() + timeout_ms * USEC_PER_MSEC);
+	return 0;
+}
+
+static size_t http_write_cb(char *data, size_t size, size_t n, void *userdata)
+{
+	struct http_state *st = userdata;
+	size_t total = size * n;
+
+	if (total > HTTP_BODY_MAX - st->len) {
+		st->too_large = true;
+		return 0;	/* curl fails the transfer with CURLE_WRITE_ERROR */
+	}
+	GROW(st->buf, st->cap, st->len + total + 1);
+	memcpy(st->buf + st->len, data, total);
+	st->len += total;
+	st->buf[st->len] = '\0';
+	return total;
+}
+
+/* Milliseconds for a latency in a message: "850ms", "12.3s". */
+static const char *http_format_latency(int64_t us, char *buf, size_t len)
+{
+	if (us < 10 * USEC_PER_SEC)
+		snprintf(buf, len, "%lldms", (long long)((us + 500) / USEC_PER_MSEC));
+	else
+		snprintf(buf, len, "%.1fs", (double)us / USEC_PER_SEC);
+	return buf;
+}
+
+/* Copy text into buf starting in lower case, unless it starts with an
+ * acronym ("TLS", "SSL"). */
+static void http_lower_first(char *buf, size_t len, const char *text)
+{
+	snprintf(buf, len, "%s", text);
+	if (isupper((unsigned char)buf[0]) && !isupper((unsigned char)buf[1]))
+		buf[0] = (char)tolower((unsigned char)buf[0]);
+}
+
+/* A message for people from a failed transfer. */
+static void http_transfer_error(const struct http_state *st, CURLcode res, long oserr, char *msg,
+				size_t len)
+{
+	char e[128];
+	const char *detail = st->errbuf[0] ? st->errbuf : curl_easy_strerror(res);
+
+	switch (res) {
+	case CURLE_WRITE_ERROR:
+	case CURLE_FILESIZE_EXCEEDED:
+		if (st->too_large || res == CURLE_FILESIZE_EXCEEDED) {
+			snprintf(msg, len, "response larger than 1 MiB");
+			return;
+		}
+		break;
+	case CURLE_COULDNT_CONNECT:
+		if (oserr) {
+			snprintf(msg, len, "%s", probe_strerror((int)oserr, e, sizeof(e)));
+			return;
+		}
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		snprintf(msg, len, "timed out");
+		return;
+	case CURLE_GOT_NOTHING:
+		snprintf(msg, len, "empty reply from server");
+		return;
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+		if (oserr) {
+			snprintf(msg, len, "%s", probe_strerror((int)oserr, e, sizeof(e)));
+			return;
+		}
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		snprintf(msg, len, "TLS certificate not accepted: %s", detail);
+		return;
+	case CURLE_SSL_CONNECT_ERROR:
+		snprintf(msg, len, "TLS handshake failed: %s", detail);
+		return;
+	default:
+		break;
+	}
+	http_lower_first(msg, len, detail);
+}
+
+/* Judge a finished transfer: transport, status, body, latency, in that
+ * order. Returns true when the sample passes; otherwise msg says why. */
+static bool http_judge(const struct http_state *st, CURL *easy, CURLcode res, int64_t latency_us,
+		       char *msg, size_t len)
+{
+	long status = 0, oserr = 0;
+
+	if (res != CURLE_OK) {
+		(void)curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &oserr);
+		http_transfer_error(st, res, oserr, msg, len);
+		return false;
+	}
+	(void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	if (!status_set_contains(st->status, st->n_status, (int)status)) {
+		snprintf(msg, len, "status %ld (expected %s)", status, st->status_text);
+		return false;
+	}
+	if (st->has_re) {
+		regmatch_t m = { .rm_so = 0, .rm_eo = (regoff_t)st->len };
+
+		if (regexec(&st->re, st->buf ? st->buf : "", 1, &m, REG_STARTEND) != 0) {
+			snprintf(msg, len, "body does not match %.200s", st->expect_body);
+			return false;
+		}
+	} else if (st->substr) {
+		if (!memmem(st->buf ? st->buf : "", st->len, st->substr, strlen(st->substr))) {
+			snprintf(msg, len, "body does not contain \"%.200s\"", st->substr);
+			return false;
+		}
+	}
+	if (st->max_latency_us && latency_us > st->max_latency_us) {
+		char a[32], b[32];
+
+		snprintf(msg, len, "took %s, max_latency %s", http_format_latency(latency_us, a, sizeof(a)),
+			 probe_format_usec(st->max_latency_us, b, sizeof(b)));
+		return false;
+	}
+	return true;
+}
+
+/* Detach and free the transfer in flight and its body. */
+static void http_release(struct http_state *st)
+{
+	if (st->easy) {
+		(void)curl_multi_remove_handle(st->sh->multi, st->easy);
+		curl_easy_cleanup(st->easy);
+		st->easy = NULL;
+	}
+	free(st->buf);
+	st->buf = NULL;
+	st->len = st->cap = 0;
+}
+
+/* Report every finished transfer. Each probe_complete() may stop other
+ * probes (removing their handles and queued messages), which
+ * curl_multi_info_read() tolerates between calls. */
+static void http_check_done(struct http_shared *sh)
+{
+	CURLMsg *m;
+	int left;
+
+	while ((m = curl_multi_info_read(sh->multi, &left))) {
+		struct http_state *st;
+		char *priv = NULL;
+		curl_off_t total = -1;
+		int64_t latency;
+		char msg[512];
+		bool ok;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		(void)curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+		st = (struct http_state *)priv;
+		if (curl_easy_getinfo(m->easy_handle, CURLINFO_TOTAL_TIME_T, &total) != CURLE_OK)
+			total = -1;
+		latency = total > 0 ? (int64_t)total : -1;
+		ok = http_judge(st, m->easy_handle, m->data.result, latency, msg, sizeof(msg));
+		http_release(st);	/* m is invalid from here on */
+		probe_complete(st->ctx, ok, latency, ok ? NULL : msg);
+	}
+}
+
+static void http_on_fd(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct http_shared *sh = userdata;
+	int flags = 0, running;
+
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP))
+		flags |= CURL_CSELECT_IN;
+	if (events & EPOLLOUT)
+		flags |= CURL_CSELECT_OUT;
+	if (events & EPOLLERR)
+		flags |= CURL_CSELECT_ERR;
+	(void)curl_multi_socket_action(sh->multi, fd, flags, &running);
+	http_check_done(sh);
+}
+
+/* curl's timeout is due. Returns 0: curl re-arms the timer itself from
+ * inside curl_multi_socket_action() through http_timer_cb(). */
+static int64_t http_on_timer(struct loop *l, int64_t now_us, void *userdata)
+{
+	struct http_shared *sh = userdata;
+	int running;
+
+	(void)curl_multi_socket_action(sh->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	http_check_done(sh);
+	return 0;
+}
+
+/* Take a reference on the shared multi handle, creating it first. */
+static struct http_shared *http_shared_ref(struct probe_env *env)
+{
+	struct http_shared *sh = env->http;
+
+	if (sh) {
+		sh->refs++;
+		return sh;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return NULL;
+	sh = xcalloc(1, sizeof(*sh));
+	sh->loop = env->loop;
+	sh->multi = curl_multi_init();
+	if (!sh->multi) {
+		free(sh);
+		curl_global_cleanup();
+		return NULL;
+	}
+	sh->timer = loop_timer_add(env->loop, 0, http_on_timer, sh);
+	(void)curl_multi_setopt(sh->multi, CURLMOPT_SOCKETFUNCTION, http_socket_cb);
+	(void)curl_multi_setopt(sh->multi, CURLMOPT_SOCKETDATA, sh);
+	(void)curl_multi_setopt(sh->multi, CURLMOPT_TIMERFUNCTION, http_timer_cb);
+	(void)curl_multi_setopt(sh->multi, CURLMOPT_TIMERDATA, sh);
+	sh->refs = 1;
+	env->http = sh;
+	return sh;
+}
+
+static void http_shared_unref(struct probe_env *env)
+{
+	struct http_shared *sh = env->http;
+
+	if (!sh || --sh->refs)
+		return;
+	/* Cleanup may still call both callbacks, so the timer goes last. */
+	(void)curl_multi_cleanup(sh->multi);
+	loop_timer_del(sh->loop, sh->timer);
+	free(sh);
+	env->http = NULL;
+	curl_global_cleanup();
+}
+
+static void http_state_free(struct http_state *st)
+{
+	if (!st)
+		return;
+	http_release(st);
+	curl_slist_free_all(st->headers);
+	if (st->has_re)
+		regfree(&st->re);
+	free(st->substr);
+	free(st->method);
+	free(st->status_text);
+	free(st);
+}
+
+static int http_init(struct probe_ctx *ctx, char **ret_err)
+{
+	const struct section *sec = ctx->spec->sec;
+	const struct opt_value *hv = section_get(sec, "headers");
+	const struct opt_value *sv = section_get(sec, "expect_status");
+	const struct opt_value *ml = section_get(sec, "max_latency");
+	const char *method = section_str(sec, "method");
+	struct http_state *st = xcalloc(1, sizeof(*st));
+	int rc;
+
+	st->ctx = ctx;
+	st->url = section_str(sec, "url");
+	if (!st->url || !http_url_scheme_ok(st->url)) {
+		*ret_err = xasprintf("url \"%s\" is not an http:// or https:// URL", st->url ? st->url : "");
+		rc = -EINVAL;
+		goto fail;
+	}
+	st->method = xstrdup(method ? method : "GET");
+	for (char *c = st->method; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	st->body = section_str(sec, "body");
+	if (hv && hv->list)
+		for (char **h = hv->list; *h; h++)
+			if (!(st->headers = curl_slist_append(st->headers, *h)))
+				goto oom;
+	/* No "Expect: 100-continue" round trip before a body. */
+	if (st->body && !(st->headers = curl_slist_append(st->headers, "Expect:")))
+		goto oom;
+
+	st->expect_body = section_str(sec, "expect_body");
+	if (st->expect_body) {
+		_cleanup_free_ char *pattern = http_body_regex(st->expect_body);
+
+		if (pattern) {
+			rc = http_compile(pattern, &st->re, ret_err);
+			if (rc < 0)
+				goto fail;
+			st->has_re = true;
+		} else {
+			st->substr = xstrdup(st->expect_body);
+		}
+	}
+	if (sv && sv->present) {
+		st->status = sv->status.v;
+		st->n_status = sv->status.n;
+	}
+	st->status_text = http_status_text(st->status, st->n_status);
+	st->max_latency_us = ml && ml->present ? ml->usec : 0;
+	st->tls_verify = section_int(sec, "tls_verify") != 0;
+
+	st->sh = http_shared_ref(ctx->env);
+	if (!st->sh)
+		goto oom;
+	ctx->state = st;
+	return 0;
+oom:
+	*ret_err = xstrdup("cannot set up libcurl: out of memory");
+	rc = -ENOMEM;
+fail:
+	http_state_free(st);
+	return rc;
+}
+
+/* Set every option of one sample's easy handle. */
+static CURLcode http_setup(struct http_state *st, CURL *e)
+{
+	const struct probe_spec *spec = st->ctx->spec;
+	CURLcode c = CURLE_OK;
+
+#define SET(opt, val) do { if (c == CURLE_OK) c = curl_easy_setopt(e, opt, val); } while (0)
+	SET(CURLOPT_URL, st->url);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_PROXY, "");	/* ignore http_proxy & co: measure the service itself */
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_FRESH_CONNECT, 1L);
+	SET(CURLOPT_FORBID_REUSE, 1L);
+	SET(CURLOPT_USERAGENT, "erebus-probe/1");
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_BODY_MAX);
+	SET(CURLOPT_WRITEFUNCTION, http_write_cb);
+	SET(CURLOPT_WRITEDATA, st);
+	SET(CURLOPT_PRIVATE, st);
+	SET(CURLOPT_ERRORBUFFER, st->errbuf);
+	SET(CURLOPT_SSL_VERIFYPEER, st->tls_verify ? 1L : 0L);
+	SET(CURLOPT_SSL_VERIFYHOST, st->tls_verify ? 2L : 0L);
+	if (spec->timeout_us > 0)
+		SET(CURLOPT_TIMEOUT_MS, (long)(spec->timeout_us / USEC_PER_MSEC + HTTP_BACKSTOP_MS));
+	if (st->headers)
+		SET(CURLOPT_HTTPHEADER, st->headers);
+	if (strcmp(st->method, "HEAD") == 0) {
+		SET(CURLOPT_NOBODY, 1L);
+	} else if (st->body) {
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(st->body));
+		SET(CURLOPT_COPYPOSTFIELDS, st->body);
+		if (strcmp(st->method, "POST") != 0)
+			SET(CURLOPT_CUSTOMREQUEST, st->method);
+	} else if (strcmp(st->method, "GET") != 0) {
+		SET(CURLOPT_CUSTOMREQUEST, st->method);
+	}
+#undef SET
+	return c;
+}
+
+static int http_start(struct probe_ctx *ctx)
+{
+	struct http_state *st = ctx->state;
+	CURL *e = curl_easy_init();
+	CURLcode c;
+
+	if (!e)
+		return -ENOMEM;
+	st->errbuf[0] = '\0';
+	st->too_large = false;
+	st->len = 0;
+	c = http_setup(st, e);
+	if (c != CURLE_OK) {
+		curl_easy_cleanup(e);
+		return c == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EOPNOTSUPP;
+	}
+	if (curl_multi_add_handle(st->sh->multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e);
+		return -ENOMEM;
+	}
+	st->easy = e;
+	return 0;
+}
+
+static void http_cancel(struct probe_ctx *ctx)
+{
+	http_release(ctx->state);
+}
+
+static void http_destroy(struct probe_ctx *ctx)
+{
+	if (!ctx->state)
+		return;
+	http_state_free(ctx->state);
+	ctx->state = NULL;
+	http_shared_unref(ctx->env);
+}
+
+static void http_describe(const struct probe_spec *p, struct sbuf *out)
+{
+	const struct section *sec = p->sec;
+	const char *method = section_str(sec, "method");
+	const char *expect = section_str(sec, "expect_body");
+	const struct opt_value *sv = section_get(sec, "expect_status");
+	const struct opt_value *ml = section_get(sec, "max_latency");
+	_cleanup_free_ char *status = NULL;
+	_cleanup_free_ char *pattern = NULL;
+
+	sbuf_addf(out, "%s %s", method ? method : "GET", section_str(sec, "url"));
+	if (sv && sv->present) {
+		status = http_status_text(sv->status.v, sv->status.n);
+		sbuf_addf(out, ", expect %s", status);
+	}
+	if (expect) {
+		pattern = http_body_regex(expect);
+		if (pattern)
+			sbuf_addf(out, ", body matches %s", expect);
+		else
+			sbuf_addf(out, ", body contains \"%s\"", expect);
+	}
+	if (ml && ml->present) {
+		char a[32];
+
+		sbuf_addf(out, ", within %s", probe_format_usec(ml->usec, a, sizeof(a)));
+	}
+	if (!section_int(sec, "tls_verify"))
+		sbuf_add(out, ", TLS certificate not verified");
+	probe_describe_timing(p, out);
+}
+
+static const struct opt_def http_options[] = {
+	{ "url", OPT_STRING, OPT_REQUIRED, NULL, 0, 0, NULL,
+	  "http:// or https:// URL to request" },
+	{ "method", OPT_STRING, 0, "GET", 0, 0, NULL, "HTTP method" },
+	{ "headers", OPT_STRING, OPT_MULTI, NULL, 0, 0, NULL,
+	  "request header \"Name: value\"; repeat the key for more" },
+	{ "body", OPT_STRING, 0, NULL, 0, 0, NULL, "request body" },
+	{ "expect_status", OPT_STATUS_SET, 0, "200-399", 0, 0, NULL,
+	  "accepted status codes, e.g. 200-299,304" },
+	{ "expect_body", OPT_STRING, 0, NULL, 0, 0, NULL,
+	  "text the body must contain, or /regex/ (POSIX extended) it must match" },
+	{ "max_latency", OPT_DURATION, 0, NULL, 0, 0, NULL,
+	  "a slower response fails the sample" },
+	{ "tls_verify", OPT_BOOL, 0, "yes", 0, 0, NULL,
+	  "verify the server's TLS certificate and name" },
+	OPT_END,
+};
+
+const struct probe_type probe_http = {
+	.name = "http",
+	.summary = "HTTP(S) request: expected status, body and latency",
+	.options = http_options,
+	.check = http_check,
+	.init = http_init,
+	.start = http_start,
+	.cancel = http_cancel,
+	.destroy = http_destroy,
+	.describe = http_describe,
+};

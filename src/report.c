@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
+#include <math.h>
+
+#include "erebus/report.h"
+
+static const char *const verdict_names[] = {
+	[VERDICT_PASSED] = "passed", [VERDICT_FAILED] = "failed",
+	[VERDICT_INVALID] = "invalid", [VERDICT_ABORTED] = "aborted",
+	[VERDICT_CLEANUP_FAILED] = "cleanup-failed", [VERDICT_UNSUPPORTED] = "unsupported",
+};
+
+const char *verdict_name(enum verdict v) { return verdict_names[v]; }
+
+int verdict_exit_code(enum verdict v)
+{
+	static const int codes[] = {
+		[VERDICT_PASSED] = 0, [VERDICT_FAILED] = 1, [VERDICT_INVALID] = 2,
+		[VERDICT_ABORTED] = 3, [VERDICT_CLEANUP_FAILED] = 4, [VERDICT_UNSUPPORTED] = 5,
+	};
+	return codes[v];
+}
+
+void report_event(struct report *r, int64_t t_us, const char *kind, const char *subject,
+		  const char *fmt, ...)
+{
+	struct report_event *e;
+	struct sbuf b = { 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	sbuf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	GROW(r->events, r->cap_events, r->n_events + 1);
+	e = &r->events[r->n_events++];
+	*e = (struct report_event){ .t_us = t_us, .kind = xstrdup(kind),
+				    .subject = subject ? xstrdup(subject) : NULL, .detail = sbuf_take(&b) };
+}
+
+int64_t percentile(const int64_t *sorted, size_t n, double p)
+{
+	size_t rank;
+
+	if (!n)
+		return -1;
+	rank = (size_t)ceil(p / 100.0 * (double)n);
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return sorted[rank - 1];
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+void report_phase_stats(const struct sample *s, size_t n, enum phase ph, struct report_phase *ret)
+{
+	_cleanup_free_ int64_t *lat = xcalloc(n + 1, sizeof(*lat));
+	struct report_phase p = { .availability = NAN, .p50 = -1, .p95 = -1, .p99 = -1, .max = -1 };
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i].phase != ph)
+			continue;
+		p.samples++;
+		if (!s[i].ok)
+			p.failures++;
+		lat[k++] = s[i].latency_us;
+	}
+	if (k) {
+		qsort(lat, k, sizeof(*lat), cmp_i64);
+		p.availability = (double)(p.samples - p.failures) / (double)p.samples;
+		p.p50 = percentile(lat, k, 50);
+		p.p95 = percentile(lat, k, 95);
+		p.p99 = percentile(lat, k, 99);
+		p.max = lat[k - 1];
+	}
+	*ret = p;
+}
+
+/* Latest v[i] <= t, or -1. v is ascending. */
+static int64_t latest_before(const int64_t *v, size_t n, int64_t t)
+{
+	int64_t best = -1;
+
+	for (size_t i = 0; i < n && v[i] <= t; i++)
+		best = v[i];
+	return best;
+}
+
+void probe_times(const struct sample *s, size_t n, const struct fault_times *ft,
+		 unsigned healthy_after, int64_t *ret_detect, int64_t *ret_recover)
+{
+	int64_t first_apply = ft->n_applied ? ft->applied[0] : -1;
+	size_t last_fail = SIZE_MAX, passes = 0;
+
+	*ret_detect = *ret_recover = -1;
+	if (first_apply < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i].ok || s[i].t_us < first_apply)
+			continue;
+		if (*ret_detect < 0) {
+			int64_t end = s[i].t_us + s[i].latency_us;
+			*ret_detect = end - latest_before(ft->applied, ft->n_applied, s[i].t_us);
+		}
+		last_fail = i;
+	}
+	if (last_fail == SIZE_MAX)
+		return;
+	for (size_t i = last_fail + 1; i < n && s[i].ok; i++)
+		passes++;
+	if (passes >= healthy_after && passes > 0) {
+		int64_t healthy = s[last_fail + 1].t_us + s[last_fail + 1].latency_us;
+		int64_t ref = latest_before(ft->ended, ft->n_ended, healthy);
+		if (ref < 0)
+			ref = latest_before(ft->applied, ft->n_applied, healthy);
+		*ret_recover = healthy > ref ? healthy - ref : 0;
+	}
+}
+
+static void json_str(struct sbuf *b, const char *s)
+{
+	if (!s) {
+		sbuf_add(b, "null");
+		return;
+	}
+	sbuf_add(b, "\"");
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': sbuf_add(b, "\\\""); break;
+		case '\\': sbuf_add(b, "\\\\"); break;
+		case '\n': sbuf_add(b, "\\n"); break;
+		case '\r': sbuf_add(b, "\\r"); break;
+		case '\t': sbuf_add(b, "\\t"); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				sbuf_addf(b, "\\u%04x", *p);
+			else
+				sbuf_addn(b, (const char *)p, 1);
+		}
+	}
+	sbuf_add(b, "\"");
+}
+
+/* Milliseconds with microsecond precision, or null for -1. */
+static void json_ms(struct sbuf *b, int64_t us)
+{
+	if (us < 0)
+		sbuf_add(b, "null");
+	else if (us % 1000 == 0)
+		sbuf_addf(b, "%lld", (long long)(us / 1000));
+	else
+		sbuf_addf(b, "%.3f", (double)us / 1000.0);
+}
+
+static void json_time(struct sbuf *b, int64_t wall_us)
+{
+	char t[32];
+
+	format_rfc3339(wall_us, t);
+	json_str(b, t);
+}
+
+static void json_phase(struct sbuf *b, const struct report_phase *p)
+{
+	sbuf_addf(b, "{\"samples\": %u, \"failures\": %u, \"availability\": ", p->samples, p->failures);
+	if (isnan(p->availability))
+		sbuf_add(b, "null");
+	else
+		sbuf_addf(b, "%.4f", p->availability);
+	sbuf_add(b, ", \"latency_ms\": {\"p50\": ");
+	json_ms(b, p->p50);
+	sbuf_add(b, ", \"p95\": ");
+	json_ms(b, p->p95);
+	sbuf_add(b, ", \"p99\": ");
+	json_ms(b, p->p99);
+	sbuf_add(b, ", \"max\": ");
+	json_ms(b, p->max);
+	sbuf_add(b, "}}");
+}
+
+static const char *const phase_names[] = { "before", "during", "after" };
+
+void report_render_json(const struct report *r, struct sbuf *b)
+{
+	sbuf_add(b, "{\n  \"schema\": \"" REPORT_SCHEMA "\",\n  \"experiment\": ");
+	json_str(b, r->experiment);
+	sbuf_add(b, ",\n  \"description\": ");
+	json_str(b, r->description);
+	sbuf_add(b, ",\n  \"file\": ");
+	json_str(b, r->file);
+	sbuf_addf(b, ",\n  \"seed\": %llu,\n  \"started_at\": ", (unsigned long long)r->seed);
+	json_time(b, r->started_at);
+	sbuf_add(b, ",\n  \"finished_at\": ");
+	json_time(b, r->finished_at);
+	sbuf_addf(b, ",\n  \"duration_ms\": ");
+	json_ms(b, r->finished_at - r->started_at);
+	sbuf_add(b, ",\n  \"verdict\": ");
+	json_str(b, verdict_name(r->verdict));
+	sbuf_addf(b, ",\n  \"exit_code\": %d,\n  \"reason\": ", verdict_exit_code(r->verdict));
+	json_str(b, r->reason);
+	sbuf_add(b, ",\n  \"steady_state_at_ms\": ");
+	json_ms(b, r->steady_at_us);
+	sbuf_add(b, ",\n  \"fault_window\": {\"start_ms\": ");
+	json_ms(b, r->window_start_us);
+	sbuf_add(b, ", \"end_ms\": ");
+	json_ms(b, r->window_end_us);
+	sbuf_add(b, "},\n  \"recovered_at_ms\": ");
+	json_ms(b, r->recovered_at_us);
+
+	sbuf_add(b, ",\n  \"faults\": [");
+	for (size_t i = 0; i < r->n_faults; i++) {
+		const struct report_fault *f = &r->faults[i];
+		sbuf_add(b, i ? ",\n    {" : "\n    {");
+		sbuf_add(b, "\"name\": ");
+		json_str(b, f->name);
+		sbuf_add(b, ", \"type\": ");
+		json_str(b, f->type);
+		sbuf_add(b, ", \"description\": ");
+		json_str(b, f->description);
+		sbuf_add(b, ", \"targets\": [");
+		for (size_t j = 0; j < f->n_targets; j++) {
+			sbuf_addf(b, "%s{\"pid\": %d, \"comm\": ", j ? ", " : "", (int)f->targets[j].pid);
+			json_str(b, f->targets[j].comm);
+			sbuf_add(b, "}");
+		}
+		sbuf_addf(b, "], \"applications\": %u, \"applied_at_ms\": ", f->applications);
+		json_ms(b, f->applied_at_us);
+		sbuf_add(b, ", \"reverted_at_ms\": ");
+		json_ms(b, f->reverted_at_us);
+		sbuf_add(b, ", \"error\": ");
+		json_str(b, f->error);
+		sbuf_add(b, "}");
+	}
+	sbuf_add(b, r->n_faults ? "\n  ],\n" : "],\n");
+
+	sbuf_add(b, "  \"probes\": [");
+	for (size_t i = 0; i < r->n_probes; i++) {
+		const struct report_probe *p = &r->probes[i];
+		sbuf_add(b, i ? ",\n    {" : "\n    {");
+		sbuf_add(b, "\"name\": ");
+		json_str(b, p->name);
+		sbuf_add(b, ", \"type\": ");
+		json_str(b, p->type);
+		sbuf_add(b, ", \"verdict\": ");
+		json_str(b, verdict_name(p->verdict));
+		sbuf_add(b, ", \"reason\": ");
+		json_str(b, p->reason);
+		sbuf_addf(b, ", \"during\": \"%s\", \"tolerance\": %.4g",
+			  p->during == DURING_MAY_FAIL ? "may-fail" : "must-pass", p->tolerance / 100.0);
+		sbuf_add(b, ", \"recover_within_ms\": ");
+		json_ms(b, p->recover_within_us);
+		sbuf_add(b, ",\n     \"time_to_detect_ms\": ");
+		json_ms(b, p->time_to_detect_us);
+		sbuf_add(b, ", \"time_to_recover_ms\": ");
+		json_ms(b, p->time_to_recover_us);
+		sbuf_add(b, ",\n     \"phases\": {");
+		for (int ph = 0; ph < PHASE_COUNT; ph++) {
+			sbuf_addf(b, "%s\n       \"%s\": ", ph ? "," : "", phase_names[ph]);
+			json_phase(b, &p->phases[ph]);
+		}
+		sbuf_add(b, "}}");
+	}
+	sbuf_add(b, r->n_probes ? "\n  ],\n" : "],\n");
+
+	sbuf_add(b, "  \"events\": [");
+	for (size_t i = 0; i < r->n_events; i++) {
+		const struct report_event *e = &r->events[i];
+		sbuf_add(b, i ? ",\n    {\"t_ms\": " : "\n    {\"t_ms\": ");
+		json_ms(b, e->t_us);
+		sbuf_add(b, ", \"kind\": ");
+		json_str(b, e->kind);
+		sbuf_add(b, ", \"subject\": ");
+		json_str(b, e->subject);
+		sbuf_add(b, ", \"detail\": ");
+		json_str(b, e->detail);
+		sbuf_add(b, "}");
+	}
+	sbuf_add(b, r->n_events ? "\n  ]\n}\n" : "]\n}\n");
+}
+
+int write_file_atomic(const char *path, const char *text, size_t len)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t off = 0;
+	int e = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			e = -errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (!e && fsync(fd) < 0)
+		e = -errno;
+	if (close(fd) < 0 && !e)
+		e = -errno;
+	if (!e && rename(tmp, path) < 0)
+		e = -errno;
+	if (e)
+		(void)unlink(tmp);
+	return e;
+}
+
+void report_free(struct report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_faults; i++) {
+		free(r->faults[i].name);
+		free(r->faults[i].type);
+		free(r->faults[i].description);
+		free(r->faults[i].targets);
+		free(r->faults[i].error);
+	}
+	for (size_t i = 0; i < r->n_probes; i++) {
+		free(r->probes[i].name);
+		free(r->probes[i].type);
+		free(r->probes[i].reason);
+		for (size_t j = 0; j < r->probes[i].n_samples; j++)
+			free(r->probes[i].samples[j].msg);
+		free(r->probes[i].samples);
+	}
+	for (size_t i = 0; i < r->n_events; i++) {
+		free(r->events[i].kind);
+		free(r->events[i].subject);
+		free(r->events[i].detail);
+	}
+	free(r->faults);
+	free(r->probes);
+	free(r->events);
+	free(r->experiment);
+	free(r->description);
+	free(r->file);
+	free(r->reason);
+	free(r);
+}

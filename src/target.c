@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Finding, picking and launching target processes. Matching reads /proc
+ * only; picking opens a pidfd per chosen process and re-checks its start
+ * time, so the pidfd refers to the process that matched and to no other.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <regex.h>
+#include <signal.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include "erebus/target.h"
+
+#define PF_KTHREAD 0x00200000
+
+void proc_set_free(struct proc_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].pidfd >= 0)
+			close(s->v[i].pidfd);
+	free(s->v);
+	*s = (struct proc_set){ 0 };
+}
+
+struct stat_fields {
+	char state;
+	pid_t ppid;
+	unsigned long flags;
+	uint64_t starttime;
+	char comm[16];
+};
+
+static int read_stat(pid_t pid, struct stat_fields *ret)
+{
+	char path[64], buf[1024], *open_paren, *close_paren;
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+	unsigned long long start = 0;
+	size_t clen;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return n < 0 ? -errno : -ESRCH;
+	buf[n] = '\0';
+	open_paren = strchr(buf, '(');
+	close_paren = strrchr(buf, ')');
+	if (!open_paren || !close_paren || close_paren < open_paren)
+		return -EIO;
+	clen = (size_t)(close_paren - open_paren - 1);
+	if (clen > 15)
+		clen = 15;
+	memcpy(ret->comm, open_paren + 1, clen);
+	ret->comm[clen] = '\0';
+	/* after ") ": state ppid pgrp session tty tpgid flags ... starttime (22) */
+	if (sscanf(close_paren + 2, "%c %d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &ret->state, &ret->ppid, &ret->flags, &start) != 4)
+		return -EIO;
+	ret->starttime = start;
+	return 0;
+}
+
+const char *proc_refusal(pid_t pid)
+{
+	struct stat_fields st;
+
+	if (pid == 1)
+		return "it is pid 1 (init)";
+	if (pid == getpid())
+		return "it is Erebus itself";
+	if (read_stat(pid, &st) == 0 && ((st.flags & PF_KTHREAD) || pid == 2 || st.ppid == 2))
+		return "it is a kernel thread";
+	return NULL;
+}
+
+int proc_read(pid_t pid, struct proc *ret)
+{
+	struct stat_fields st;
+	int r = read_stat(pid, &st);
+
+	if (r < 0)
+		return r;
+	if (st.state == 'Z' || st.state == 'X')
+		return -ESRCH;
+	ret->pid = pid;
+	ret->pidfd = -1;
+	ret->starttime = st.starttime;
+	memcpy(ret->comm, st.comm, sizeof(ret->comm));
+	return 0;
+}
+
+int proc_open(pid_t pid, uint64_t starttime, struct proc *ret)
+{
+	struct proc p;
+	int fd, r;
+
+	fd = pidfd_open(pid, 0);
+	if (fd < 0)
+		return -errno;
+	/* The pidfd now pins pid; make sure it is still the process we meant. */
+	r = proc_read(pid, &p);
+	if (r == 0 && starttime && p.starttime != starttime)
+		r = -ESRCH;
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	p.pidfd = fd;
+	*ret = p;
+	return 0;
+}
+
+int proc_signal(const struct proc *p, int sig)
+{
+	if (pidfd_send_signal(p->pidfd, sig, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int64_t proc_cpu_ns(pid_t pid)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+	int64_t total = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -ESRCH;
+	while ((de = readdir(d))) {
+		char p2[64], buf[128];
+		_cleanup_close_ int fd = -1;
+		ssize_t n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p2, sizeof(p2), "%.32s/schedstat", de->d_name);
+		fd = openat(dirfd(d), p2, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		total += strtoll(buf, NULL, 10);
+	}
+	closedir(d);
+	return total;
+}
+
+char proc_state(pid_t pid)
+{
+	struct stat_fields st;
+
+	return read_stat(pid, &st) < 0 ? 0 : st.state;
+}
+
+static int read_pidfile(const char *path, pid_t *ret, char **ret_err)
+{
+	_cleanup_free_ char *text = NULL;
+	ssize_t n = read_file_max(path, 64, &text);
+	char *end;
+	long v;
+
+	if (n < 0) {
+		*ret_err = xasprintf("cannot read pidfile %s: %s", path, strerror((int)-n));
+		return (int)n;
+	}
+	v = strtol(strstrip(text), &end, 10);
+	if (end == text || *end || v < 1 || v > 4194304) {
+		*ret_err = xasprintf("pidfile %s does not hold a process id", path);
+		return -EINVAL;
+	}
+	*ret = (pid_t)v;
+	return 0;
+}
+
+/* The member pids of a cgroup directory (v2 or v1), sorted. */
+static int read_cgroup(const char *dir, pid_t **ret, size_t *ret_n, char **ret_err)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	pid_t *v = NULL;
+	size_t n = 0, cap = 0;
+	ssize_t len;
+
+	if (dir[0] == '/')
+		path = xasprintf("%s/cgroup.procs", dir);
+	else
+		path = xasprintf("/sys/fs/cgroup/%s/cgroup.procs", dir);
+	len = read_file_max(path, 4 << 20, &text);
+	if (len < 0) {
+		*ret_err = xasprintf("cannot read %s: %s", path, strerror((int)-len));
+		return (int)len;
+	}
+	for (char *p = text; *p;) {
+		char *end;
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		GROW(v, cap, n + 1);
+		v[n++] = (pid_t)pid;
+		p = end;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static bool cmdline_matches(pid_t pid, const regex_t *re)
+{
+	char path[64];
+	_cleanup_free_ char *text = NULL;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	n = read_file_max(path, 64 << 10, &text);
+	if (n <= 0)
+		return false;
+	for (ssize_t i = 0; i < n; i++)
+		if (!text[i])
+			text[i] = ' ';
+	while (n && text[n - 1] == ' ')
+		text[--n] = '\0';
+	return regexec(re, text, 0, NULL, 0) == 0;
+}
+
+struct scan {
+	pid_t pid, ppid;
+};
+
+static int scan_proc(struct scan **ret, size_t *ret_n)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	struct scan *v = NULL;
+	size_t n = 0, cap = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		struct stat_fields st;
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0 || read_stat((pid_t)pid, &st) < 0)
+			continue;
+		GROW(v, cap, n + 1);
+		v[n++] = (struct scan){ (pid_t)pid, st.ppid };
+	}
+	closedir(d);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static bool pid_in(const pid_t *v, size_t n, pid_t pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == pid)
+			return true;
+	return false;
+}
+
+/* Is pid root or a descendant of root, by the ppid links in s? */
+static bool descends(const struct scan *s, size_t n, pid_t pid, pid_t root)
+{
+	for (unsigned depth = 0; pid > 1 && depth < 4096; depth++) {
+		size_t i;
+		if (pid == root)
+			return true;
+		for (i = 0; i < n && s[i].pid != pid; i++)
+			;
+		if (i == n)
+			return false;
+		pid = s[i].ppid;
+	}
+	return false;
+}
+
+static int cmp_proc(const void *a, const void *b)
+{
+	const struct proc *x = a, *y = b;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+int target_match(const struct target_state *ts, struct proc_set *ret, char **ret_err)
+{
+	const struct target_spec *t = ts->spec;
+	_cleanup_free_ struct scan *all = NULL;
+	_cleanup_free_ pid_t *cg = NULL;
+	size_t n_all = 0, n_cg = 0;
+	pid_t want = t->pid;
+	struct proc_set out = { 0 };
+	int r;
+
+	*ret_err = NULL;
+	if (t->pidfile) {
+		pid_t p = 0;
+		if ((r = read_pidfile(t->pidfile, &p, ret_err)) < 0)
+			return r;
+		if (want && want != p) {
+			*ret = out;
+			return 0;
+		}
+		want = p;
+	}
+	if (t->cgroup && (r = read_cgroup(t->cgroup, &cg, &n_cg, ret_err)) < 0)
+		return r;
+	pid_t root = t->command ? ts->child : ts->within ? ts->within->child : 0;
+	if ((t->command || t->within) && (!root || (ts->within ? ts->within->exited : ts->exited))) {
+		*ret = out;	/* not launched yet, or gone */
+		return 0;
+	}
+	if ((r = scan_proc(&all, &n_all)) < 0) {
+		*ret_err = xasprintf("cannot read /proc: %s", strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < n_all; i++) {
+		pid_t pid = all[i].pid;
+		struct proc p;
+
+		if (want && pid != want)
+			continue;
+		if (t->cgroup && !pid_in(cg, n_cg, pid))
+			continue;
+		if (root && !descends(all, n_all, pid, root))
+			continue;
+		if (proc_read(pid, &p) < 0)
+			continue;
+		if (t->process && strcmp(p.comm, t->process))
+			continue;
+		if (t->cmdline && !cmdline_matches(pid, t->cmdline))
+			continue;
+		if (proc_refusal(pid)) {
+			if (want) {
+				*ret_err = xasprintf("Erebus refuses pid %d: %s", (int)pid, proc_refusal(pid));
+				proc_set_free(&out);
+				return -EPERM;
+			}
+			continue;	/* a pattern that also matches us or init: skip those */
+		}
+		GROW(out.v, out.cap, out.n + 1);
+		out.v[out.n++] = p;
+	}
+	qsort(out.v, out.n, sizeof(*out.v), cmp_proc);
+	*ret = out;
+	return (int)out.n;
+}
+
+static void describe_selectors(const struct target_spec *t, struct sbuf *b)
+{
+	if (t->pid)
+		sbuf_addf(b, " pid = %d", (int)t->pid);
+	if (t->pidfile)
+		sbuf_addf(b, " pidfile = %s", t->pidfile);
+	if (t->process)
+		sbuf_addf(b, " process = %s", t->process);
+	if (t->cmdline_src)
+		sbuf_addf(b, " cmdline = %s", t->cmdline_src);
+	if (t->within)
+		sbuf_addf(b, " within = %s", t->within->name);
+	if (t->cgroup)
+		sbuf_addf(b, " cgroup = %s", t->cgroup);
+	if (t->command)
+		sbuf_addf(b, " command = %s", t->command);
+}
+
+int target_pick(const struct target_state *ts, struct rng *rng, struct proc_set *ret,
+		char **ret_err)
+{
+	struct proc_set m = { 0 }, out = { 0 };
+	size_t want;
+	int r = target_match(ts, &m, ret_err);
+
+	if (r < 0)
+		return r;
+	if (!m.n) {
+		struct sbuf b = { 0 };
+		describe_selectors(ts->spec, &b);
+		*ret_err = xasprintf("no process matches [target %s] (%s)", ts->spec->name, b.s + 1);
+		sbuf_free(&b);
+		proc_set_free(&m);
+		return -ESRCH;
+	}
+	switch (ts->spec->pick.kind) {
+	case PICK_COUNT:
+		want = (size_t)ts->spec->pick.n;
+		break;
+	case PICK_PERCENT:
+		want = (size_t)((double)m.n * ts->spec->pick.n / 100.0 + 0.999999);
+		break;
+	default:
+		want = m.n;
+	}
+	if (want > m.n)
+		want = m.n;
+	if (!want)
+		want = 1;
+	/* Partial Fisher-Yates over the pid-sorted matches: reproducible by seed. */
+	for (size_t i = 0; i < want && want < m.n; i++) {
+		size_t j = i + (size_t)rng_below(rng, m.n - i);
+		struct proc tmp = m.v[i];
+		m.v[i] = m.v[j];
+		m.v[j] = tmp;
+	}
+	for (size_t i = 0; i < want; i++) {
+		struct proc p;
+		if (proc_open(m.v[i].pid, m.v[i].starttime, &p) < 0)
+			continue;	/* gone since it matched */
+		GROW(out.v, out.cap, out.n + 1);
+		out.v[out.n++] = p;
+	}
+	proc_set_free(&m);
+	if (!out.n) {
+		*ret_err = xasprintf("the processes matching [target %s] exited before they could be picked",
+				     ts->spec->name);
+		return -ESRCH;
+	}
+	qsort(out.v, out.n, sizeof(*out.v), cmp_proc);
+	*ret = out;
+	return (int)out.n;
+}
+
+int target_launch(struct target_state *ts, char **ret_err)
+{
+	char **argv = NULL;
+	int pipefd[2], err = 0, fd;
+	pid_t pid;
+	ssize_t n;
+	struct proc p;
+
+	if (split_command(ts->spec->command, &argv) < 0) {
+		*ret_err = xasprintf("cannot split command \"%s\"", ts->spec->command);
+		return -EINVAL;
+	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		strv_free(argv);
+		return -errno;
+	}
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		strv_free(argv);
+		*ret_err = xasprintf("cannot fork: %s", strerror(-err));
+		return err;
+	}
+	if (pid == 0) {
+		sigset_t all;
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		sigfillset(&all);
+		sigprocmask(SIG_UNBLOCK, &all, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			if (!ts->show_output)
+				dup2(null, 2);
+		}
+		execvp(argv[0], argv);
+		err = errno;
+		(void)!write(pipefd[1], &err, sizeof(err));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], &err, sizeof(err));
+	close(pipefd[0]);
+	if (n == sizeof(err)) {
+		*ret_err = xasprintf("cannot run %s: %s", argv[0], strerror(err));
+		strv_free(argv);
+		waitpid(pid, NULL, 0);
+		return -err;
+	}
+	strv_free(argv);
+	(void)setpgid(pid, pid);
+	fd = pidfd_open(pid, 0);
+	if (fd < 0) {
+		err = -errno;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		*ret_err = xasprintf("pidfd_open: %s (Erebus needs Linux 5.3 or later)", strerror(-err));
+		return err;
+	}
+	ts->child = pid;
+	ts->child_pidfd = fd;
+	ts->exited = false;
+	if (proc_read(pid, &p) == 0)
+		ts->child_starttime = p.starttime;
+	return 0;
+}
+
+void target_stop(struct target_state *ts, int64_t grace_us)
+{
+	struct pollfd pfd;
+
+	if (!ts->child)
+		return;
+	if (!ts->exited) {
+		(void)kill(-ts->child, SIGTERM);
+		(void)kill(-ts->child, SIGCONT);
+		pfd = (struct pollfd){ .fd = ts->child_pidfd, .events = POLLIN };
+		if (poll(&pfd, 1, (int)(grace_us / 1000)) <= 0)
+			(void)kill(-ts->child, SIGKILL);
+	}
+	(void)kill(-ts->child, SIGKILL);	/* whatever of the group is left */
+	if (!ts->exited && waitpid(ts->child, &ts->exit_status, 0) == ts->child)
+		ts->exited = true;
+	if (ts->child_pidfd >= 0)
+		close(ts->child_pidfd);
+	ts->child_pidfd = -1;
+}

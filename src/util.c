@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <fcntl.h>
+#include <time.h>
+
+#include "erebus/util.h"
+
+static _noreturn_ void oom(void)
+{
+	fputs("erebus: out of memory\n", stderr);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		oom();
+	va_end(ap);
+	return s;
+}
+
+void grow_array(void **v, size_t *cap, size_t need, size_t sz)
+{
+	size_t n;
+
+	if (need <= *cap)
+		return;
+	n = *cap ? *cap * 2 : 8;
+	while (n < need)
+		n *= 2;
+	*v = xrealloc(*v, n * sz);
+	memset((char *)*v + *cap * sz, 0, (n - *cap) * sz);
+	*cap = n;
+}
+
+static int64_t clock_usec(clockid_t c)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(c, &ts);
+	return (int64_t)ts.tv_sec * USEC_PER_SEC + ts.tv_nsec / NSEC_PER_USEC;
+}
+
+int64_t now_usec(void) { return clock_usec(CLOCK_MONOTONIC); }
+int64_t wall_usec(void) { return clock_usec(CLOCK_REALTIME); }
+
+void format_rfc3339(int64_t wall_us, char buf[static 32])
+{
+	time_t t = (time_t)(wall_us / USEC_PER_SEC);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+
+	snprintf(buf + n, 32 - n, ".%03uZ", (unsigned)(wall_us % USEC_PER_SEC / 1000));
+}
+
+const char *format_duration(int64_t usec, char *buf, size_t len)
+{
+	if (usec < 0)
+		snprintf(buf, len, "-");
+	else if (usec < 1000)
+		snprintf(buf, len, "%dus", (int)usec);
+	else if (usec < USEC_PER_SEC)
+		snprintf(buf, len, "%.0fms", usec / 1000.0);
+	else if (usec < 60 * USEC_PER_SEC)
+		snprintf(buf, len, "%.2fs", usec / 1e6);
+	else
+		snprintf(buf, len, "%dm%02ds", (int)(usec / (60 * USEC_PER_SEC)),
+			 (int)(usec / USEC_PER_SEC % 60));
+	return buf;
+}
+
+void sbuf_addn(struct sbuf *b, const char *s, size_t n)
+{
+	GROW(b->s, b->cap, b->len + n + 1);
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void sbuf_add(struct sbuf *b, const char *s) { sbuf_addn(b, s, strlen(s)); }
+
+void sbuf_vaddf(struct sbuf *b, const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return;
+	GROW(b->s, b->cap, b->len + (size_t)n + 1);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void sbuf_addf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sbuf_vaddf(b, fmt, ap);
+	va_end(ap);
+}
+
+void sbuf_free(struct sbuf *b)
+{
+	free(b->s);
+	*b = (struct sbuf){ 0 };
+}
+
+char *sbuf_take(struct sbuf *b)
+{
+	char *s = b->s ? b->s : xstrdup("");
+
+	*b = (struct sbuf){ 0 };
+	return s;
+}
+
+ssize_t read_file_max(const char *path, size_t max, char **ret)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+
+	if (fd < 0)
+		return -errno;
+	buf = xmalloc(max + 1);
+	while (len < max) {
+		ssize_t n = read(fd, buf + len, max - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	return (ssize_t)len;
+}
+
+unsigned edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	_cleanup_free_ unsigned *row = xcalloc(lb + 1, sizeof(*row));
+
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		unsigned diag = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned up = row[j];
+			unsigned cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+			unsigned best = diag + cost;
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+char *strstrip(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	while (isspace((unsigned char)*s))
+		s++;
+	return s;
+}
+
+void strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+size_t strv_len(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+int split_command(const char *cmd, char ***ret_argv)
+{
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	struct sbuf w = { 0 };
+	const char *p = cmd;
+
+	for (;;) {
+		bool have = false;
+		char q = 0;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		for (; *p && (q || (*p != ' ' && *p != '\t')); p++) {
+			have = true;
+			if (q == '\'' ) {
+				if (*p == '\'')
+					q = 0;
+				else
+					sbuf_addn(&w, p, 1);
+			} else if (*p == '\\' && q != '\'') {
+				if (!p[1])
+					goto fail;
+				p++;
+				sbuf_addn(&w, p, 1);
+			} else if (q == '"') {
+				if (*p == '"')
+					q = 0;
+				else
+					sbuf_addn(&w, p, 1);
+			} else if (*p == '\'' || *p == '"') {
+				q = *p;
+			} else {
+				sbuf_addn(&w, p, 1);
+			}
+		}
+		if (q)
+			goto fail;
+		if (have) {
+			GROW(v, cap, n + 2);
+			v[n++] = sbuf_take(&w);
+			v[n] = NULL;
+		}
+	}
+	if (!n)
+		goto fail;
+	*ret_argv = v;
+	return 0;
+fail:
+	sbuf_free(&w);
+	strv_free(v);
+	return -EINVAL;
+}
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+void rng_seed(struct rng *r, uint64_t seed)
+{
+	/* splitmix64 to spread the seed over the state */
+	for (int i = 0; i < 4; i++) {
+		uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		r->s[i] = z ^ (z >> 31);
+	}
+}
+
+uint64_t rng_next(struct rng *r)
+{
+	uint64_t *s = r->s;
+	uint64_t res = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return res;
+}
+
+uint64_t rng_below(struct rng *r, uint64_t n)
+{
+	uint64_t lim, x;
+
+	if (n <= 1)
+		return 0;
+	lim = UINT64_MAX - UINT64_MAX % n;
+	do
+		x = rng_next(r);
+	while (x >= lim);
+	return x % n;
+}
