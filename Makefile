@@ -13,8 +13,10 @@ PKGS_ALL  := libnl-3.0 libnl-route-3.0 libseccomp libcurl inih cmocka
 PKGS_LINK := libcurl inih
 
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter -Werror
+# CFLAGS and LDFLAGS are the user's (and `make asan`'s); what Erebus
+# itself needs is kept apart so that overriding them keeps it.
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE -MMD -MP \
+ECFLAGS := -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE -MMD -MP \
            $(shell $(PKG_CONFIG) --cflags $(PKGS_LINK) 2>/dev/null)
 LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS_LINK) 2>/dev/null) -lm
 
@@ -28,7 +30,7 @@ all: $(BUILD)/erebus $(BUILD)/erebus-demo
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ECFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/liberebus.a: $(LIB_OBJS)
 	@rm -f $@

@@ -14,6 +14,8 @@ static void kill_check(const struct fault_spec *f, struct diag *d)
 	const struct opt_value *v = section_get(f->sec, "signal");
 	int sig = (int)v->i;
 
+	if (!v->present)
+		return;
 	if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
 		diag_error(d, v->line, f->sec->label, "signal",
 			   "%s would leave the process stopped; use a pause fault, which resumes it",

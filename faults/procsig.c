@@ -21,6 +21,8 @@ int signal_all(struct fault_ctx *ctx, int sig, bool cont_undo, char **ret_err)
 			continue;
 		}
 		if (e < 0) {
+			ctx->log(ctx, "cannot send %s to pid %d (%s): %s", signal_name(sig), (int)p->pid,
+				 p->comm, strerror(-e));
 			if (!first) {
 				first = e;
 				first_pid = p->pid;

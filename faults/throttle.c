@@ -152,12 +152,21 @@ static void throttle_describe(const struct fault_spec *f, struct sbuf *out)
 		  format_duration(f->duration_us, b, sizeof(b)));
 }
 
+static int throttle_supported(const char **reason)
+{
+	if (access("/proc/self/schedstat", R_OK) < 0) {
+		*reason = "throttle measures CPU time from /proc/PID/schedstat, which this kernel lacks (CONFIG_SCHED_INFO)";
+		return -ENOSYS;
+	}
+	return signal_supported(reason);
+}
+
 const struct fault_type fault_throttle = {
 	.name = "throttle",
 	.summary = "Hold the target's processes to a share of one CPU by duty-cycling SIGSTOP/SIGCONT",
 	.options = throttle_options,
 	.flags = FAULT_NEEDS_DURATION | FAULT_NEEDS_TARGET,
-	.supported = signal_supported,
+	.supported = throttle_supported,
 	.apply = throttle_apply,
 	.stop = throttle_stop,
 	.describe = throttle_describe,

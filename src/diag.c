@@ -14,7 +14,7 @@ void diag_error(struct diag *d, unsigned line, const char *section, const char *
 		sbuf_addf(&b, " [%s]", section);
 	if (key)
 		sbuf_addf(&b, " %s", key);
-	sbuf_add(&b, ": ");
+	sbuf_add(&b, section || key ? ": " : " ");
 	va_start(ap, fmt);
 	sbuf_vaddf(&b, fmt, ap);
 	va_end(ap);

@@ -110,7 +110,7 @@ static void draw_status(struct engine *e)
 	struct sbuf b = { 0 };
 	char a[32];
 
-	if (!e->o->live || e->o->verbosity == LOG_QUIET || e->state == ST_DONE)
+	if (!e->o->live || e->o->verbosity == LOG_QUIET || e->state == ST_DONE || !e->probes)
 		return;
 	sbuf_addf(&b, "%s %s |", state_names[e->state], format_duration(rel(e), a, sizeof(a)));
 	for (size_t i = 0; i < e->x->n_probes; i++) {
@@ -231,6 +231,11 @@ static void fault_fire(struct fault_inst *fi)
 	fi->ctx = (struct fault_ctx){ .spec = f, .loop = e->loop, .log = fault_log, .owner = fi };
 	if (f->target) {
 		r = target_pick(state_of(e, f->target), &e->rng, &fi->ctx.procs, &err);
+		if (r == -ESRCH && fi->rf->applications > 0) {
+			/* A repeat finds the service not back yet: nothing to do now. */
+			event(e, "fault.skipped", f->name, "%s", err);
+			return;
+		}
 		if (r < 0) {
 			event(e, "fault.failed", f->name, "%s", err);
 			if (!fi->rf->error)
@@ -601,7 +606,9 @@ static void on_child(struct loop *l, int fd, uint32_t events, void *userdata)
 	siginfo_t si = { 0 };
 
 	loop_del_fd(l, fd);
-	if (waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG) == 0 && si.si_pid) {
+	/* WNOWAIT: the zombie keeps the pid and its process group from being
+	 * reused until target_stop() has signalled the group and reaped it. */
+	if (waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid) {
 		ts->exited = true;
 		ts->exit_status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
 	}
@@ -686,7 +693,7 @@ static uint64_t random_seed(void)
 
 	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != sizeof(s))
 		s = (uint64_t)now_usec() ^ ((uint64_t)getpid() << 32);
-	return s & INT64_MAX;
+	return s & ((1ULL << 53) - 1);	/* exact in JSON readers that use doubles */
 }
 
 int engine_run(struct experiment *x, const struct run_opts *o, struct report **ret)
@@ -790,8 +797,12 @@ out:
 		e.rep->verdict = v;
 		e.rep->reason = xstrdup(reason ? reason : "setup failed");
 		code = verdict_exit_code(v);
-		if (o->verbosity > LOG_QUIET)
-			fprintf(o->log, "erebus: %s\n", e.rep->reason);
+		for (size_t i = 0; i < x->n_probes; i++) {
+			e.rep->probes[i].verdict = v;
+			for (int ph = 0; ph < PHASE_COUNT; ph++)
+				report_phase_stats(NULL, 0, ph, &e.rep->probes[i].phases[ph]);
+		}
+		fprintf(o->log, "erebus: %s\n", e.rep->reason);	/* an error: shown even with -q */
 	}
 	for (size_t i = 0; i < x->n_targets; i++)
 		if (e.targets[i].child) {
@@ -818,6 +829,10 @@ out:
 	if (e.sigfd >= 0)
 		close(e.sigfd);
 	loop_free(e.loop);
+	/* A signal that arrived while cleaning up has been answered by the
+	 * cleanup itself; consume it so it cannot kill us before the report. */
+	while (sigtimedwait(&mask, NULL, &(struct timespec){ 0 }) > 0)
+		;
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	*ret = e.rep;
 	return code;

@@ -79,6 +79,7 @@ struct entry {
 struct raw_section {
 	char *header;	/* text between the brackets */
 	unsigned line;
+	bool bad;	/* already reported; its keys are dropped */
 };
 
 struct reader {
@@ -115,22 +116,33 @@ static char *read_line(char *str, int num, void *stream)
 	}
 	r->p += len;
 
-	/* Note section headers here: inih does not report them by itself. */
+	/* Note section headers here (inih does not report them by itself), and
+	 * report every line inih could not read, not only its first. */
 	{
 		_cleanup_free_ char *copy = xstrdup(str);
 		char *s = strstrip(copy);
-		r->last_was_cont = str[0] == ' ' || str[0] == '\t';
+		r->last_was_cont = (str[0] == ' ' || str[0] == '\t') && *s;
 		if (*s == '[') {
 			char *end = strchr(s, ']');
-			if (end && end - s - 1 > 48) {
-				diag_error(r->d, r->line, NULL, NULL,
-					   "section header is longer than 48 characters; use a shorter name");
-			} else if (end) {
+			if (!end) {
+				diag_error(r->d, r->line, NULL, NULL, "section header without a closing ]");
+				strcpy(str, "\n");
+			} else {
+				bool bad = end - s - 1 > 48;
+				if (bad)
+					diag_error(r->d, r->line, NULL, NULL,
+						   "section header is longer than 48 characters; use a shorter name");
 				*end = '\0';
 				GROW(r->secs, r->cap_secs, r->n_secs + 1);
 				r->secs[r->n_secs++] = (struct raw_section){
-					.header = xstrdup(strstrip(s + 1)), .line = r->line };
+					.header = xstrdup(strstrip(s + 1)), .line = r->line, .bad = bad };
+				if (bad)
+					strcpy(str, "[-]\n");
 			}
+		} else if (*s && *s != '#' && *s != ';' && !r->last_was_cont && !strpbrk(s, "=:")) {
+			diag_error(r->d, r->line, NULL, NULL,
+				   "cannot read this line: expected [section], key = value, or a comment");
+			strcpy(str, "\n");
 		}
 	}
 	return str;
@@ -140,6 +152,8 @@ static int on_value(void *user, const char *section, const char *name, const cha
 {
 	struct reader *r = user;
 
+	if (r->n_secs && r->secs[r->n_secs - 1].bad)
+		return 1;	/* keys of a rejected header */
 	if (!r->n_secs) {
 		if (!r->outside_reported)
 			diag_error(r->d, r->line, NULL, name,
@@ -224,7 +238,7 @@ static const char *suggest_word(const char *word, const char *(*at)(size_t i, co
 			best = w;
 		}
 	}
-	return best && best_d <= 2 + strlen(word) / 4 && best_d < strlen(word) ? best : NULL;
+	return best && plausible_typo(word, best_d) ? best : NULL;
 }
 
 static const char *at_kind(size_t i, const void *ctx) { return kinds[i]; }
@@ -299,8 +313,15 @@ static void check_section(struct section *s, struct entry *ents, size_t n_ents, 
 					first = &first_line[t][i];
 					break;
 				}
-		if (!v && !s->tables[1] && strcmp(s->kind, "target") && strcmp(s->kind, "experiment"))
-			continue;	/* unknown type, already reported: its keys cannot be judged */
+		if (!v && !s->tables[1] && strcmp(s->kind, "target") && strcmp(s->kind, "experiment")) {
+			/* Type missing or unknown: its own keys cannot be judged, but
+			 * a typo of a common key can still be pointed out. */
+			const char *sug = opt_suggest(tables, en->key);
+			if (sug)
+				diag_error(d, en->line, s->label, en->key,
+					   "unknown key; did you mean \"%s\"?", sug);
+			continue;
+		}
 		if (!v) {
 			const char *sug = opt_suggest(tables, en->key);
 			struct sbuf b = { 0 };
@@ -326,6 +347,8 @@ static void check_section(struct section *s, struct entry *ents, size_t n_ents, 
 			*first = en->line;
 		if (opt_parse(v->def, en->value, v, &msg) < 0) {
 			diag_error(d, en->line, s->label, en->key, "%s", msg);
+			v->set = true;	/* given, though wrong: no "missing" error after this one */
+			v->line = en->line;
 			continue;
 		}
 		v->set = true;
@@ -401,7 +424,8 @@ static struct target_spec *resolve_target(struct experiment *x, struct section *
 	struct target_spec *t;
 
 	if (!v || !v->present) {
-		if (required && v)
+		/* (an OPT_REQUIRED key was reported missing by check_section) */
+		if (required && v && !v->set && !(v->def->flags & OPT_REQUIRED))
 			diag_error(d, s->line, s->label, "target", "missing required key");
 		return NULL;
 	}
@@ -439,7 +463,7 @@ static void build_fault(struct experiment *x, struct section *s, struct fault_sp
 		diag_error(d, dur->line, s->label, "duration",
 			   "a %s fault acts once; add every to repeat it for this duration, or remove duration",
 			   ft->name);
-	if (every->set && dur->set && every->usec > dur->usec)
+	if (every->present && dur->present && every->usec > dur->usec)
 		diag_error(d, every->line, s->label, "every",
 			   "every (%s) is longer than duration (%s): it would never repeat", every->raw,
 			   dur->raw);
@@ -502,9 +526,11 @@ static void build(struct experiment *x, struct reader *r, struct diag *d)
 		bool ok = true;
 
 		map[i] = SIZE_MAX;
+		if (r->secs[i].bad)
+			continue;	/* reported by the reader; its keys are dropped */
 		split_header(r->secs[i].header, &kind, &name);
 		*s = (struct section){ .kind = kind, .name = name, .line = r->secs[i].line,
-				       .label = xstrdup(r->secs[i].header) };
+				       .label = name ? xasprintf("%s %s", kind, name) : xstrdup(kind) };
 		if (!strcmp(kind, "experiment")) {
 			if (name) {
 				diag_error(d, s->line, s->label, NULL, "[experiment] takes no name");
@@ -519,6 +545,10 @@ static void build(struct experiment *x, struct reader *r, struct diag *d)
 			if (!name) {
 				diag_error(d, s->line, s->label, NULL, "a [%s] section needs a name: [%s NAME]",
 					   kind, kind);
+				ok = false;
+			} else if (strpbrk(name, " \t")) {
+				diag_error(d, s->line, s->label, NULL,
+					   "a section name is one word (letters, digits, - and _): \"%s\"", name);
 				ok = false;
 			}
 			for (size_t j = 0; ok && j < x->n_sections; j++)
@@ -668,14 +698,14 @@ int experiment_load_string(const char *name, const char *text, struct diag *d,
 int experiment_load(const char *path, struct diag *d, struct experiment **ret)
 {
 	_cleanup_free_ char *text = NULL;
-	ssize_t n = read_file_max(path, 1 << 20, &text);
+	ssize_t n = read_file_max(path, (1 << 20) + 1, &text);
 
 	d->file = path;
 	if (n < 0) {
 		diag_error(d, 0, NULL, NULL, "cannot read: %s", strerror((int)-n));
 		return (int)n;
 	}
-	if ((size_t)n == 1 << 20) {
+	if ((size_t)n > 1 << 20) {
 		diag_error(d, 0, NULL, NULL, "file is larger than 1 MiB");
 		return -EFBIG;
 	}

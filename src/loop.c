@@ -22,6 +22,7 @@ struct watch {
 
 struct loop_timer {
 	int64_t at;	/* 0: disarmed */
+	uint64_t round;	/* dispatch round in which it last fired */
 	bool dead;
 	loop_timer_cb cb;
 	void *ctx;
@@ -37,6 +38,7 @@ struct loop {
 	struct loop_timer **timers;
 	size_t n_timers, cap_timers;
 	int64_t armed;		/* deadline the timerfd holds, 0 if none */
+	uint64_t round;
 	int dispatching;
 };
 
@@ -203,13 +205,21 @@ static void run_timers(struct loop *l)
 
 	(void)!read(l->tfd, &expirations, sizeof(expirations));
 	l->armed = -1;	/* force rearm */
-	/* Timers added during this round are not due before the next one
-	 * unless already late; iterate by index as the array may grow. */
-	for (size_t i = 0; i < l->n_timers && !l->quit; i++) {
-		struct loop_timer *t = l->timers[i];
-		if (t->dead || !t->at || t->at > now)
-			continue;
+	l->round++;
+	/* Fire every due timer once, earliest deadline first (a late loop must
+	 * not reorder a timeline); one re-armed into the past waits a round. */
+	while (!l->quit) {
+		struct loop_timer *t = NULL;
+		for (size_t i = 0; i < l->n_timers; i++) {
+			struct loop_timer *c = l->timers[i];
+			if (!c->dead && c->at && c->at <= now && c->round != l->round &&
+			    (!t || c->at < t->at))
+				t = c;
+		}
+		if (!t)
+			break;
 		t->at = 0;
+		t->round = l->round;
 		int64_t next = t->cb(l, now, t->ctx);
 		if (!t->dead && next > 0)
 			t->at = next;

@@ -162,6 +162,15 @@ static int cmd_run(int argc, char **argv)
 		return usage_error("run", "give one experiment file");
 	if ((code = check_file_safety(argv[optind])))
 		return code;
+	if (json && strcmp(json, "-")) {
+		/* Find out now, not after the run, that the report cannot be written. */
+		_cleanup_free_ char *dir = xstrdup(json);
+		char *slash = strrchr(dir, '/');
+		const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
+		if (access(d, W_OK) < 0)
+			return usage_error("run", "cannot write the report to %s: %s: %s", json, d,
+					   strerror(errno));
+	}
 	if ((code = load(argv[optind], &x)))
 		return code;
 	o.live = isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb");
@@ -175,8 +184,11 @@ static int cmd_run(int argc, char **argv)
 			fputs(b.s, stdout);
 		} else {
 			int r = write_file_atomic(json, b.s, b.len);
-			if (r < 0)
+			if (r < 0) {
 				fprintf(stderr, "erebus: cannot write %s: %s\n", json, strerror(-r));
+				if (!code)
+					code = 1;	/* a pass nobody can read is not a pass */
+			}
 		}
 		sbuf_free(&b);
 	}

@@ -29,10 +29,17 @@ int parse_duration(const char *s, int64_t *ret_usec)
 		double v;
 		size_t best = 0, i;
 
-		if (!isdigit((unsigned char)*p) && *p != '.')
-			return -EINVAL;
+		const char *q = p;
+
+		while (isdigit((unsigned char)*q))
+			q++;
+		if (*q == '.')
+			for (q++; isdigit((unsigned char)*q); q++)
+				;
+		if (q == p || (q == p + 1 && *p == '.'))
+			return -EINVAL;	/* digits, optionally with a fraction: no 1e3, no 0x10 */
 		v = strtod(p, &end);
-		if (end == p || v < 0 || !isfinite(v))
+		if (end != q || v < 0 || !isfinite(v))
 			return -EINVAL;
 		p = end;
 		for (i = 0; i < ARRAY_SIZE(units); i++) {
@@ -114,13 +121,17 @@ const char *signal_name(int sig)
 {
 	static const char *names[65];
 
+	if (sig < 1 || sig > 64)
+		return NULL;
+	if (names[sig])
+		return names[sig];
 	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
-		if (signals[i].sig == sig) {
-			if (!names[sig])
-				names[sig] = xasprintf("SIG%s", signals[i].name);
-			return names[sig];
-		}
-	return NULL;
+		if (signals[i].sig == sig)
+			return names[sig] = xasprintf("SIG%s", signals[i].name);
+	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+		return names[sig] = sig == SIGRTMIN ? xasprintf("SIGRTMIN") :
+					       xasprintf("SIGRTMIN+%d", sig - SIGRTMIN);
+	return names[sig] = xasprintf("signal %d", sig);
 }
 
 int parse_status_set(const char *s, struct status_range **ret, unsigned *ret_n)
@@ -392,10 +403,7 @@ const char *opt_suggest(const struct opt_def *const *tables, const char *key)
 				best = o->key;
 			}
 		}
-	/* Close enough to be a typo: at most a third of the word changed. */
-	if (best && best_d <= 2 + strlen(key) / 4 && best_d < strlen(key))
-		return best;
-	return NULL;
+	return best && plausible_typo(key, best_d) ? best : NULL;
 }
 
 const char *opt_type_name(enum opt_type t)

@@ -119,6 +119,9 @@ static int64_t runner_deadline(struct loop *l, int64_t now_us, void *userdata)
 
 	if (!r->running)
 		return 0;
+	/* Not running while cancel() runs: a completion from inside it is
+	 * ignored, the timeout is what counts. */
+	r->running = false;
 	if (r->ctx.spec->type->cancel)
 		r->ctx.spec->type->cancel(&r->ctx);
 	snprintf(msg, sizeof(msg), "timed out after %s",

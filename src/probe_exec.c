@@ -102,8 +102,12 @@ static const char *exec_first_line(const struct exec_state *st, char *buf, size_
 
 	while (*p == '\n' || *p == '\r' || *p == ' ' || *p == '\t')
 		p++;
-	for (; *p && *p != '\n' && *p != '\r' && n + 1 < len; p++)
-		buf[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
+	for (; *p && *p != '\n' && *p != '\r' && n + 1 < len; p++) {
+		if (*p == '\t')
+			buf[n++] = ' ';
+		else
+			buf[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
+	}
 	while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
 		n--;
 	buf[n] = '\0';
@@ -147,7 +151,9 @@ static void exec_on_exit(struct loop *l, int fd, uint32_t events, void *userdata
 
 /* Spawn /bin/sh -c command in a new process group with default signal
  * handling and an empty signal mask (the engine blocks signals for its
- * signalfd); stdout and stderr go to wfd. Returns the pid or -errno. */
+ * signalfd); stdout and stderr go to wfd. Returns the pid or -errno.
+ * (glibc leaves its two internal signals, 32 and 33, ignored in the child
+ * of a threaded parent; programs that use them install their handlers.) */
 static pid_t exec_spawn(const char *command, int wfd)
 {
 	posix_spawn_file_actions_t fa;

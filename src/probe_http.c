@@ -246,7 +246,14 @@ static size_t http_write_cb(char *data, size_t size, size_t n, void *userdata)
 		st->too_large = true;
 		return 0;	/* curl fails the transfer with CURLE_WRITE_ERROR */
 	}
-	GROW(st->buf, st->cap, st->len + total + 1);
+	if (st->len + total + 1 > st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 16384;
+
+		while (cap < st->len + total + 1)
+			cap *= 2;
+		st->cap = cap < HTTP_BODY_MAX + 1 ? cap : HTTP_BODY_MAX + 1;
+		st->buf = xrealloc(st->buf, st->cap);
+	}
 	memcpy(st->buf + st->len, data, total);
 	st->len += total;
 	st->buf[st->len] = '\0';
@@ -633,10 +640,20 @@ static void http_describe(const struct probe_spec *p, struct sbuf *out)
 	const char *expect = section_str(sec, "expect_body");
 	const struct opt_value *sv = section_get(sec, "expect_status");
 	const struct opt_value *ml = section_get(sec, "max_latency");
+	const struct opt_value *hv = section_get(sec, "headers");
+	const char *url = section_str(sec, "url"), *body = section_str(sec, "body");
+	_cleanup_free_ char *m = xstrdup(method ? method : "GET");
 	_cleanup_free_ char *status = NULL;
 	_cleanup_free_ char *pattern = NULL;
+	size_t n_headers = hv ? strv_len(hv->list) : 0;
 
-	sbuf_addf(out, "%s %s", method ? method : "GET", section_str(sec, "url"));
+	for (char *c = m; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	sbuf_addf(out, "%s %s", m, url ? url : "?");
+	if (n_headers)
+		sbuf_addf(out, " with %zu header%s", n_headers, n_headers == 1 ? "" : "s");
+	if (body)
+		sbuf_addf(out, "%s a %zu-byte body", n_headers ? " and" : " with", strlen(body));
 	if (sv && sv->present) {
 		status = http_status_text(sv->status.v, sv->status.n);
 		sbuf_addf(out, ", expect %s", status);

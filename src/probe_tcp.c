@@ -18,7 +18,7 @@
 
 struct tcp_state {
 	struct probe_ctx *ctx;
-	const char *host;
+	char *host;			/* without [] around an IPv6 address */
 	char port[8];
 	struct addrinfo *ai, *cur;	/* the sample's addresses; cur: trying */
 	int fd;
@@ -152,16 +152,23 @@ static int tcp_init(struct probe_ctx *ctx, char **ret_err)
 {
 	const struct section *sec = ctx->spec->sec;
 	struct tcp_state *st = xcalloc(1, sizeof(*st));
+	const char *host;
+	size_t n;
 
 	st->ctx = ctx;
 	st->fd = -1;
-	st->host = section_str(sec, "host");
-	snprintf(st->port, sizeof(st->port), "%d", (int)section_int(sec, "port"));
-	if (!st->host) {
+	host = section_str(sec, "host");
+	if (!host) {
 		*ret_err = xstrdup("host is not set");
 		free(st);
 		return -EINVAL;
 	}
+	n = strlen(host);
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']')
+		st->host = xstrndup(host + 1, n - 2);
+	else
+		st->host = xstrdup(host);
+	snprintf(st->port, sizeof(st->port), "%d", (int)section_int(sec, "port"));
 	ctx->state = st;
 	return 0;
 }
@@ -173,6 +180,7 @@ static void tcp_destroy(struct probe_ctx *ctx)
 	if (!st)
 		return;
 	tcp_release(st);
+	free(st->host);
 	free(st);
 	ctx->state = NULL;
 }
@@ -180,7 +188,7 @@ static void tcp_destroy(struct probe_ctx *ctx)
 static void tcp_describe(const struct probe_spec *p, struct sbuf *out)
 {
 	const char *host = section_str(p->sec, "host");
-	bool v6 = host && strchr(host, ':');
+	bool v6 = host && host[0] != '[' && strchr(host, ':');
 
 	sbuf_addf(out, "connect to %s%s%s:%d", v6 ? "[" : "", host ? host : "?", v6 ? "]" : "",
 		  (int)section_int(p->sec, "port"));

@@ -43,7 +43,7 @@ int64_t percentile(const int64_t *sorted, size_t n, double p)
 
 	if (!n)
 		return -1;
-	rank = (size_t)ceil(p / 100.0 * (double)n);
+	rank = (size_t)ceil(p * (double)n / 100.0 - 1e-9);
 	if (rank < 1)
 		rank = 1;
 	if (rank > n)

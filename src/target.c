@@ -351,7 +351,8 @@ int target_match(const struct target_state *ts, struct proc_set *ret, char **ret
 		GROW(out.v, out.cap, out.n + 1);
 		out.v[out.n++] = p;
 	}
-	qsort(out.v, out.n, sizeof(*out.v), cmp_proc);
+	if (out.n)
+		qsort(out.v, out.n, sizeof(*out.v), cmp_proc);
 	*ret = out;
 	return (int)out.n;
 }
@@ -515,8 +516,10 @@ void target_stop(struct target_state *ts, int64_t grace_us)
 		if (poll(&pfd, 1, (int)(grace_us / 1000)) <= 0)
 			(void)kill(-ts->child, SIGKILL);
 	}
-	(void)kill(-ts->child, SIGKILL);	/* whatever of the group is left */
-	if (!ts->exited && waitpid(ts->child, &ts->exit_status, 0) == ts->child)
+	/* Whatever of the group is left. The leader is not reaped yet (also when
+	 * ts->exited: it was only noted with WNOWAIT), so the group id is ours. */
+	(void)kill(-ts->child, SIGKILL);
+	if (waitpid(ts->child, &ts->exit_status, 0) == ts->child)
 		ts->exited = true;
 	if (ts->child_pidfd >= 0)
 		close(ts->child_pidfd);

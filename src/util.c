@@ -105,13 +105,13 @@ const char *format_duration(int64_t usec, char *buf, size_t len)
 		snprintf(buf, len, "-");
 	else if (usec < 1000)
 		snprintf(buf, len, "%dus", (int)usec);
-	else if (usec < USEC_PER_SEC)
+	else if (usec < USEC_PER_SEC - 500)
 		snprintf(buf, len, "%.0fms", usec / 1000.0);
-	else if (usec < 60 * USEC_PER_SEC)
+	else if (usec < 60 * USEC_PER_SEC - 5000)
 		snprintf(buf, len, "%.2fs", usec / 1e6);
 	else
-		snprintf(buf, len, "%dm%02ds", (int)(usec / (60 * USEC_PER_SEC)),
-			 (int)(usec / USEC_PER_SEC % 60));
+		snprintf(buf, len, "%dm%02ds", (int)((usec + 500000) / (60 * USEC_PER_SEC)),
+			 (int)((usec + 500000) / USEC_PER_SEC % 60));
 	return buf;
 }
 
@@ -188,29 +188,38 @@ ssize_t read_file_max(const char *path, size_t max, char **ret)
 	return (ssize_t)len;
 }
 
+/* Optimal string alignment distance: insertions, deletions,
+ * substitutions and transpositions of neighbours each cost 1. */
 unsigned edit_distance(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b);
-	_cleanup_free_ unsigned *row = xcalloc(lb + 1, sizeof(*row));
+	size_t la = strlen(a), lb = strlen(b), w = lb + 1;
+	_cleanup_free_ unsigned *d = xcalloc((la + 1) * w, sizeof(*d));
 
+#define D(i, j) d[(i) * w + (j)]
+	for (size_t i = 0; i <= la; i++)
+		D(i, 0) = (unsigned)i;
 	for (size_t j = 0; j <= lb; j++)
-		row[j] = (unsigned)j;
-	for (size_t i = 1; i <= la; i++) {
-		unsigned diag = row[0];
-		row[0] = (unsigned)i;
+		D(0, j) = (unsigned)j;
+	for (size_t i = 1; i <= la; i++)
 		for (size_t j = 1; j <= lb; j++) {
-			unsigned up = row[j];
-			unsigned cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-			unsigned best = diag + cost;
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
+			int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+			unsigned best = D(i - 1, j - 1) + (ca != cb);
+			if (D(i - 1, j) + 1 < best)
+				best = D(i - 1, j) + 1;
+			if (D(i, j - 1) + 1 < best)
+				best = D(i, j - 1) + 1;
+			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == cb && D(i - 2, j - 2) + 1 < best)
+				best = D(i - 2, j - 2) + 1;
+			D(i, j) = best;
 		}
-	}
-	return row[lb];
+	return D(la, lb);
+#undef D
+}
+
+bool plausible_typo(const char *word, unsigned distance)
+{
+	return distance <= 1 + strlen(word) / 4 && distance < strlen(word);
 }
 
 char *strstrip(char *s)

@@ -83,8 +83,10 @@ char *sbuf_take(struct sbuf *b);
  * Returns its length or a negative errno; *ret is owned by the caller. */
 ssize_t read_file_max(const char *path, size_t max, char **ret);
 
-/* Levenshtein distance, for "did you mean" suggestions. */
+/* Edit distance (with transpositions), for "did you mean" suggestions. */
 unsigned edit_distance(const char *a, const char *b);
+/* Is a word at this distance from a known one close enough to suggest it? */
+bool plausible_typo(const char *word, unsigned distance);
 
 /* Trim ASCII whitespace at both ends, in place; returns s. */
 char *strstrip(char *s);

@@ -1,0 +1,375 @@
+# SPDX-License-Identifier: MIT
+# The core run, end to end, with real processes and a real HTTP server:
+# kill/pause/throttle faults, probes, verdicts, exit codes, reports.
+
+# A service that records every catchable signal it gets, one per line.
+# Usage: start_recorder VAR FILE
+start_recorder() {
+	local __var=$1 file=$2
+	: >"$file"
+	spawn "$__var" bash -c 'for s in HUP INT USR1 USR2 TERM CONT; do trap "echo $s >>$0" $s; done
+		echo ready >>"$0"; while :; do sleep 1 & wait $!; done' "$file"
+	wait_for_line "$file" ready 5
+}
+
+test_killed_supervised_worker_recovers() {
+	start_demo --restart-delay 300ms
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = supervised-kill
+seed = 7
+[target worker]
+cmdline = erebus-demo --port $DEMO_PORT
+process = demo-worker
+[fault kill-worker]
+type = kill
+target = worker
+at = 200ms
+[probe alive]
+type = process
+target = worker
+interval = 50ms
+during = may-fail
+recover_within = 5s
+[probe health]
+type = http
+url = http://127.0.0.1:$DEMO_PORT/health
+interval = 100ms
+timeout = 2s
+EOF2
+	local old_worker
+	old_worker=$(pgrep -x -P "$DEMO_PID" demo-worker)
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 0 "exit code"
+	assert_eq "$(json "$T/r.json" .verdict)" passed "verdict"
+	assert_eq "$(json "$T/r.json" '.faults[0].targets[0].pid')" "$old_worker" "killed pid"
+	# the old worker is gone and a new one serves
+	[ -d "/proc/$old_worker" ] && fail "old worker $old_worker still alive"
+	local new_worker
+	new_worker=$(pgrep -x -P "$DEMO_PID" demo-worker) || fail "no worker after the run"
+	[ "$new_worker" != "$old_worker" ] || fail "worker was not replaced"
+	# the process probe saw it go and come back: detect and recover are measured
+	local ttd ttr
+	ttd=$(json "$T/r.json" '.probes[] | select(.name=="alive") | .time_to_detect_ms')
+	ttr=$(json "$T/r.json" '.probes[] | select(.name=="alive") | .time_to_recover_ms')
+	[ "$ttd" != null ] || fail "time_to_detect_ms is null"
+	[ "$ttr" != null ] || fail "time_to_recover_ms is null"
+	# the supervisor restarts after 300 ms: recovery is at least that, and bounded
+	assert_cmp "$ttr" ">=" 250 "time to recover"
+	assert_cmp "$ttr" "<" 2000 "time to recover"
+	assert_cmp "$ttd" "<" 200 "time to detect (50 ms interval)"
+}
+
+test_unsupervised_kill_fails_run() {
+	start_demo --no-supervisor
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = unsupervised-kill
+[target svc]
+pid = $DEMO_PID
+[fault kill]
+type = kill
+target = svc
+[probe health]
+type = http
+url = http://127.0.0.1:$DEMO_PORT/health
+interval = 100ms
+timeout = 300ms
+during = may-fail
+recover_within = 1s
+EOF2
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 1 "exit code"
+	assert_eq "$(json "$T/r.json" .verdict)" failed "verdict"
+	assert_eq "$(json "$T/r.json" '.probes[0].verdict')" failed "probe verdict"
+	json "$T/r.json" '.probes[0].reason' | grep -q "not healthy 1.00s after" ||
+		fail "reason: $(json "$T/r.json" '.probes[0].reason')"
+	assert_eq "$(json "$T/r.json" '.probes[0].time_to_recover_ms')" null "time to recover"
+	grep -q "failed (exit 1)" "$T/err" || fail "summary does not say failed"
+}
+
+pause_experiment() { # during tolerance
+	cat <<EOF2
+[experiment]
+name = pause-$1
+[target svc]
+pid = $DEMO_PID
+[fault pause]
+type = pause
+target = svc
+duration = 1500ms
+[probe health]
+type = http
+url = http://127.0.0.1:$DEMO_PORT/health
+interval = 100ms
+timeout = 300ms
+during = $1
+tolerance = $2
+recover_within = 3s
+EOF2
+}
+
+test_pause_fails_must_pass_probe() {
+	start_demo --no-supervisor
+	pause_experiment must-pass 90% >"$T/x.ini"
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 1 "exit code"
+	json "$T/r.json" '.probes[0].reason' | grep -qE "^[0-9]+% of samples passed during the fault window, tolerance 90%" ||
+		fail "reason: $(json "$T/r.json" '.probes[0].reason')"
+	assert_cmp "$(json "$T/r.json" '.probes[0].phases.during.availability')" "<" 0.5 "availability during"
+	assert_eq "$(proc_state "$DEMO_PID")" S "service resumed after the run"
+}
+
+test_pause_passes_may_fail_probe() {
+	start_demo --no-supervisor
+	pause_experiment may-fail 100% >"$T/x.ini"
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 0 "exit code"
+	local ttr
+	ttr=$(json "$T/r.json" '.probes[0].time_to_recover_ms')
+	[ "$ttr" != null ] || fail "time to recover is null"
+	# SIGCONT at the revert: requests queued in the backlog are answered at once
+	assert_cmp "$ttr" "<" 150 "time to recover after SIGCONT"
+	assert_cmp "$(json "$T/r.json" ".faults[0].reverted_at_ms - .faults[0].applied_at_ms")" ">=" 1480 "pause length" # scheduled on the window grid
+	assert_eq "$(proc_state "$DEMO_PID")" S "service resumed"
+}
+
+# Run a throttle of PCT% on a burner and measure the CPU share it really
+# got from /proc, between the applied and reverted log lines; sets GOT.
+measure_throttle() {
+	local pct=$1
+	spawn BURN "$BURNER"
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = throttle-$pct
+[target burn]
+pid = $BURN
+[fault slow]
+type = throttle
+target = burn
+cpu = $pct%
+duration = 6s
+[probe alive]
+type = process
+target = burn
+interval = 500ms
+healthy_after = 1
+EOF2
+	"$EREBUS" run "$T/x.ini" --json "$T/r.json" 2>"$T/err" &
+	local run=$!
+	defer kill -INT "$run"
+	wait_for_line "$T/err" "fault.applied" 10
+	local c0 t0 c1 t1
+	c0=$(proc_cpu_ns "$BURN"); t0=$(date +%s%N)
+	wait_for_line "$T/err" "fault.reverted" 15
+	c1=$(proc_cpu_ns "$BURN"); t1=$(date +%s%N)
+	wait "$run" || fail "run exited $?"
+	GOT=$(awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" 'BEGIN { printf "%.2f", 100 * c / t }')
+}
+
+test_throttle_holds_cpu_share() {
+	measure_throttle 30
+	echo "asked 30%, measured $GOT%"
+	assert_near "$GOT" 30 2 "CPU share under throttle"
+	assert_eq "$(proc_state "$BURN")" R "burner running again after the run"
+}
+
+test_steady_state_broken_aborts_untouched() {
+	start_recorder REC "$T/signals"
+	local port
+	port=$(free_port)	# nothing listens there
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = broken-steady
+steady_state_timeout = 1s
+[target svc]
+pid = $REC
+[fault poke]
+type = kill
+target = svc
+signal = USR1
+[probe tcp]
+type = tcp
+host = 127.0.0.1
+port = $port
+interval = 100ms
+EOF2
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 3 "exit code"
+	assert_eq "$(json "$T/r.json" .verdict)" aborted "verdict"
+	json "$T/r.json" .reason | grep -q "steady state not reached within 1.00s: tcp is down (connection refused)" ||
+		fail "reason: $(json "$T/r.json" .reason)"
+	assert_eq "$(json "$T/r.json" '.faults[0].applied_at_ms')" null "fault never applied"
+	assert_eq "$(grep -v ready "$T/signals" | wc -l)" 0 "signals the target received"
+	assert_eq "$(json "$T/r.json" '[.events[] | select(.kind == "fault.applied")] | length')" 0 "fault events"
+}
+
+interrupt_mid_pause() { # SIGNAL
+	start_demo --no-supervisor
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = interrupted
+[target svc]
+pid = $DEMO_PID
+[fault pause]
+type = pause
+target = svc
+duration = 60s
+[probe health]
+type = tcp
+host = 127.0.0.1
+port = $DEMO_PORT
+interval = 100ms
+during = may-fail
+EOF2
+	"$EREBUS" run "$T/x.ini" --json "$T/r.json" 2>"$T/err" &
+	local run=$!
+	defer kill -KILL "$run"
+	wait_for_line "$T/err" "fault.applied" 10
+	assert_eq "$(proc_state "$DEMO_PID")" T "service stopped during the fault"
+	kill "-$1" "$run"
+	local rc=0
+	wait "$run" || rc=$?
+	assert_eq "$rc" 3 "exit code after $1"
+	assert_eq "$(proc_state "$DEMO_PID")" S "service state after $1"
+	json "$T/r.json" .reason | grep -q "interrupted by SIG$1" || fail "reason: $(json "$T/r.json" .reason)"
+	[ "$(json "$T/r.json" '.faults[0].reverted_at_ms')" != null ] || fail "revert time missing"
+}
+
+test_ctrl_c_mid_fault_leaves_nothing_stopped() { interrupt_mid_pause INT; }
+test_sigterm_mid_fault_leaves_nothing_stopped() { interrupt_mid_pause TERM; }
+
+test_invalid_file_exits_2_and_signals_nothing() {
+	start_recorder REC "$T/signals"
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = invalid
+[target svc]
+pid = $REC
+[fault poke]
+type = kill
+target = svc
+signal = USR1
+at = soon
+[probe p]
+type = exec
+command = true
+EOF2
+	run_erebus run "$T/x.ini"
+	assert_eq "$RC" 2 "exit code"
+	grep -qx "$T/x.ini:9: \[fault poke\] at: \"soon\" is not a duration (write it like 250ms, 2s or 1m30s)" "$T/err" ||
+		fail "message: $(cat "$T/err")"
+	assert_eq "$(grep -vc ready "$T/signals")" 0 "signals the target received"
+}
+
+test_empty_selector_match_exits_2() {
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = nothing-matches
+[target ghost]
+process = no-such-proc-x
+[fault k]
+type = kill
+target = ghost
+[probe p]
+type = exec
+command = true
+EOF2
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 2 "exit code"
+	grep -q "x.ini:3: \[target ghost\]: no process matches its selectors now" "$T/err" || fail "message: $(cat "$T/err")"
+	assert_eq "$(json "$T/r.json" .verdict)" invalid "verdict"
+}
+
+test_exec_probe_and_report_schema() {
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = exec-only
+seed = 99
+[probe ok]
+type = exec
+command = test -d /proc
+interval = 50ms
+healthy_after = 1
+EOF2
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 0 "exit code"
+	jq -e '.schema == "erebus.report/1" and .seed == 99 and .verdict == "passed" and .exit_code == 0
+		and (.started_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$"))
+		and (.probes[0].phases | keys == ["after","before","during"])
+		and (.probes[0].phases.before.latency_ms | has("p50") and has("p95") and has("p99") and has("max"))
+		and .probes[0].time_to_detect_ms == null and .probes[0].time_to_recover_ms == null
+		and (.events | map(.kind) | index("verdict") != null)' "$T/r.json" >/dev/null ||
+		fail "report shape: $(cat "$T/r.json")"
+}
+
+test_exec_probe_overrun_is_killed() {
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = exec-timeout
+steady_state_timeout = 1s
+[probe slow]
+type = exec
+command = echo started $T; exec sleep 30
+timeout = 200ms
+interval = 300ms
+EOF2
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 3 "exit code"
+	json "$T/r.json" .reason | grep -q "timed out after 200ms" || fail "reason: $(json "$T/r.json" .reason)"
+	pgrep -f "sleep 30" -a | grep -v pgrep | grep -q . && {
+		# only fail if one of them is ours (its parent shell echoed our dir)
+		for p in $(pgrep -x sleep); do grep -q "$T" "/proc/$p/cmdline" 2>/dev/null && fail "overrunning probe left behind"; done
+	}
+	true
+}
+
+test_every_kills_again_picking_anew() {
+	start_demo --restart-delay 100ms
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = repeat-kill
+[target worker]
+cmdline = erebus-demo --port $DEMO_PORT
+process = demo-worker
+[fault chaos-monkey]
+type = kill
+target = worker
+every = 500ms
+duration = 1s
+[probe health]
+type = http
+url = http://127.0.0.1:$DEMO_PORT/health
+interval = 100ms
+timeout = 1s
+EOF2
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 0 "exit code"
+	assert_eq "$(json "$T/r.json" '.faults[0].applications')" 3 "applications at 0, 500ms, 1s"
+	assert_eq "$(json "$T/r.json" '.faults[0].targets | length')" 3 "a different worker each time"
+}
+
+test_plan_and_validate_touch_nothing() {
+	start_recorder REC "$T/signals"
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = plan
+[target svc]
+pid = $REC
+[fault poke]
+type = kill
+target = svc
+signal = USR1
+at = 1s
+[probe p]
+type = exec
+command = true
+EOF2
+	run_erebus validate "$T/x.ini"
+	assert_eq "$RC" 0 "validate exit code"
+	run_erebus plan "$T/x.ini"
+	assert_eq "$RC" 0 "plan exit code"
+	grep -q "svc: 1 matches now: $REC (bash)" "$T/out" || fail "plan output: $(cat "$T/out")"
+	grep -q "+1.00s    poke: SIGUSR1 to \[target svc\]" "$T/out" || fail "plan timeline: $(cat "$T/out")"
+	assert_eq "$(grep -vc ready "$T/signals")" 0 "signals the target received"
+}

@@ -1,0 +1,34 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Every test tier, for `make check` and `make asan`: unit (no privileges),
+# then integration (root: real processes and servers). Prints one summary
+# line at the end: "N passed, N failed, N skipped".
+# Usage: tests/run-all.sh BUILD_DIR
+set -u
+BUILD=$(cd "${1:-build}" && pwd)
+export BUILD
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+
+units=$(ls "$BUILD"/tests/test_* 2>/dev/null)
+unit_out=$(mktemp)
+# shellcheck disable=SC2086
+tests/run-unit.sh $units | tee "$unit_out"
+u_pass=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed/\1/p' "$unit_out")
+u_fail=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed/\2/p' "$unit_out")
+rm -f "$unit_out"
+
+int_out=$(mktemp)
+tests/integration/run.sh | tee "$int_out"
+i_line=$(grep -E '^integration: [0-9]+ passed' "$int_out" | tail -n 1)
+rm -f "$int_out"
+i_pass=$(echo "$i_line" | sed -n 's/.* \([0-9]*\) passed.*/\1/p')
+i_fail=$(echo "$i_line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+i_skip=$(echo "$i_line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')
+
+pass=$(( ${u_pass:-0} + ${i_pass:-0} ))
+fail=$(( ${u_fail:-1} + ${i_fail:-1} ))
+skip=${i_skip:-0}
+echo
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]

@@ -1,0 +1,589 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for the report model (src/report.c): percentiles, per-phase
+ * statistics, time to detect / time to recover, verdict exit codes, and
+ * the JSON renderer (checked with jq when it is installed).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <sys/wait.h>
+
+#include "erebus/report.h"
+
+/* ---- percentile -------------------------------------------------------- */
+
+static void test_percentile_empty(void **state)
+{
+	assert_int_equal(percentile(NULL, 0, 50), -1);
+}
+
+static void test_percentile_one(void **state)
+{
+	const int64_t v[] = { 42 };
+
+	assert_int_equal(percentile(v, 1, 0.1), 42);
+	assert_int_equal(percentile(v, 1, 50), 42);
+	assert_int_equal(percentile(v, 1, 99), 42);
+	assert_int_equal(percentile(v, 1, 100), 42);
+}
+
+static void test_percentile_hundred(void **state)
+{
+	int64_t v[100];
+
+	for (int i = 0; i < 100; i++)
+		v[i] = (i + 1) * 10;	/* 10, 20, ..., 1000 */
+	assert_int_equal(percentile(v, 100, 50), 500);
+	assert_int_equal(percentile(v, 100, 95), 950);
+	assert_int_equal(percentile(v, 100, 99), 990);
+	assert_int_equal(percentile(v, 100, 100), 1000);
+	assert_int_equal(percentile(v, 100, 1), 10);
+	assert_int_equal(percentile(v, 100, 0.5), 10);	/* rank rounds up */
+	assert_int_equal(percentile(v, 100, 50.1), 510);
+}
+
+static void test_percentile_small(void **state)
+{
+	const int64_t v[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+
+	/* nearest rank: ceil(p/100 * n) */
+	assert_int_equal(percentile(v, 10, 50), 5);
+	assert_int_equal(percentile(v, 10, 51), 6);
+	assert_int_equal(percentile(v, 10, 95), 10);
+	assert_int_equal(percentile(v, 10, 90), 9);
+	assert_int_equal(percentile(v, 4, 50), 2);
+	assert_int_equal(percentile(v, 4, 75), 3);
+	assert_int_equal(percentile(v, 4, 76), 4);
+}
+
+/* Regression, fixed: percentile() computes the rank as ceil(p / 100.0 * n) in floating
+ * point, so for n = 100 and p = 7, 14, 28, 55 or 56 the product comes out a
+ * hair above the integer (7.000000000000001) and the rank is one too high:
+ * percentile(1..100, 7) returns 8. (p50/p95/p99 are not affected for
+ * n <= 20000; an integer or epsilon-guarded rank fixes it.) */
+static void test_percentile_every_integer_rank(void **state)
+{
+	int64_t v[100];
+
+	for (int i = 0; i < 100; i++)
+		v[i] = i + 1;
+	for (int p = 1; p <= 100; p++) {
+		int64_t got = percentile(v, 100, p);
+		if (got != p)
+			fail_msg("percentile(1..100, %d) = %lld, expected %d", p, (long long)got, p);
+	}
+}
+
+/* ---- report_phase_stats ------------------------------------------------ */
+
+static void test_phase_stats(void **state)
+{
+	const struct sample s[] = {
+		{ .t_us = 0, .latency_us = 100, .ok = true, .phase = PHASE_BEFORE },
+		{ .t_us = 10, .latency_us = 300, .ok = true, .phase = PHASE_BEFORE },
+		{ .t_us = 20, .latency_us = 5000, .ok = false, .phase = PHASE_DURING },
+		{ .t_us = 30, .latency_us = 200, .ok = true, .phase = PHASE_DURING },
+		{ .t_us = 40, .latency_us = 9000, .ok = false, .phase = PHASE_DURING },
+		{ .t_us = 50, .latency_us = 400, .ok = true, .phase = PHASE_DURING },
+		{ .t_us = 60, .latency_us = 200, .ok = true, .phase = PHASE_BEFORE },
+	};
+	struct report_phase p;
+
+	report_phase_stats(s, ARRAY_SIZE(s), PHASE_BEFORE, &p);
+	assert_int_equal(p.samples, 3);
+	assert_int_equal(p.failures, 0);
+	assert_float_equal(p.availability, 1.0, 1e-12);
+	assert_int_equal(p.p50, 200);
+	assert_int_equal(p.p95, 300);
+	assert_int_equal(p.p99, 300);
+	assert_int_equal(p.max, 300);
+
+	report_phase_stats(s, ARRAY_SIZE(s), PHASE_DURING, &p);
+	assert_int_equal(p.samples, 4);
+	assert_int_equal(p.failures, 2);
+	assert_float_equal(p.availability, 0.5, 1e-12);
+	assert_int_equal(p.p50, 400);	/* sorted 200 400 5000 9000, rank 2 */
+	assert_int_equal(p.p95, 9000);
+	assert_int_equal(p.max, 9000);
+}
+
+static void test_phase_stats_empty(void **state)
+{
+	const struct sample s[] = {
+		{ .t_us = 0, .latency_us = 100, .ok = true, .phase = PHASE_BEFORE },
+	};
+	struct report_phase p;
+
+	report_phase_stats(s, ARRAY_SIZE(s), PHASE_AFTER, &p);
+	assert_int_equal(p.samples, 0);
+	assert_int_equal(p.failures, 0);
+	assert_true(isnan(p.availability));
+	assert_int_equal(p.p50, -1);
+	assert_int_equal(p.p95, -1);
+	assert_int_equal(p.p99, -1);
+	assert_int_equal(p.max, -1);
+
+	memset(&p, 0x55, sizeof(p));
+	report_phase_stats(NULL, 0, PHASE_BEFORE, &p);
+	assert_int_equal(p.samples, 0);
+	assert_true(isnan(p.availability));
+	assert_int_equal(p.max, -1);
+}
+
+/* ---- probe_times ------------------------------------------------------- */
+
+#define OK(t, lat)   { .t_us = (t), .latency_us = (lat), .ok = true }
+#define FAIL(t, lat) { .t_us = (t), .latency_us = (lat), .ok = false }
+
+static void test_times_never_failed(void **state)
+{
+	const struct sample s[] = { OK(0, 10), OK(1000, 10), OK(2000, 10), OK(3000, 10) };
+	int64_t applied[] = { 1500 }, ended[] = { 2500 };
+	const struct fault_times ft = { applied, 1, ended, 1 };
+	int64_t detect = 7, recover = 7;
+
+	probe_times(s, ARRAY_SIZE(s), &ft, 2, &detect, &recover);
+	assert_int_equal(detect, -1);
+	assert_int_equal(recover, -1);
+}
+
+static void test_times_no_fault(void **state)
+{
+	const struct sample s[] = { OK(0, 10), FAIL(1000, 10), OK(2000, 10), OK(3000, 10) };
+	const struct fault_times ft = { 0 };
+	int64_t detect = 7, recover = 7;
+
+	probe_times(s, ARRAY_SIZE(s), &ft, 1, &detect, &recover);
+	assert_int_equal(detect, -1);
+	assert_int_equal(recover, -1);
+}
+
+/* A failure before the first application is not the fault's doing. */
+static void test_times_failure_before_fault(void **state)
+{
+	const struct sample s[] = { FAIL(0, 10), OK(1000, 10), OK(2000, 10), OK(3000, 10) };
+	int64_t applied[] = { 1500 }, ended[] = { 2500 };
+	const struct fault_times ft = { applied, 1, ended, 1 };
+	int64_t detect = 7, recover = 7;
+
+	probe_times(s, ARRAY_SIZE(s), &ft, 1, &detect, &recover);
+	assert_int_equal(detect, -1);
+	assert_int_equal(recover, -1);
+}
+
+static void test_times_failed_and_recovered(void **state)
+{
+	const struct sample s[] = {
+		OK(0, 10), OK(1000, 10),
+		FAIL(1200, 100),	/* first failure: ends at 1300 */
+		FAIL(2000, 100),
+		OK(3500, 50),		/* first pass after the last failure: ends at 3550 */
+		OK(4500, 50),
+	};
+	int64_t applied[] = { 1000 }, ended[] = { 3000 };
+	const struct fault_times ft = { applied, 1, ended, 1 };
+	int64_t detect, recover;
+
+	probe_times(s, ARRAY_SIZE(s), &ft, 2, &detect, &recover);
+	assert_int_equal(detect, 300);		/* 1300 - 1000 */
+	assert_int_equal(recover, 550);		/* 3550 - 3000 */
+}
+
+static void test_times_never_recovered(void **state)
+{
+	const struct sample s[] = { OK(0, 10), FAIL(1200, 100), OK(2000, 10), FAIL(3000, 10),
+				    FAIL(4000, 10) };
+	int64_t applied[] = { 1000 }, ended[] = { 2500 };
+	const struct fault_times ft = { applied, 1, ended, 1 };
+	int64_t detect, recover;
+
+	probe_times(s, ARRAY_SIZE(s), &ft, 1, &detect, &recover);
+	assert_int_equal(detect, 300);
+	assert_int_equal(recover, -1);
+}
+
+/* Recovery counts from the latest fault end before the probe was healthy
+ * again: not an earlier one, and not one after it. */
+static void test_times_recover_from_latest_end(void **state)
+{
+	const struct sample s[] = {
+		OK(0, 10),
+		FAIL(1500, 100),
+		FAIL(5500, 100),	/* last failure */
+		OK(6000, 200),		/* healthy from its end, 6200 */
+		OK(7000, 10),
+		OK(8000, 10),
+		OK(10000, 10),
+	};
+	int64_t applied[] = { 1000, 4000, 8500 }, ended[] = { 2000, 5000, 9000 };
+	const struct fault_times ft = { applied, 3, ended, 3 };
+	int64_t detect, recover;
+
+	probe_times(s, ARRAY_SIZE(s), &ft, 3, &detect, &recover);
+	assert_int_equal(detect, 600);		/* 1600 - 1000 */
+	assert_int_equal(recover, 1200);	/* 6200 - 5000 */
+}
+
+/* Detection counts from the latest application before the first failure. */
+static void test_times_detect_from_latest_apply(void **state)
+{
+	const struct sample s[] = {
+		OK(0, 10),
+		OK(1500, 10),		/* the first application did nothing visible */
+		OK(3500, 10),
+		FAIL(4500, 250),	/* ends at 4750 */
+		OK(6000, 10),
+		OK(7000, 10),
+	};
+	int64_t applied[] = { 1000, 4000 }, ended[] = { 2000, 5000 };
+	const struct fault_times ft = { applied, 2, ended, 2 };
+	int64_t detect, recover;
+
+	probe_times(s, ARRAY_SIZE(s), &ft, 2, &detect, &recover);
+	assert_int_equal(detect, 750);		/* 4750 - 4000 */
+	assert_int_equal(recover, 1010);	/* 6010 - 5000 */
+}
+
+/* Fewer passes after the last failure than healthy_after: not recovered. */
+static void test_times_not_enough_passes(void **state)
+{
+	const struct sample s[] = { OK(0, 10), FAIL(1200, 100), OK(3000, 10), OK(4000, 10) };
+	int64_t applied[] = { 1000 }, ended[] = { 2000 };
+	const struct fault_times ft = { applied, 1, ended, 1 };
+	int64_t detect, recover;
+
+	probe_times(s, ARRAY_SIZE(s), &ft, 3, &detect, &recover);
+	assert_int_equal(detect, 300);
+	assert_int_equal(recover, -1);
+
+	probe_times(s, ARRAY_SIZE(s), &ft, 2, &detect, &recover);
+	assert_int_equal(recover, 1010);	/* 3010 - 2000 */
+}
+
+/* An instant fault (kill) has no revert: its firing is also its end. */
+static void test_times_instant_fault(void **state)
+{
+	const struct sample s[] = { OK(0, 10), FAIL(1100, 50), FAIL(1600, 50), OK(2100, 40),
+				    OK(2600, 40) };
+	int64_t applied[] = { 1000 }, ended[] = { 1000 };
+	const struct fault_times ft = { applied, 1, ended, 1 };
+	int64_t detect, recover;
+
+	probe_times(s, ARRAY_SIZE(s), &ft, 2, &detect, &recover);
+	assert_int_equal(detect, 150);		/* 1150 - 1000 */
+	assert_int_equal(recover, 1140);	/* 2140 - 1000 */
+}
+
+/* ---- verdicts ---------------------------------------------------------- */
+
+static void test_verdicts(void **state)
+{
+	assert_int_equal(verdict_exit_code(VERDICT_PASSED), 0);
+	assert_int_equal(verdict_exit_code(VERDICT_FAILED), 1);
+	assert_int_equal(verdict_exit_code(VERDICT_INVALID), 2);
+	assert_int_equal(verdict_exit_code(VERDICT_ABORTED), 3);
+	assert_int_equal(verdict_exit_code(VERDICT_CLEANUP_FAILED), 4);
+	assert_int_equal(verdict_exit_code(VERDICT_UNSUPPORTED), 5);
+	assert_string_equal(verdict_name(VERDICT_PASSED), "passed");
+	assert_string_equal(verdict_name(VERDICT_FAILED), "failed");
+	assert_string_equal(verdict_name(VERDICT_INVALID), "invalid");
+	assert_string_equal(verdict_name(VERDICT_ABORTED), "aborted");
+	assert_string_equal(verdict_name(VERDICT_CLEANUP_FAILED), "cleanup-failed");
+	assert_string_equal(verdict_name(VERDICT_UNSUPPORTED), "unsupported");
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+/* The awkward string: a quote, a backslash, a newline, a tab, a control
+ * character, DEL and a UTF-8 letter. */
+static const char awkward[] = "say \"hi\"\\path\nnext\tcol\x01" "end\x7f" "\xc3\xa9";
+static const char awkward_json[] = "\"say \\\"hi\\\"\\\\path\\nnext\\tcol\\u0001end\\u007f\xc3\xa9\"";
+
+/* Strings a test allocates, freed by the teardown even when an assertion
+ * longjmps out of the test. */
+static char **scratch;
+static size_t n_scratch, cap_scratch;
+
+static char *keep(char *s)
+{
+	GROW(scratch, cap_scratch, n_scratch + 1);
+	scratch[n_scratch++] = s;
+	return s;
+}
+
+static void scratch_free(void)
+{
+	for (size_t i = 0; i < n_scratch; i++)
+		free(scratch[i]);
+	free(scratch);
+	scratch = NULL;
+	n_scratch = cap_scratch = 0;
+}
+
+struct jfx {
+	struct report *r;
+	struct sbuf out;
+	char path[64];
+};
+
+static int json_setup(void **state)
+{
+	struct jfx *j = xcalloc(1, sizeof(*j));
+	struct report *r = xcalloc(1, sizeof(*r));
+	struct report_probe *p;
+	struct report_fault *f;
+
+	r->experiment = xstrdup(awkward);
+	r->description = NULL;
+	r->file = xstrdup("x.ini");
+	r->seed = 18446744073709551615ULL;
+	r->started_at = 1700000000LL * USEC_PER_SEC;
+	r->finished_at = r->started_at + 12345678;
+	r->verdict = VERDICT_FAILED;
+	r->reason = xstrdup("probe web did not recover");
+	r->steady_at_us = -1;
+	r->window_start_us = 2 * USEC_PER_SEC;
+	r->window_end_us = 2 * USEC_PER_SEC + 1500;
+	r->recovered_at_us = -1;
+
+	r->n_faults = 1;
+	r->faults = f = xcalloc(1, sizeof(*f));
+	f->name = xstrdup("kill-worker");
+	f->type = xstrdup("kill");
+	f->description = xstrdup("SIGKILL to [target worker] at +1.00s");
+	f->n_targets = 2;
+	f->targets = xcalloc(2, sizeof(*f->targets));
+	f->targets[0] = (struct report_target){ .pid = 4242, .comm = "demo-worker" };
+	f->targets[1] = (struct report_target){ .pid = 4243, .comm = "a\"b" };
+	f->applied_at_us = USEC_PER_SEC;
+	f->reverted_at_us = -1;
+	f->applications = 3;
+
+	r->n_probes = 1;
+	r->probes = p = xcalloc(1, sizeof(*p));
+	p->name = xstrdup("web");
+	p->type = xstrdup("http");
+	p->verdict = VERDICT_FAILED;
+	p->reason = xstrdup("status 503\r\n");
+	p->during = DURING_MAY_FAIL;
+	p->tolerance = 60;
+	p->recover_within_us = 5 * USEC_PER_SEC;
+	p->time_to_detect_us = 250500;
+	p->time_to_recover_us = -1;
+	p->n_samples = 2;
+	p->samples = xcalloc(2, sizeof(*p->samples));
+	p->samples[0] = (struct sample){ .t_us = 0, .latency_us = 1000, .ok = true };
+	p->samples[1] = (struct sample){ .t_us = 100, .latency_us = 2000, .ok = false,
+					 .phase = PHASE_DURING, .msg = xstrdup("status 503") };
+	report_phase_stats(p->samples, p->n_samples, PHASE_BEFORE, &p->phases[PHASE_BEFORE]);
+	report_phase_stats(p->samples, p->n_samples, PHASE_DURING, &p->phases[PHASE_DURING]);
+	report_phase_stats(p->samples, p->n_samples, PHASE_AFTER, &p->phases[PHASE_AFTER]);
+
+	report_event(r, 0, "phase", NULL, "before");
+	report_event(r, USEC_PER_SEC, "fault.applied", "kill-worker", "pid %d", 4242);
+	report_event(r, 1500, "probe.down", "web", "%s", awkward);
+
+	j->r = r;
+	*state = j;
+	return 0;
+}
+
+static int json_teardown(void **state)
+{
+	struct jfx *j = *state;
+
+	report_free(j->r);
+	sbuf_free(&j->out);
+	scratch_free();
+	if (j->path[0])
+		(void)unlink(j->path);
+	free(j);
+	return 0;
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle))
+		fail_msg("JSON lacks:\n%s\n--- in:\n%s", needle, hay);
+}
+
+static void test_json_content(void **state)
+{
+	struct jfx *j = *state;
+	const char *s;
+
+	report_render_json(j->r, &j->out);
+	s = j->out.s;
+	assert_non_null(s);
+	assert_int_equal(strncmp(s, "{\n  \"schema\": \"erebus.report/1\",\n", 33), 0);
+	assert_int_equal(s[j->out.len - 1], '\n');
+	assert_int_equal(s[j->out.len - 2], '}');
+
+	assert_contains(s, "\"experiment\": " );
+	{
+		char *want = keep(xasprintf("\"experiment\": %s,", awkward_json));
+		assert_contains(s, want);
+	}
+	assert_contains(s, "\"description\": null,");
+	assert_contains(s, "\"seed\": 18446744073709551615,");
+	assert_contains(s, "\"started_at\": \"2023-11-14T22:13:20.000Z\",");
+	assert_contains(s, "\"finished_at\": \"2023-11-14T22:13:32.345Z\",");
+	assert_contains(s, "\"duration_ms\": 12345.678,");
+	assert_contains(s, "\"verdict\": \"failed\",");
+	assert_contains(s, "\"exit_code\": 1,");
+	assert_contains(s, "\"steady_state_at_ms\": null,");
+	assert_contains(s, "\"fault_window\": {\"start_ms\": 2000, \"end_ms\": 2001.500}");
+	assert_contains(s, "\"recovered_at_ms\": null,");
+	assert_contains(s, "{\"pid\": 4242, \"comm\": \"demo-worker\"}, {\"pid\": 4243, \"comm\": \"a\\\"b\"}");
+	assert_contains(s, "\"applications\": 3, \"applied_at_ms\": 1000, \"reverted_at_ms\": null, \"error\": null}");
+	assert_contains(s, "\"reason\": \"status 503\\r\\n\"");
+	assert_contains(s, "\"during\": \"may-fail\", \"tolerance\": 0.6");
+	assert_contains(s, "\"recover_within_ms\": 5000");
+	assert_contains(s, "\"time_to_detect_ms\": 250.500, \"time_to_recover_ms\": null");
+	assert_contains(s, "\"before\": {\"samples\": 1, \"failures\": 0, \"availability\": 1.0000, \"latency_ms\": {\"p50\": 1, \"p95\": 1, \"p99\": 1, \"max\": 1}}");
+	assert_contains(s, "\"during\": {\"samples\": 1, \"failures\": 1, \"availability\": 0.0000");
+	assert_contains(s, "\"after\": {\"samples\": 0, \"failures\": 0, \"availability\": null, \"latency_ms\": {\"p50\": null, \"p95\": null, \"p99\": null, \"max\": null}}");
+	assert_contains(s, "{\"t_ms\": 0, \"kind\": \"phase\", \"subject\": null, \"detail\": \"before\"}");
+	assert_contains(s, "{\"t_ms\": 1000, \"kind\": \"fault.applied\", \"subject\": \"kill-worker\", \"detail\": \"pid 4242\"}");
+	{
+		char *want = keep(xasprintf("\"detail\": %s}", awkward_json));
+		assert_contains(s, want);
+	}
+	/* no raw control characters anywhere but newlines between members */
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\n')
+			fail_msg("raw control character 0x%02x at offset %td", *p, p - s);
+}
+
+static void test_json_empty_lists(void **state)
+{
+	struct report r = { .experiment = (char *)"e", .steady_at_us = -1, .window_start_us = -1,
+			    .window_end_us = -1, .recovered_at_us = -1 };
+	struct sbuf b = { 0 };
+
+	report_render_json(&r, &b);
+	assert_contains(b.s, "\"faults\": [],\n  \"probes\": [],\n  \"events\": []\n}\n");
+	assert_contains(b.s, "\"reason\": null");
+	sbuf_free(&b);
+}
+
+static bool have_jq(void)
+{
+	return system("command -v jq >/dev/null 2>&1") == 0;
+}
+
+/* Run `jq ARGS FILE` and return its first output line (caller frees), or
+ * NULL if jq failed. */
+static char *jq(const char *args, const char *file)
+{
+	_cleanup_free_ char *cmd = xasprintf("jq %s '%s' 2>&1", args, file);
+	FILE *p = popen(cmd, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int st;
+
+	assert_non_null(p);
+	n = getline(&line, &cap, p);
+	/* drain whatever else it printed */
+	while (fgetc(p) != EOF)
+		;
+	st = pclose(p);
+	if (n < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		if (n > 0)
+			print_message("jq %s: %s", args, line);
+		free(line);
+		return NULL;
+	}
+	if (line[n - 1] == '\n')
+		line[n - 1] = '\0';
+	return line;
+}
+
+static void test_json_parses(void **state)
+{
+	struct jfx *j = *state;
+	int fd;
+
+	if (!have_jq())
+		skip();
+	report_render_json(j->r, &j->out);
+	snprintf(j->path, sizeof(j->path), "/tmp/erebus-report-XXXXXX");
+	fd = mkstemp(j->path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, j->out.s, j->out.len), (ssize_t)j->out.len);
+	close(fd);
+
+	{
+		/* -e: the whole document parses and is not null/false */
+		char *all = keep(jq("-e -c .schema", j->path));
+		assert_non_null(all);
+		assert_string_equal(all, "\"erebus.report/1\"");
+	}
+	{
+		/* the awkward string comes back exactly */
+		char *got = keep(jq("-e -c '.experiment == $s' --arg s \"$(printf 'say \"hi\"\\\\path\\nnext\\tcol\\001end\\177\\303\\251')\"", j->path));
+		assert_non_null(got);
+		assert_string_equal(got, "true");
+	}
+	{
+		char *got = keep(jq("-c '[.steady_state_at_ms, .probes[0].time_to_recover_ms, .probes[0].time_to_detect_ms, .faults[0].targets[1].comm, .events[2].subject, (.events | length)]'", j->path));
+		assert_non_null(got);
+		assert_string_equal(got, "[null,null,250.5,\"a\\\"b\",\"web\",3]");
+	}
+}
+
+/* ---- write_file_atomic ------------------------------------------------- */
+
+static void test_write_file_atomic(void **state)
+{
+	char dir[] = "/tmp/erebus-atomic-XXXXXX";
+	_cleanup_free_ char *path = NULL, *back = NULL;
+
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/report.json", dir);
+	assert_int_equal(write_file_atomic(path, "first", 5), 0);
+	assert_int_equal(write_file_atomic(path, "second\n", 7), 0);
+	assert_int_equal(read_file_max(path, 100, &back), 7);
+	assert_string_equal(back, "second\n");
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);	/* no temp file left behind */
+
+	assert_int_equal(write_file_atomic("/nonexistent/erebus/report.json", "x", 1), -ENOENT);
+}
+
+#define J(fn) cmocka_unit_test_setup_teardown(fn, json_setup, json_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_percentile_empty),
+		cmocka_unit_test(test_percentile_one),
+		cmocka_unit_test(test_percentile_hundred),
+		cmocka_unit_test(test_percentile_small),
+		cmocka_unit_test(test_percentile_every_integer_rank),
+		cmocka_unit_test(test_phase_stats),
+		cmocka_unit_test(test_phase_stats_empty),
+		cmocka_unit_test(test_times_never_failed),
+		cmocka_unit_test(test_times_no_fault),
+		cmocka_unit_test(test_times_failure_before_fault),
+		cmocka_unit_test(test_times_failed_and_recovered),
+		cmocka_unit_test(test_times_never_recovered),
+		cmocka_unit_test(test_times_recover_from_latest_end),
+		cmocka_unit_test(test_times_detect_from_latest_apply),
+		cmocka_unit_test(test_times_not_enough_passes),
+		cmocka_unit_test(test_times_instant_fault),
+		cmocka_unit_test(test_verdicts),
+		J(test_json_content),
+		cmocka_unit_test(test_json_empty_lists),
+		J(test_json_parses),
+		cmocka_unit_test(test_write_file_atomic),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
