@@ -10,14 +10,17 @@ PKG_CONFIG ?= pkg-config
 
 # Every library Erebus builds on is checked; only those in use are linked.
 PKGS_ALL  := libnl-3.0 libnl-route-3.0 libseccomp libcurl inih cmocka
-PKGS_LINK := libcurl inih
+PKGS_LINK := inih
+# libcurl's headers only: it is loaded at run time by the first http probe
+# (src/curl_dl.c), so runs without one do not pay for its libraries.
+PKGS_CFLAGS := libcurl inih
 
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter -Werror
 # CFLAGS and LDFLAGS are the user's (and `make asan`'s); what Erebus
 # itself needs is kept apart so that overriding them keeps it.
 CFLAGS  ?= -O2 -g
 ECFLAGS := -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE -MMD -MP \
-           $(shell $(PKG_CONFIG) --cflags $(PKGS_LINK) 2>/dev/null)
+           $(shell $(PKG_CONFIG) --cflags $(PKGS_CFLAGS) 2>/dev/null)
 LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS_LINK) 2>/dev/null) -lm
 
 LIB_SRCS  := $(wildcard src/*.c) $(wildcard faults/*.c)
@@ -49,6 +52,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/liberebus.a
 $(BUILD)/tests/burner: $(BUILD)/tests/bench/burner.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
+$(BUILD)/tests/runstats: $(BUILD)/tests/bench/runstats.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/http_rate: $(BUILD)/tests/bench/http_rate.o $(BUILD)/liberebus.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 deps:
 	@scripts/deps.sh
 
@@ -60,11 +69,11 @@ check-integration: all $(BUILD)/tests/burner
 	@BUILD=$(abspath $(BUILD)) tests/integration/run.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(BUILD)/tests/burner
 	@tests/run-all.sh $(BUILD)
 
 # Every tier again under AddressSanitizer and UBSan, in its own build dir.
-asan:
+asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
 		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS:$(BUILD)/%=build-asan/%) build-asan/tests/burner
@@ -75,7 +84,7 @@ demo: deps
 	./$(BUILD)/erebus run experiments/quickstart.ini
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/tests/burner
+	@$(MAKE) --no-print-directory all $(BUILD)/tests/burner $(BUILD)/tests/runstats $(BUILD)/tests/http_rate
 	@BUILD=$(abspath $(BUILD)) tests/bench/run.sh
 
 install: all

@@ -471,6 +471,15 @@ static void start_recovery(struct engine *e)
 	e->state = ST_RECOVERY;
 	e->rep->window_end_us = rel(e);
 	set_phase(e, PHASE_AFTER);
+	if (!e->x->n_faults) {
+		/* Nothing was injected, so nothing to recover from: the run was
+		 * its steady-state check. */
+		event(e, "phase", NULL, "no faults: the steady state is the whole check");
+		for (size_t i = 0; i < e->x->n_probes; i++)
+			e->probes[i].recovered = true;
+		check_recovered(e);
+		return;
+	}
 	event(e, "phase", NULL, "fault window ended; waiting for recovery");
 	for (size_t i = 0; i < e->x->n_probes; i++) {
 		int64_t d = e->origin + e->rep->window_end_us + e->probes[i].run.ctx.spec->recover_within_us;

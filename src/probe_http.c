@@ -16,8 +16,7 @@
 #include <ctype.h>
 #include <regex.h>
 #include <strings.h>
-#include <curl/curl.h>
-
+#include "curl_dl.h"
 #include "erebus/probe.h"
 #include "probe_internal.h"
 
@@ -150,7 +149,7 @@ static void http_check(const struct probe_spec *p, struct diag *d)
 		diag_error(d, http_line(p, "url"), sec->label, "url",
 			   "\"%s\" is not an http:// or https:// URL; the http probe speaks only those two",
 			   url);
-	} else if (url) {
+	} else if (url && curl_dl_load(NULL) == 0) {	/* (init() reports a missing libcurl) */
 		CURLU *u = curl_url();
 		CURLUcode uc = u ? curl_url_set(u, CURLUPART_URL, url, 0) : CURLUE_OUT_OF_MEMORY;
 
@@ -498,9 +497,15 @@ static int http_init(struct probe_ctx *ctx, char **ret_err)
 	const struct opt_value *sv = section_get(sec, "expect_status");
 	const struct opt_value *ml = section_get(sec, "max_latency");
 	const char *method = section_str(sec, "method");
-	struct http_state *st = xcalloc(1, sizeof(*st));
+	const char *why = NULL;
+	struct http_state *st;
 	int rc;
 
+	if ((rc = curl_dl_load(&why)) < 0) {
+		*ret_err = xstrdup(why);
+		return rc;
+	}
+	st = xcalloc(1, sizeof(*st));
 	st->ctx = ctx;
 	st->url = section_str(sec, "url");
 	if (!st->url || !http_url_scheme_ok(st->url)) {

@@ -304,26 +304,7 @@ static void test_verdicts(void **state)
 static const char awkward[] = "say \"hi\"\\path\nnext\tcol\x01" "end\x7f" "\xc3\xa9";
 static const char awkward_json[] = "\"say \\\"hi\\\"\\\\path\\nnext\\tcol\\u0001end\\u007f\xc3\xa9\"";
 
-/* Strings a test allocates, freed by the teardown even when an assertion
- * longjmps out of the test. */
-static char **scratch;
-static size_t n_scratch, cap_scratch;
-
-static char *keep(char *s)
-{
-	GROW(scratch, cap_scratch, n_scratch + 1);
-	scratch[n_scratch++] = s;
-	return s;
-}
-
-static void scratch_free(void)
-{
-	for (size_t i = 0; i < n_scratch; i++)
-		free(scratch[i]);
-	free(scratch);
-	scratch = NULL;
-	n_scratch = cap_scratch = 0;
-}
+#include "scratch.h"
 
 struct jfx {
 	struct report *r;

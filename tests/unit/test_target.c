@@ -49,26 +49,7 @@ struct tfx {
 	struct target_state launch, within;
 };
 
-/* Strings a test allocates, freed by the teardown even when an assertion
- * longjmps out of the test. */
-static char **scratch;
-static size_t n_scratch, cap_scratch;
-
-static char *keep(char *s)
-{
-	GROW(scratch, cap_scratch, n_scratch + 1);
-	scratch[n_scratch++] = s;
-	return s;
-}
-
-static void scratch_free(void)
-{
-	for (size_t i = 0; i < n_scratch; i++)
-		free(scratch[i]);
-	free(scratch);
-	scratch = NULL;
-	n_scratch = cap_scratch = 0;
-}
+#include "scratch.h"
 
 static int setup(void **state)
 {
