@@ -105,6 +105,31 @@ static void event(struct engine *e, const char *kind, const char *subject, const
 
 static const char *const state_names[] = { "steady state", "fault window", "recovery", "done" };
 
+/* Time until the current phase ends at the latest. */
+static int64_t phase_left(const struct engine *e)
+{
+	int64_t now = rel(e), end = now;
+
+	switch (e->state) {
+	case ST_STEADY:
+		end = e->x->steady_timeout_us;
+		break;
+	case ST_WINDOW:
+		end = e->rep->window_start_us + experiment_window_us(e->x);
+		break;
+	case ST_RECOVERY:
+		for (size_t i = 0; i < e->x->n_probes; i++) {
+			int64_t d = e->rep->window_end_us + e->probes[i].run.ctx.spec->recover_within_us;
+			if (!e->probes[i].recovered && d > end)
+				end = d;
+		}
+		break;
+	case ST_DONE:
+		break;
+	}
+	return end > now ? end - now : 0;
+}
+
 static void draw_status(struct engine *e)
 {
 	struct sbuf b = { 0 };
@@ -112,7 +137,8 @@ static void draw_status(struct engine *e)
 
 	if (!e->o->live || e->o->verbosity == LOG_QUIET || e->state == ST_DONE || !e->probes)
 		return;
-	sbuf_addf(&b, "%s %s |", state_names[e->state], format_duration(rel(e), a, sizeof(a)));
+	sbuf_addf(&b, "[%s] %s left |", state_names[e->state],
+		  format_duration(phase_left(e), a, sizeof(a)));
 	for (size_t i = 0; i < e->x->n_probes; i++) {
 		const struct probe_track *pt = &e->probes[i];
 		static const char *const h[] = { "?", "up", "DOWN" };
