@@ -21,6 +21,7 @@
 #include "erebus/engine.h"
 #include "erebus/fault.h"
 #include "erebus/loop.h"
+#include "erebus/netns.h"
 #include "erebus/probe.h"
 #include "erebus/target.h"
 
@@ -240,6 +241,31 @@ static int fault_revert(struct fault_inst *fi)
 	}
 	undo_free(&fi->ctx.undo);
 	proc_set_free(&fi->ctx.procs);
+	if (fi->ctx.netns_fd >= 0)
+		close(fi->ctx.netns_fd);
+	fi->ctx.netns_fd = -1;
+	return 0;
+}
+
+/* The namespace a network fault acts in: the target's netns key, else the
+ * first picked process's, else Erebus' own (*ret_fd = -1). Returns 0, or
+ * -errno with *ret_err. */
+static int fault_netns(struct fault_inst *fi, int *ret_fd, char **ret_err)
+{
+	const struct target_spec *t = fi->spec->target;
+	int fd;
+
+	*ret_fd = -1;
+	if (!t || (!t->netns && !fi->ctx.procs.n))
+		return 0;
+	fd = t->netns ? netns_open(t->netns) : netns_open_pid(fi->ctx.procs.v[0].pid);
+	if (fd < 0) {
+		*ret_err = t->netns ? xasprintf("cannot open network namespace %s: %s", t->netns, strerror(-fd))
+				    : xasprintf("cannot open the network namespace of pid %d: %s",
+						(int)fi->ctx.procs.v[0].pid, strerror(-fd));
+		return fd;
+	}
+	*ret_fd = fd;
 	return 0;
 }
 
@@ -254,8 +280,9 @@ static void fault_fire(struct fault_inst *fi)
 	struct sbuf b = { 0 };
 	int r;
 
-	fi->ctx = (struct fault_ctx){ .spec = f, .loop = e->loop, .log = fault_log, .owner = fi };
-	if (f->target) {
+	fi->ctx = (struct fault_ctx){ .spec = f, .loop = e->loop, .log = fault_log, .owner = fi,
+				      .netns_fd = -1 };
+	if (f->target && !target_netns_only(f->target)) {
 		r = target_pick(state_of(e, f->target), &e->rng, &fi->ctx.procs, &err);
 		if (r == -ESRCH && fi->rf->applications > 0) {
 			/* A repeat finds the service not back yet: nothing to do now. */
@@ -266,6 +293,16 @@ static void fault_fire(struct fault_inst *fi)
 			event(e, "fault.failed", f->name, "%s", err);
 			if (!fi->rf->error)
 				fi->rf->error = xasprintf("could not pick targets: %s", err);
+			return;
+		}
+	}
+	if (f->type->flags & FAULT_NETWORK) {
+		r = fault_netns(fi, &fi->ctx.netns_fd, &err);
+		if (r < 0) {
+			event(e, "fault.failed", f->name, "%s", err);
+			if (!fi->rf->error)
+				fi->rf->error = xstrdup(err);
+			proc_set_free(&fi->ctx.procs);
 			return;
 		}
 	}
@@ -705,7 +742,7 @@ static int preflight(struct engine *e, char **ret_reason, enum verdict *ret_v)
 		char *err = NULL;
 		int r;
 
-		if (x->targets[i].command || x->targets[i].within)
+		if (x->targets[i].command || x->targets[i].within || target_netns_only(&x->targets[i]))
 			continue;
 		r = target_match(&e->targets[i], &ps, &err);
 		proc_set_free(&ps);

@@ -37,6 +37,8 @@ const struct opt_def target_options[] = {
 	  "A command Erebus launches (without a shell) and owns for the run" },
 	{ "within", OPT_STRING, 0, NULL, 0, 0, NULL,
 	  "Only processes launched by this other target's command (it and its descendants)" },
+	{ "netns", OPT_STRING, 0, NULL, 0, 0, NULL,
+	  "Network namespace for network faults: a name under /run/netns or a path (default: the picked processes' own)" },
 	{ "pick", OPT_PICK, 0, "all", 0, 0, NULL, "Which of the matches to act on: all, N or N%" },
 	OPT_END
 };
@@ -377,7 +379,7 @@ static void build_target(struct experiment *x, struct section *s, struct target_
 			 struct diag *d)
 {
 	static const char *const selectors[] = { "pid", "pidfile", "process", "cmdline", "cgroup",
-						  "command", "within" };
+						  "command", "within", "netns" };
 	bool any = false;
 
 	t->name = xstrdup(s->name);
@@ -391,11 +393,12 @@ static void build_target(struct experiment *x, struct section *s, struct target_
 	t->cmdline = section_get(s, "cmdline")->present ? section_get(s, "cmdline")->regex : NULL;
 	t->cmdline_src = section_str(s, "cmdline");
 	t->pick = section_get(s, "pick")->pick;
+	t->netns = section_str(s, "netns");
 	for (size_t i = 0; i < ARRAY_SIZE(selectors); i++)
 		any |= section_get(s, selectors[i])->set;
 	if (!any)
 		diag_error(d, s->line, s->label, NULL,
-			   "a target needs at least one of pid, pidfile, process, cmdline, cgroup, command or within");
+			   "a target needs at least one of pid, pidfile, process, cmdline, cgroup, command, within or netns");
 	if (t->pid == 1)
 		diag_error(d, section_get(s, "pid")->line, s->label, "pid",
 			   "Erebus refuses to act on pid 1 (init)");
@@ -435,6 +438,12 @@ static struct target_spec *resolve_target(struct experiment *x, struct section *
 	return t;
 }
 
+bool target_netns_only(const struct target_spec *t)
+{
+	return t->netns && !t->pid && !t->pidfile && !t->process && !t->cmdline && !t->cgroup &&
+	       !t->command && !t->within;
+}
+
 static void build_fault(struct experiment *x, struct section *s, struct fault_spec *f,
 			struct diag *d)
 {
@@ -450,6 +459,10 @@ static void build_fault(struct experiment *x, struct section *s, struct fault_sp
 	if (!ft)
 		return;
 	f->target = resolve_target(x, s, ft->flags & FAULT_NEEDS_TARGET, d);
+	if (f->target && target_netns_only(f->target) && !(ft->flags & FAULT_NETWORK))
+		diag_error(d, section_get(s, "target")->line, s->label, "target",
+			   "[target %s] names only a network namespace; a %s fault acts on processes",
+			   f->target->name, ft->name);
 	if ((ft->flags & FAULT_NEEDS_DURATION) && !dur->present && !dur->set)
 		diag_error(d, s->line, s->label, "duration", "missing required key (a %s fault lasts a while)",
 			   ft->name);
@@ -486,6 +499,10 @@ static void build_probe(struct experiment *x, struct section *s, struct probe_sp
 	if (!p->type)
 		return;
 	p->target = resolve_target(x, s, true, d);
+	if (p->target && target_netns_only(p->target))
+		diag_error(d, section_get(s, "target")->line, s->label, "target",
+			   "[target %s] names only a network namespace; a %s probe counts processes",
+			   p->target->name, p->type->name);
 	if (p->type->check)
 		p->type->check(p, d);
 }

@@ -3,6 +3,7 @@
  * Value parsers for the option tables. Each returns 0 or -EINVAL and
  * leaves its output untouched on failure.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <math.h>
 #include <regex.h>
@@ -219,6 +220,121 @@ int parse_bool(const char *s, bool *ret)
 	return -EINVAL;
 }
 
+int parse_cidr(const char *s, struct cidr *ret)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	struct cidr c = { 0 };
+	unsigned max;
+
+	if (!n || n >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	if (inet_pton(AF_INET, addr, c.addr) == 1)
+		c.family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, c.addr) == 1)
+		c.family = AF_INET6;
+	else
+		return -EINVAL;
+	max = c.family == AF_INET ? 32 : 128;
+	c.prefix = max;
+	if (slash) {
+		char *end;
+		unsigned long p;
+
+		if (!isdigit((unsigned char)slash[1]))
+			return -EINVAL;
+		p = strtoul(slash + 1, &end, 10);
+		if (*end || p > max)
+			return -EINVAL;
+		c.prefix = (unsigned)p;
+	}
+	/* Clear host bits: 10.1.2.3/8 means 10.0.0.0/8. */
+	for (unsigned bit = c.prefix; bit < max; bit++)
+		c.addr[bit / 8] &= (uint8_t)~(0x80 >> (bit % 8));
+	*ret = c;
+	return 0;
+}
+
+const char *format_cidr(const struct cidr *c, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(c->family, c->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, c->prefix);
+	return buf;
+}
+
+/* A number followed by a unit from units[] (case-insensitive, longest
+ * match); no unit means factor 1. */
+struct unit {
+	const char *name;
+	double factor;
+};
+
+static int parse_units(const char *s, const struct unit *units, size_t n_units, uint64_t *ret)
+{
+	const char *q = s;
+	char *end;
+	double v;
+	const struct unit *u = NULL;
+
+	/* Plain decimal numbers only: no 1e3, no 0x10. */
+	while (isdigit((unsigned char)*q))
+		q++;
+	if (*q == '.')
+		for (q++; isdigit((unsigned char)*q); q++)
+			;
+	if (q == s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	v = strtod(s, &end);
+	if (end != q || !isfinite(v) || v < 0)
+		return -EINVAL;
+	if (*end) {
+		for (size_t i = 0; i < n_units; i++)
+			if (!strcasecmp(end, units[i].name))
+				u = &units[i];
+		if (!u)
+			return -EINVAL;
+	}
+	v *= u ? u->factor : 1;
+	if (v > 1.8e19 || v < 1)
+		return -EINVAL;
+	*ret = (uint64_t)llround(v);
+	return 0;
+}
+
+int parse_rate(const char *s, uint64_t *ret_bps)
+{
+	/* As tc(8) spells them: bit/kbit/mbit/gbit/tbit are bits per second
+	 * (decimal); bps, kbps, ... are bytes per second; kibit, kibps, ... binary. */
+	static const struct unit units[] = {
+		{ "bit", 1 }, { "kbit", 1e3 }, { "mbit", 1e6 }, { "gbit", 1e9 }, { "tbit", 1e12 },
+		{ "kibit", 1024.0 }, { "mibit", 1048576.0 }, { "gibit", 1073741824.0 },
+		{ "bps", 8 }, { "kbps", 8e3 }, { "mbps", 8e6 }, { "gbps", 8e9 }, { "tbps", 8e12 },
+		{ "kibps", 8 * 1024.0 }, { "mibps", 8 * 1048576.0 }, { "gibps", 8 * 1073741824.0 },
+	};
+	char *end;
+
+	/* A bare number is ambiguous (bits or bytes?): a unit is required. */
+	(void)strtod(s, &end);
+	if (!*end)
+		return -EINVAL;
+	return parse_units(s, units, ARRAY_SIZE(units), ret_bps);
+}
+
+int parse_size(const char *s, uint64_t *ret_bytes)
+{
+	static const struct unit units[] = {
+		{ "b", 1 }, { "k", 1024 }, { "kb", 1024 }, { "m", 1048576 }, { "mb", 1048576 },
+		{ "g", 1073741824.0 }, { "gb", 1073741824.0 },
+		{ "kbit", 128 }, { "mbit", 131072 }, { "gbit", 134217728.0 },
+	};
+	return parse_units(s, units, ARRAY_SIZE(units), ret_bytes);
+}
+
 static char *range_msg(const struct opt_def *def, const char *what)
 {
 	char a[32], b[32];
@@ -332,6 +448,40 @@ int opt_parse(const struct opt_def *def, const char *text, struct opt_value *v, 
 		v->i = b;
 		break;
 	}
+	case OPT_CIDR: {
+		struct cidr c;
+
+		if (parse_cidr(text, &c) < 0) {
+			msg = xasprintf("\"%s\" is not an IPv4 or IPv6 address or network (like 10.0.0.0/8 or 2001:db8::1)",
+					text);
+			goto fail;
+		}
+		if (!(def->flags & OPT_MULTI))
+			v->n_cidrs = 0;
+		v->cidrs = xrealloc(v->cidrs, (v->n_cidrs + 1) * sizeof(*v->cidrs));
+		v->cidrs[v->n_cidrs++] = c;
+		break;
+	}
+	case OPT_RATE:
+		if (parse_rate(text, &v->u) < 0) {
+			msg = xasprintf("\"%s\" is not a rate (write it as tc does: 1mbit, 500kbit, 10mbps)", text);
+			goto fail;
+		}
+		if (has_range && (v->u < (uint64_t)def->min || v->u > (uint64_t)def->max)) {
+			msg = range_msg(def, text);
+			goto fail;
+		}
+		break;
+	case OPT_SIZE:
+		if (parse_size(text, &v->u) < 0) {
+			msg = xasprintf("\"%s\" is not a size (like 1500, 32kb or 1mb)", text);
+			goto fail;
+		}
+		if (has_range && (v->u < (uint64_t)def->min || v->u > (uint64_t)def->max)) {
+			msg = range_msg(def, text);
+			goto fail;
+		}
+		break;
 	case OPT_REGEX: {
 		regex_t *re = xcalloc(1, sizeof(*re));
 		int r = regcomp(re, text, REG_EXTENDED | REG_NOSUB);
@@ -378,6 +528,7 @@ void opt_value_clear(struct opt_value *v)
 		free(v->regex);
 	}
 	free(v->raw);
+	free(v->cidrs);
 	strv_free(v->list);
 	*v = (struct opt_value){ .def = v->def };
 }
@@ -412,7 +563,8 @@ const char *opt_type_name(enum opt_type t)
 		[OPT_STRING] = "text", [OPT_INT] = "integer", [OPT_DURATION] = "duration",
 		[OPT_PERCENT] = "percent", [OPT_SIGNAL] = "signal", [OPT_ENUM] = "choice",
 		[OPT_STATUS_SET] = "status list", [OPT_PICK] = "pick", [OPT_REGEX] = "regex",
-		[OPT_BOOL] = "yes/no",
+		[OPT_BOOL] = "yes/no", [OPT_CIDR] = "address", [OPT_RATE] = "rate",
+		[OPT_SIZE] = "size",
 	};
 	return names[t];
 }

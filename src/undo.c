@@ -15,6 +15,24 @@ void undo_describe(const struct undo_rec *r, struct sbuf *out)
 	case UNDO_SIGCONT:
 		sbuf_addf(out, "SIGCONT pid %d (%s)", (int)r->proc.pid, r->proc.comm);
 		break;
+	case UNDO_TC_QDISC:
+		sbuf_addf(out, "delete %s qdisc %x:%x on ifindex %d", r->net.name, r->net.handle >> 16,
+			  r->net.handle & 0xffff, r->net.ifindex);
+		break;
+	case UNDO_TC_CLASS:
+		sbuf_addf(out, "delete class %x:%x on ifindex %d", r->net.handle >> 16,
+			  r->net.handle & 0xffff, r->net.ifindex);
+		break;
+	case UNDO_TC_FILTER:
+		sbuf_addf(out, "delete %s filter prio %u on ifindex %d", r->net.name, r->net.prio,
+			  r->net.ifindex);
+		break;
+	case UNDO_LINK:
+		sbuf_addf(out, "delete link %s", r->net.name);
+		break;
+	case UNDO_NFT_TABLE:
+		sbuf_addf(out, "delete nftables table %s", r->net.name);
+		break;
 	}
 }
 
@@ -29,6 +47,15 @@ static int undo_one(struct undo_rec *r)
 		e = proc_signal(&r->proc, SIGCONT);
 		if (e == -ESRCH)
 			e = 0;
+		break;
+	case UNDO_TC_QDISC:
+	case UNDO_TC_CLASS:
+	case UNDO_TC_FILTER:
+	case UNDO_LINK:
+		e = tc_undo(r);
+		break;
+	case UNDO_NFT_TABLE:
+		e = nft_undo(r);
 		break;
 	}
 	return e;

@@ -45,6 +45,7 @@ struct target_spec {
 	const void *cmdline;	/* regex_t *, or NULL */
 	const char *cmdline_src;
 	struct target_spec *within;	/* only processes launched by this target's command */
+	const char *netns;	/* network namespace: a name under /run/netns or a path */
 	struct pick pick;
 };
 
@@ -97,6 +98,9 @@ int experiment_load(const char *path, struct diag *d, struct experiment **ret);
 int experiment_load_string(const char *name, const char *text, struct diag *d,
 			   struct experiment **ret);
 void experiment_free(struct experiment *x);
+
+/* True when t names only a network namespace, no processes. */
+bool target_netns_only(const struct target_spec *t);
 
 /* Find by name; NULL if absent. */
 struct target_spec *experiment_target(const struct experiment *x, const char *name);

@@ -19,12 +19,15 @@ enum {
 	FAULT_NEEDS_DURATION = 1 << 0,	/* duration is required */
 	FAULT_INSTANT        = 1 << 1,	/* acts at a moment; duration only bounds `every` */
 	FAULT_NEEDS_TARGET   = 1 << 2,	/* target is required */
+	FAULT_NETWORK        = 1 << 3,	/* acts in the target's network namespace */
 };
 
 struct fault_ctx {
 	const struct fault_spec *spec;
 	struct loop *loop;
 	struct proc_set procs;	/* picked for this application; owned by the engine */
+	int netns_fd;		/* FAULT_NETWORK: the namespace to act in (-1: Erebus' own);
+				 * owned by the engine, open until the undo records ran */
 	struct undo_list undo;	/* pushed by apply(), replayed by the engine */
 	void *state;		/* the type's own; freed by stop() */
 	void (*log)(struct fault_ctx *ctx, const char *fmt, ...) _printf_(2, 3);

@@ -9,6 +9,7 @@
 #define EREBUS_OPTIONS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum opt_type {
@@ -22,6 +23,9 @@ enum opt_type {
 	OPT_PICK,	/* "all", "N", "N%" */
 	OPT_REGEX,	/* POSIX extended regular expression */
 	OPT_BOOL,	/* yes/no/true/false/on/off/1/0 */
+	OPT_CIDR,	/* IPv4 or IPv6 address with optional /prefix */
+	OPT_RATE,	/* bandwidth as tc writes it: 1mbit, 500kbit, 10mbps; bits per second */
+	OPT_SIZE,	/* bytes as tc writes it: 1500, 32kb, 1mb, 64k; bytes */
 };
 
 enum {
@@ -42,6 +46,12 @@ struct opt_def {
 
 struct status_range {
 	int lo, hi;
+};
+
+struct cidr {
+	int family;		/* AF_INET or AF_INET6 */
+	uint8_t addr[16];	/* network byte order; host bits cleared */
+	unsigned prefix;	/* 0..32 or 0..128 */
 };
 
 enum pick_kind { PICK_ALL, PICK_COUNT, PICK_PERCENT };
@@ -66,7 +76,10 @@ struct opt_value {
 			unsigned n;
 		} status;
 		void *regex;	/* regex_t *, OPT_REGEX */
+		uint64_t u;	/* OPT_RATE (bit/s), OPT_SIZE (bytes) */
 	};
+	struct cidr *cidrs;	/* OPT_CIDR: every value given (OPT_MULTI accumulates) */
+	unsigned n_cidrs;
 	char **list;		/* OPT_MULTI: every value given, NULL-terminated */
 };
 
@@ -87,6 +100,11 @@ int parse_status_set(const char *s, struct status_range **ret, unsigned *ret_n);
 bool status_set_contains(const struct status_range *v, unsigned n, int status);
 int parse_pick(const char *s, struct pick *ret);
 int parse_bool(const char *s, bool *ret);
+int parse_cidr(const char *s, struct cidr *ret);
+/* "10.0.0.0/8", "2001:db8::/32" into buf (at least 64 bytes). */
+const char *format_cidr(const struct cidr *c, char *buf, size_t len);
+int parse_rate(const char *s, uint64_t *ret_bps);
+int parse_size(const char *s, uint64_t *ret_bytes);
 
 /* Find key in a table; NULL if absent. */
 const struct opt_def *opt_find(const struct opt_def *table, const char *key);

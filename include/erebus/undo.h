@@ -11,7 +11,24 @@
 #include "erebus/target.h"
 
 enum undo_kind {
-	UNDO_SIGCONT,	/* resume a process Erebus stopped */
+	UNDO_SIGCONT,		/* resume a process Erebus stopped */
+	UNDO_TC_QDISC,		/* delete a qdisc (and with it its classes and filters) */
+	UNDO_TC_CLASS,		/* delete a class */
+	UNDO_TC_FILTER,		/* delete a filter */
+	UNDO_LINK,		/* delete a link Erebus created (an ifb device) */
+	UNDO_NFT_TABLE,		/* delete an nftables table */
+};
+
+/* A kernel object in a network namespace. */
+struct undo_net {
+	int netns_fd;		/* borrowed from the engine; -1: Erebus' own namespace */
+	int ifindex;
+	uint32_t parent;	/* tc: parent handle */
+	uint32_t handle;	/* tc: qdisc/class handle; filter: its handle */
+	uint32_t prio;		/* tc filter: priority (with protocol below) */
+	uint16_t protocol;	/* tc filter: ETH_P_* in host order */
+	int family;		/* nftables: NFPROTO_* */
+	char name[64];		/* link name, nft table name, or tc kind (for messages) */
 };
 
 struct undo_rec {
@@ -19,8 +36,17 @@ struct undo_rec {
 	bool done;
 	union {
 		struct proc proc;	/* UNDO_SIGCONT; pidfd is borrowed */
+		struct undo_net net;	/* UNDO_TC_*, UNDO_LINK, UNDO_NFT_TABLE */
 	};
 };
+
+/*
+ * Undo one network record; "already gone" is success. Implemented by the
+ * module that makes such objects: tc_undo() in src/tc.c (UNDO_TC_*,
+ * UNDO_LINK), nft_undo() in src/nft.c (UNDO_NFT_TABLE). Return 0 or -errno.
+ */
+int tc_undo(const struct undo_rec *r);
+int nft_undo(const struct undo_rec *r);
 
 struct undo_list {
 	struct undo_rec *v;

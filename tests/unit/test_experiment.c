@@ -974,7 +974,7 @@ static void test_target_no_selector(void **state)
 		"[target web]\n"	/* 3 */
 		"pick = 2\n"
 		PROBE,
-		"x.ini:3: [target web]: a target needs at least one of pid, pidfile, process, cmdline, cgroup, command or within");
+		"x.ini:3: [target web]: a target needs at least one of pid, pidfile, process, cmdline, cgroup, command, within or netns");
 }
 
 static void test_target_pid_1(void **state)

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Network namespaces. A socket belongs to the namespace its creator was in
+ * when it was made, so acting inside a target's namespace means: enter it,
+ * make the socket (netlink, TCP, ...), leave. The engine is one thread, so
+ * the switch never races with anything.
+ */
+#ifndef EREBUS_NETNS_H
+#define EREBUS_NETNS_H
+
+#include <sys/types.h>
+
+/* The namespace of a process. Returns an fd (O_CLOEXEC) or -errno. */
+int netns_open_pid(pid_t pid);
+/* A name under /run/netns (as `ip netns` makes them) or an absolute path
+ * (/proc/PID/ns/net, a bind mount). Returns an fd or -errno. */
+int netns_open(const char *name_or_path);
+/* Enter netns_fd (-1: stay where we are). On success *ret_saved holds the
+ * namespace to go back to (or -1); pass it to netns_leave(). */
+int netns_enter(int netns_fd, int *ret_saved);
+/* Go back; closes saved. Aborts if that fails: a thread left in the wrong
+ * namespace would act on the wrong machine. */
+void netns_leave(int saved);
+/* socket(2) made inside netns_fd (-1: here). Returns the fd or -errno. */
+int netns_socket(int netns_fd, int domain, int type, int protocol);
+/* The inode number that identifies the namespace behind fd (or ours for -1). */
+unsigned long netns_id(int netns_fd);
+
+#endif

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/socket.h>
+
+#include "erebus/netns.h"
+#include "erebus/util.h"
+
+int netns_open_pid(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int netns_open(const char *name_or_path)
+{
+	_cleanup_free_ char *path = NULL;
+	int fd;
+
+	if (name_or_path[0] == '/')
+		path = xstrdup(name_or_path);
+	else
+		path = xasprintf("/run/netns/%s", name_or_path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int netns_enter(int netns_fd, int *ret_saved)
+{
+	int saved;
+
+	*ret_saved = -1;
+	if (netns_fd < 0)
+		return 0;
+	saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (saved < 0)
+		return -errno;
+	if (setns(netns_fd, CLONE_NEWNET) < 0) {
+		int e = -errno;
+		close(saved);
+		return e;
+	}
+	*ret_saved = saved;
+	return 0;
+}
+
+void netns_leave(int saved)
+{
+	if (saved < 0)
+		return;
+	if (setns(saved, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "erebus: cannot return to the original network namespace: %s\n",
+			strerror(errno));
+		abort();
+	}
+	close(saved);
+}
+
+int netns_socket(int netns_fd, int domain, int type, int protocol)
+{
+	int saved, fd, r;
+
+	if ((r = netns_enter(netns_fd, &saved)) < 0)
+		return r;
+	fd = socket(domain, type | SOCK_CLOEXEC, protocol);
+	r = fd < 0 ? -errno : fd;
+	netns_leave(saved);
+	return r;
+}
+
+unsigned long netns_id(int netns_fd)
+{
+	struct stat st;
+
+	if (netns_fd >= 0 ? fstat(netns_fd, &st) < 0 : stat("/proc/thread-self/ns/net", &st) < 0)
+		return 0;
+	return (unsigned long)st.st_ino;
+}
