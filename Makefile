@@ -9,11 +9,11 @@ DESTDIR ?=
 PKG_CONFIG ?= pkg-config
 
 # Every library Erebus builds on is checked; only those in use are linked.
-PKGS_ALL  := libnl-3.0 libnl-route-3.0 libseccomp libcurl inih cmocka
-PKGS_LINK := inih libnl-3.0 libnl-route-3.0
+PKGS_ALL  := libnl-3.0 libnl-route-3.0 libseccomp libcurl inih cmocka libnftnl libmnl
+PKGS_LINK := inih libnl-3.0 libnl-route-3.0 libnftnl libmnl
 # libcurl's headers only: it is loaded at run time by the first http probe
 # (src/curl_dl.c), so runs without one do not pay for its libraries.
-PKGS_CFLAGS := libcurl inih libnl-3.0 libnl-route-3.0
+PKGS_CFLAGS := libcurl inih libnl-3.0 libnl-route-3.0 libnftnl libmnl
 
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter -Werror
 # CFLAGS and LDFLAGS are the user's (and `make asan`'s); what Erebus

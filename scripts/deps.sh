@@ -5,7 +5,8 @@
 set -eu
 
 PKGS="build-essential pkg-config clang libnl-3-dev libnl-route-3-dev libseccomp-dev
-libcurl4-openssl-dev libinih-dev libcmocka-dev iproute2 procps jq curl python3 cpulimit"
+libcurl4-openssl-dev libinih-dev libcmocka-dev libnftnl-dev libmnl-dev iproute2 nftables procps jq curl
+python3 cpulimit"
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -16,7 +17,7 @@ if command -v dpkg-query >/dev/null 2>&1; then
 else
 	echo "deps: not a Debian system; install the equivalents of:" >&2
 	echo "  $PKGS" | tr '\n' ' ' >&2; echo >&2
-	echo "  (Fedora: libnl3-devel libseccomp-devel libcurl-devel inih-devel libcmocka-devel jq)" >&2
+	echo "  (Fedora: libnl3-devel libseccomp-devel libcurl-devel inih-devel libcmocka-devel libnftnl-devel libmnl-devel nftables jq)" >&2
 	exit 0
 fi
 

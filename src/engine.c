@@ -23,6 +23,7 @@
 #include "erebus/loop.h"
 #include "erebus/netns.h"
 #include "erebus/probe.h"
+#include "erebus/sandbox.h"
 #include "erebus/target.h"
 
 enum state { ST_STEADY, ST_WINDOW, ST_RECOVERY, ST_DONE };
@@ -59,6 +60,8 @@ struct engine {
 	int64_t origin;
 	enum state state;
 	struct target_state *targets;
+	struct sandbox *sandbox;
+	int *host_fds;
 	struct probe_env penv;
 	struct probe_track *probes;
 	struct fault_inst *faults;
@@ -230,6 +233,7 @@ static int fault_revert(struct fault_inst *fi)
 	fi->active = false;
 	fi->rf->reverted_at_us = rel(fi->e);
 	note_time(&fi->e->times.ended, &fi->e->times.n_ended, &fi->e->cap_ended, fi->rf->reverted_at_us);
+	report_fault_reverted(fi->rf, fi->rf->reverted_at_us);	/* the report's fault window */
 	if (fi->ctx.undo.n) {
 		struct sbuf b = { 0 };
 		for (size_t i = 0; i < fi->ctx.undo.n; i++) {
@@ -256,6 +260,15 @@ static int fault_netns(struct fault_inst *fi, int *ret_fd, char **ret_err)
 	int fd;
 
 	*ret_fd = -1;
+	if (t && t->host >= 0 && !t->netns) {
+		fd = fcntl(fi->e->host_fds[t->host], F_DUPFD_CLOEXEC, 3);
+		if (fd < 0) {
+			*ret_err = xasprintf("cannot use the sandbox host's namespace: %s", strerror(errno));
+			return -errno;
+		}
+		*ret_fd = fd;
+		return 0;
+	}
 	if (!t || (!t->netns && !fi->ctx.procs.n))
 		return 0;
 	fd = t->netns ? netns_open(t->netns) : netns_open_pid(fi->ctx.procs.v[0].pid);
@@ -321,6 +334,8 @@ static void fault_fire(struct fault_inst *fi)
 	if (e->first_apply < 0)
 		e->first_apply = rel(e);
 	note_time(&e->times.applied, &e->times.n_applied, &e->cap_applied, rel(e));
+	report_fault_applied(fi->rf, e->times.applied[e->times.n_applied - 1],	/* the report's fault window */
+			     f->type->flags & FAULT_INSTANT);
 	note_targets(fi->rf, &fi->ctx.procs);
 	describe_procs(&fi->ctx.procs, &b);
 	event(e, "fault.applied", f->name, "%s to %s", f->type->name, b.s ? b.s : "-");
@@ -783,7 +798,8 @@ int engine_run(struct experiment *x, const struct run_opts *o, struct report **r
 	e.targets = xcalloc(x->n_targets + 1, sizeof(*e.targets));
 	for (size_t i = 0; i < x->n_targets; i++)
 		e.targets[i] = (struct target_state){ .spec = &x->targets[i], .child_pidfd = -1,
-						      .show_output = o->verbosity >= LOG_VERBOSE };
+						      .show_output = o->verbosity >= LOG_VERBOSE,
+						      .netns_fd = -1 };
 	for (size_t i = 0; i < x->n_targets; i++)
 		if (x->targets[i].within)
 			e.targets[i].within = &e.targets[x->targets[i].within - x->targets];
@@ -808,6 +824,29 @@ int engine_run(struct experiment *x, const struct run_opts *o, struct report **r
 	if (preflight(&e, &reason, &v) < 0)
 		goto out;
 	event(&e, "run", NULL, "experiment %s (seed %llu)", x->name, (unsigned long long)seed);
+
+	if (x->sandbox.n_hosts) {
+		char *err = NULL;
+		struct sbuf b = { 0 };
+		if (sandbox_create(x, &e.sandbox, &err) < 0) {
+			reason = xasprintf("%s:%u: [sandbox]: %s", x->file, x->sandbox.line, err);
+			free(err);
+			v = VERDICT_UNSUPPORTED;
+			goto out;
+		}
+		e.host_fds = xcalloc(x->sandbox.n_hosts, sizeof(int));
+		for (size_t i = 0; i < x->sandbox.n_hosts; i++) {
+			e.host_fds[i] = sandbox_host_fd(e.sandbox, i);
+			sbuf_addf(&b, "%s%s %s", i ? ", " : "", x->sandbox.hosts[i], x->sandbox.addrs[i]);
+		}
+		e.penv.host_fds = e.host_fds;
+		e.penv.n_hosts = x->sandbox.n_hosts;
+		for (size_t i = 0; i < x->n_targets; i++)
+			if (x->targets[i].host >= 0)
+				e.targets[i].netns_fd = e.host_fds[x->targets[i].host];
+		event(&e, "sandbox.created", NULL, "%s", b.s);
+		sbuf_free(&b);
+	}
 
 	for (size_t i = 0; i < x->n_targets; i++) {
 		char *err = NULL;
@@ -882,6 +921,8 @@ out:
 				loop_del_fd(e.loop, e.targets[i].child_pidfd);
 			target_stop(&e.targets[i], 2 * USEC_PER_SEC);
 		}
+	sandbox_destroy(e.sandbox);	/* after its processes are gone */
+	free(e.host_fds);
 	e.rep->finished_at = wall_usec();
 	/* Samples are handed to the report: detach them from the runs. */
 	for (size_t i = 0; e.probes && i < x->n_probes; i++) {

@@ -6,6 +6,7 @@
  * option tables of its kind and type, and references are resolved.
  * Problems are collected, not stopped at, so one run shows all of them.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <ini.h>
 #include <regex.h>
@@ -37,9 +38,19 @@ const struct opt_def target_options[] = {
 	  "A command Erebus launches (without a shell) and owns for the run" },
 	{ "within", OPT_STRING, 0, NULL, 0, 0, NULL,
 	  "Only processes launched by this other target's command (it and its descendants)" },
+	{ "host", OPT_STRING, 0, NULL, 0, 0, NULL,
+	  "Sandbox host the command runs in (see [sandbox])" },
 	{ "netns", OPT_STRING, 0, NULL, 0, 0, NULL,
 	  "Network namespace for network faults: a name under /run/netns or a path (default: the picked processes' own)" },
 	{ "pick", OPT_PICK, 0, "all", 0, 0, NULL, "Which of the matches to act on: all, N or N%" },
+	OPT_END
+};
+
+const struct opt_def sandbox_options[] = {
+	{ "hosts", OPT_STRING, OPT_REQUIRED, NULL, 0, 0, NULL,
+	  "Names of the hosts (network namespaces) Erebus creates, separated by spaces" },
+	{ "subnet", OPT_CIDR, 0, "10.237.0.0/24", 0, 0, NULL,
+	  "IPv4 network the hosts' addresses come from, in order (.1, .2, ...)" },
 	OPT_END
 };
 
@@ -68,6 +79,8 @@ const struct opt_def probe_options[] = {
 	  "Share of samples that must pass during the fault window (must-pass)" },
 	{ "recover_within", OPT_DURATION, 0, "30s", 1000, 24 * 3600 * USEC_PER_SEC, NULL,
 	  "After the faults end, the probe must be healthy again within this" },
+	{ "from", OPT_STRING, 0, NULL, 0, 0, NULL,
+	  "Sandbox host the probe runs from (see [sandbox]); default: where Erebus runs" },
 	OPT_END
 };
 
@@ -214,7 +227,7 @@ bool section_has(const struct section *s, const char *key)
 	return v && v->present;
 }
 
-static const char *const kinds[] = { "experiment", "target", "fault", "probe", NULL };
+static const char *const kinds[] = { "experiment", "target", "fault", "probe", "sandbox", NULL };
 
 static const struct opt_def *kind_table(const char *kind)
 {
@@ -224,6 +237,8 @@ static const struct opt_def *kind_table(const char *kind)
 		return target_options;
 	if (!strcmp(kind, "fault"))
 		return fault_options;
+	if (!strcmp(kind, "sandbox"))
+		return sandbox_options;
 	return probe_options;
 }
 
@@ -375,11 +390,26 @@ static void check_section(struct section *s, struct entry *ents, size_t n_ents, 
 	}
 }
 
+/* Index of a sandbox host by name, or -1. */
+static int sandbox_host(const struct experiment *x, const char *name)
+{
+	for (size_t i = 0; i < x->sandbox.n_hosts; i++)
+		if (!strcmp(x->sandbox.hosts[i], name))
+			return (int)i;
+	return -1;
+}
+
+static const char *at_host(size_t i, const void *ctx)
+{
+	const struct experiment *x = ctx;
+	return i < x->sandbox.n_hosts ? x->sandbox.hosts[i] : NULL;
+}
+
 static void build_target(struct experiment *x, struct section *s, struct target_spec *t,
 			 struct diag *d)
 {
 	static const char *const selectors[] = { "pid", "pidfile", "process", "cmdline", "cgroup",
-						  "command", "within", "netns" };
+						  "command", "within", "netns", "host" };
 	bool any = false;
 
 	t->name = xstrdup(s->name);
@@ -394,6 +424,16 @@ static void build_target(struct experiment *x, struct section *s, struct target_
 	t->cmdline_src = section_str(s, "cmdline");
 	t->pick = section_get(s, "pick")->pick;
 	t->netns = section_str(s, "netns");
+	t->host = -1;
+	if (section_has(s, "host")) {
+		const struct opt_value *h = section_get(s, "host");
+		t->host = sandbox_host(x, h->raw);
+		if (t->host < 0)
+			unknown_name(d, h->line, s->label, "host", "sandbox host", h->raw, at_host, x);
+		else if (!t->command)
+			diag_error(d, h->line, s->label, "host",
+				   "host needs command: Erebus launches the command inside the sandbox host");
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(selectors); i++)
 		any |= section_get(s, selectors[i])->set;
 	if (!any)
@@ -496,6 +536,13 @@ static void build_probe(struct experiment *x, struct section *s, struct probe_sp
 	p->healthy_after = (unsigned)section_int(s, "healthy_after");
 	p->during = (enum probe_during)section_int(s, "during");
 	p->tolerance = section_pct(s, "tolerance");
+	p->from = -1;
+	if (section_has(s, "from")) {
+		const struct opt_value *h = section_get(s, "from");
+		p->from = sandbox_host(x, h->raw);
+		if (p->from < 0)
+			unknown_name(d, h->line, s->label, "from", "sandbox host", h->raw, at_host, x);
+	}
 	if (!p->type)
 		return;
 	p->target = resolve_target(x, s, true, d);
@@ -505,6 +552,113 @@ static void build_probe(struct experiment *x, struct section *s, struct probe_sp
 			   p->target->name, p->type->name);
 	if (p->type->check)
 		p->type->check(p, d);
+}
+
+static const char *entry_value(struct reader *r, size_t sec, const char *key, unsigned *line)
+{
+	for (size_t i = 0; i < r->n_ents; i++)
+		if (r->ents[i].sec == sec && !strcmp(r->ents[i].key, key)) {
+			*line = r->ents[i].line;
+			return r->ents[i].value;
+		}
+	return NULL;
+}
+
+/* Replace every ${host.NAME} in e->value by the host's address. */
+static void interpolate(struct experiment *x, struct entry *e, const char *label, struct diag *d)
+{
+	struct sbuf out = { 0 };
+	const char *p = e->value, *open;
+	bool changed = false;
+
+	while ((open = strstr(p, "${host."))) {
+		const char *close = strchr(open, '}');
+		_cleanup_free_ char *name = NULL;
+		int h;
+
+		if (!close) {
+			diag_error(d, e->line, label, e->key, "unterminated ${host.NAME}");
+			break;
+		}
+		name = xstrndup(open + 7, (size_t)(close - open - 7));
+		h = sandbox_host(x, name);
+		if (h < 0) {
+			if (!x->sandbox.n_hosts)
+				diag_error(d, e->line, label, e->key,
+					   "${host.%s} names a sandbox host, but there is no [sandbox] section", name);
+			else
+				unknown_name(d, e->line, label, e->key, "sandbox host", name, at_host, x);
+			break;
+		}
+		sbuf_addn(&out, p, (size_t)(open - p));
+		sbuf_add(&out, x->sandbox.addrs[h]);
+		p = close + 1;
+		changed = true;
+	}
+	if (changed) {
+		sbuf_add(&out, p);
+		free(e->value);
+		e->value = sbuf_take(&out);
+	}
+	sbuf_free(&out);
+}
+
+/* Read [sandbox] first (its hosts' addresses are used everywhere), then
+ * expand ${host.NAME} in every value. */
+static void build_sandbox(struct experiment *x, struct reader *r, struct diag *d)
+{
+	struct sandbox_spec *sp = &x->sandbox;
+	size_t idx = SIZE_MAX;
+	unsigned line = 0, sline = 0;
+	const char *hosts, *subnet;
+	uint32_t base, size;
+
+	for (size_t i = 0; i < x->n_sections; i++)
+		if (!strcmp(x->sections[i].kind, "sandbox"))
+			idx = i;
+	if (idx != SIZE_MAX && (hosts = entry_value(r, idx, "hosts", &line))) {
+		_cleanup_free_ char *copy = xstrdup(hosts);
+		char *save = NULL;
+
+		sp->line = x->sections[idx].line;
+		sp->subnet = (struct cidr){ .family = AF_INET, .prefix = 24, .addr = { 10, 237, 0, 0 } };
+		subnet = entry_value(r, idx, "subnet", &sline);
+		if (subnet && (parse_cidr(subnet, &sp->subnet) < 0 || sp->subnet.family != AF_INET))
+			diag_error(d, sline, "sandbox", "subnet",
+				   "\"%s\" is not an IPv4 network like 10.237.0.0/24", subnet);
+		for (char *tok = strtok_r(copy, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save)) {
+			bool ok = strlen(tok) <= 32 && strspn(tok, "abcdefghijklmnopqrstuvwxyz"
+								"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == strlen(tok);
+			if (!ok) {
+				diag_error(d, line, "sandbox", "hosts",
+					   "\"%s\" is not a host name (letters, digits, - and _, at most 32)", tok);
+				continue;
+			}
+			if (sandbox_host(x, tok) >= 0) {
+				diag_error(d, line, "sandbox", "hosts", "host \"%s\" is named twice", tok);
+				continue;
+			}
+			sp->hosts = xrealloc(sp->hosts, (sp->n_hosts + 1) * sizeof(char *));
+			sp->addrs = xrealloc(sp->addrs, (sp->n_hosts + 1) * sizeof(char *));
+			sp->hosts[sp->n_hosts] = xstrdup(tok);
+			sp->addrs[sp->n_hosts] = NULL;
+			sp->n_hosts++;
+		}
+		size = sp->subnet.prefix >= 32 ? 1 : 1u << (32 - sp->subnet.prefix);
+		if (sp->n_hosts + 2 > size)
+			diag_error(d, line, "sandbox", "hosts", "%zu hosts do not fit in a /%u", sp->n_hosts,
+				   sp->subnet.prefix);
+		memcpy(&base, sp->subnet.addr, 4);
+		base = ntohl(base);
+		for (size_t i = 0; i < sp->n_hosts; i++) {
+			struct in_addr a = { .s_addr = htonl(base + (uint32_t)i + 1) };
+			char buf[INET_ADDRSTRLEN];
+			sp->addrs[i] = xstrdup(inet_ntop(AF_INET, &a, buf, sizeof(buf)));
+		}
+	}
+	for (size_t e = 0; e < r->n_ents; e++)
+		if (r->ents[e].sec != SIZE_MAX && strstr(r->ents[e].value, "${"))
+			interpolate(x, &r->ents[e], x->sections[r->ents[e].sec].label, d);
 }
 
 static void split_header(const char *header, char **kind, char **name)
@@ -519,21 +673,11 @@ static void split_header(const char *header, char **kind, char **name)
 	*name = *sp ? xstrdup(sp) : NULL;
 }
 
-static const char *entry_value(struct reader *r, size_t sec, const char *key, unsigned *line)
-{
-	for (size_t i = 0; i < r->n_ents; i++)
-		if (r->ents[i].sec == sec && !strcmp(r->ents[i].key, key)) {
-			*line = r->ents[i].line;
-			return r->ents[i].value;
-		}
-	return NULL;
-}
-
 static void build(struct experiment *x, struct reader *r, struct diag *d)
 {
 	_cleanup_free_ size_t *map = xcalloc(r->n_secs + 1, sizeof(size_t));
 	size_t nt = 0, nf = 0, np = 0, ne = 0;
-	unsigned exp_line = 0;
+	unsigned exp_line = 0, sandbox_line = 0;
 
 	/* Sections: check headers; map raw index -> x->sections index. */
 	x->sections = xcalloc(r->n_secs + 1, sizeof(*x->sections));
@@ -548,16 +692,19 @@ static void build(struct experiment *x, struct reader *r, struct diag *d)
 		split_header(r->secs[i].header, &kind, &name);
 		*s = (struct section){ .kind = kind, .name = name, .line = r->secs[i].line,
 				       .label = name ? xasprintf("%s %s", kind, name) : xstrdup(kind) };
-		if (!strcmp(kind, "experiment")) {
+		if (!strcmp(kind, "experiment") || !strcmp(kind, "sandbox")) {
+			unsigned *first = !strcmp(kind, "sandbox") ? &sandbox_line : &exp_line;
 			if (name) {
-				diag_error(d, s->line, s->label, NULL, "[experiment] takes no name");
+				diag_error(d, s->line, s->label, NULL, "[%s] takes no name", kind);
 				ok = false;
-			} else if (ne++) {
+			} else if (*first) {
 				diag_error(d, s->line, s->label, NULL,
-					   "duplicate [experiment] section (first on line %u)", exp_line);
+					   "duplicate [%s] section (first on line %u)", kind, *first);
 				ok = false;
 			}
-			exp_line = s->line;
+			ne += !strcmp(kind, "experiment");
+			if (!*first)
+				*first = s->line;
 		} else if (!strcmp(kind, "target") || !strcmp(kind, "fault") || !strcmp(kind, "probe")) {
 			if (!name) {
 				diag_error(d, s->line, s->label, NULL, "a [%s] section needs a name: [%s NAME]",
@@ -636,6 +783,7 @@ static void build(struct experiment *x, struct reader *r, struct diag *d)
 			pi++;
 	}
 
+	build_sandbox(x, r, d);
 	for (size_t i = 0; i < x->n_sections; i++)
 		check_section(&x->sections[i], r->ents, r->n_ents, i, d);
 
@@ -756,6 +904,12 @@ void experiment_free(struct experiment *x)
 		free(x->faults[i].name);
 	for (size_t i = 0; i < x->n_probes; i++)
 		free(x->probes[i].name);
+	for (size_t i = 0; i < x->sandbox.n_hosts; i++) {
+		free(x->sandbox.hosts[i]);
+		free(x->sandbox.addrs[i]);
+	}
+	free(x->sandbox.hosts);
+	free(x->sandbox.addrs);
 	free(x->sections);
 	free(x->targets);
 	free(x->faults);

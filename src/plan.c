@@ -7,7 +7,7 @@
 
 static void plan_target(const struct target_spec *t, FILE *out, int *code)
 {
-	struct target_state ts = { .spec = t, .child_pidfd = -1 };
+	struct target_state ts = { .spec = t, .child_pidfd = -1, .netns_fd = -1 };
 	struct proc_set ps = { 0 };
 	_cleanup_free_ char *err = NULL;
 	int r;

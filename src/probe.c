@@ -165,7 +165,9 @@ int probe_run_init(struct probe_run *r, const struct probe_spec *spec, struct pr
 	int rc;
 
 	/* on_sample, owner and phase belong to the caller and are kept. */
-	r->ctx = (struct probe_ctx){ .spec = spec, .env = env };
+	r->ctx = (struct probe_ctx){ .spec = spec, .env = env, .netns_fd = -1 };
+	if (spec->from >= 0 && (size_t)spec->from < env->n_hosts)
+		r->ctx.netns_fd = env->host_fds[spec->from];
 	r->origin_us = origin_us;
 	r->samples = NULL;
 	r->n_samples = r->cap_samples = 0;

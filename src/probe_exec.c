@@ -17,6 +17,7 @@
 #include <sys/pidfd.h>
 #include <sys/wait.h>
 
+#include "erebus/netns.h"
 #include "erebus/probe.h"
 #include "probe_internal.h"
 
@@ -211,7 +212,15 @@ static int exec_start(struct probe_ctx *ctx)
 	wfd = p[1];
 	if (fcntl(rfd, F_SETFL, O_NONBLOCK) < 0)
 		return -errno;
-	pid = exec_spawn(st->command, wfd);
+	{
+		/* From a sandbox host: the child is born in its namespace. */
+		int saved;
+		rc = netns_enter(ctx->netns_fd, &saved);
+		if (rc < 0)
+			return rc;
+		pid = exec_spawn(st->command, wfd);
+		netns_leave(saved);
+	}
 	if (pid < 0)
 		return pid;
 	/* The child is ours and unreaped, so pid cannot be recycled here. */

@@ -17,6 +17,7 @@
 #include <regex.h>
 #include <strings.h>
 #include "curl_dl.h"
+#include "erebus/netns.h"
 #include "erebus/probe.h"
 #include "probe_internal.h"
 
@@ -559,6 +560,15 @@ fail:
 	return rc;
 }
 
+static curl_socket_t http_open_socket(void *userdata, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	const struct probe_ctx *ctx = userdata;
+	int fd = netns_socket(ctx->netns_fd, a->family, a->socktype, a->protocol);
+
+	(void)purpose;
+	return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
+
 /* Set every option of one sample's easy handle. */
 static CURLcode http_setup(struct http_state *st, CURL *e)
 {
@@ -572,6 +582,10 @@ static CURLcode http_setup(struct http_state *st, CURL *e)
 	SET(CURLOPT_FOLLOWLOCATION, 0L);
 	SET(CURLOPT_PROXY, "");	/* ignore http_proxy & co: measure the service itself */
 	SET(CURLOPT_NOSIGNAL, 1L);
+	if (st->ctx->netns_fd >= 0) {	/* from a sandbox host: its sockets are made there */
+		SET(CURLOPT_OPENSOCKETFUNCTION, http_open_socket);
+		SET(CURLOPT_OPENSOCKETDATA, st->ctx);
+	}
 	SET(CURLOPT_FRESH_CONNECT, 1L);
 	SET(CURLOPT_FORBID_REUSE, 1L);
 	SET(CURLOPT_USERAGENT, "erebus-probe/1");

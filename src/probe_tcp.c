@@ -13,6 +13,7 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include "erebus/netns.h"
 #include "erebus/probe.h"
 #include "probe_internal.h"
 
@@ -69,9 +70,10 @@ static void tcp_try(struct tcp_state *st)
 		int fd, rc;
 
 		st->tried++;
-		fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+		fd = netns_socket(st->ctx->netns_fd, a->ai_family, a->ai_socktype | SOCK_NONBLOCK,
+				  a->ai_protocol);
 		if (fd < 0) {
-			st->last_err = errno;
+			st->last_err = -fd;
 			continue;
 		}
 		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {

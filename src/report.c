@@ -184,7 +184,7 @@ static void json_phase(struct sbuf *b, const struct report_phase *p)
 	sbuf_add(b, "}}");
 }
 
-static const char *const phase_names[] = { "before", "during", "after" };
+const char *const phase_keys[PHASE_COUNT] = { "before", "during", "after" };
 
 void report_render_json(const struct report *r, struct sbuf *b)
 {
@@ -229,6 +229,14 @@ void report_render_json(const struct report *r, struct sbuf *b)
 			json_str(b, f->targets[j].comm);
 			sbuf_add(b, "}");
 		}
+		sbuf_add(b, "], \"windows\": [");
+		for (size_t j = 0; j < f->n_windows; j++) {
+			sbuf_add(b, j ? ", {\"start_ms\": " : "{\"start_ms\": ");
+			json_ms(b, f->windows[j].start_us);
+			sbuf_add(b, ", \"end_ms\": ");
+			json_ms(b, f->windows[j].end_us);
+			sbuf_add(b, "}");
+		}
 		sbuf_addf(b, "], \"applications\": %u, \"applied_at_ms\": ", f->applications);
 		json_ms(b, f->applied_at_us);
 		sbuf_add(b, ", \"reverted_at_ms\": ");
@@ -261,10 +269,22 @@ void report_render_json(const struct report *r, struct sbuf *b)
 		json_ms(b, p->time_to_recover_us);
 		sbuf_add(b, ",\n     \"phases\": {");
 		for (int ph = 0; ph < PHASE_COUNT; ph++) {
-			sbuf_addf(b, "%s\n       \"%s\": ", ph ? "," : "", phase_names[ph]);
+			sbuf_addf(b, "%s\n       \"%s\": ", ph ? "," : "", phase_keys[ph]);
 			json_phase(b, &p->phases[ph]);
 		}
-		sbuf_add(b, "}}");
+		sbuf_add(b, "},\n     \"samples\": [");
+		for (size_t j = 0; j < p->n_samples; j++) {
+			const struct sample *s = &p->samples[j];
+			sbuf_add(b, j ? ",\n       {\"t_ms\": " : "\n       {\"t_ms\": ");
+			json_ms(b, s->t_us);
+			sbuf_add(b, ", \"latency_ms\": ");
+			json_ms(b, s->latency_us);
+			sbuf_addf(b, ", \"ok\": %s, \"phase\": \"%s\", \"error\": ", s->ok ? "true" : "false",
+				  phase_keys[s->phase < PHASE_COUNT ? s->phase : PHASE_AFTER]);
+			json_str(b, s->msg);
+			sbuf_add(b, "}");
+		}
+		sbuf_add(b, "]}");
 	}
 	sbuf_add(b, r->n_probes ? "\n  ],\n" : "],\n");
 
@@ -282,6 +302,18 @@ void report_render_json(const struct report *r, struct sbuf *b)
 		sbuf_add(b, "}");
 	}
 	sbuf_add(b, r->n_events ? "\n  ]\n}\n" : "]\n}\n");
+}
+
+void report_fault_applied(struct report_fault *f, int64_t t_us, bool instant)
+{
+	GROW(f->windows, f->cap_windows, f->n_windows + 1);
+	f->windows[f->n_windows++] = (struct report_window){ t_us, instant ? t_us : -1 };
+}
+
+void report_fault_reverted(struct report_fault *f, int64_t t_us)
+{
+	if (f->n_windows && f->windows[f->n_windows - 1].end_us < 0)
+		f->windows[f->n_windows - 1].end_us = t_us;
 }
 
 int write_file_atomic(const char *path, const char *text, size_t len)
@@ -324,6 +356,7 @@ void report_free(struct report *r)
 		free(r->faults[i].description);
 		free(r->faults[i].targets);
 		free(r->faults[i].error);
+		free(r->faults[i].windows);
 	}
 	for (size_t i = 0; i < r->n_probes; i++) {
 		free(r->probes[i].name);

@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "erebus/netns.h"
 #include "erebus/target.h"
 
 #define PF_KTHREAD 0x00200000
@@ -447,7 +448,20 @@ int target_launch(struct target_state *ts, char **ret_err)
 		strv_free(argv);
 		return -errno;
 	}
-	pid = fork();
+	{
+		/* In a sandbox host: the child is born in its namespace. */
+		int saved, r = netns_enter(ts->netns_fd, &saved);
+		if (r < 0) {
+			close(pipefd[0]);
+			close(pipefd[1]);
+			strv_free(argv);
+			*ret_err = xasprintf("cannot enter the sandbox host: %s", strerror(-r));
+			return r;
+		}
+		pid = fork();
+		if (pid != 0)
+			netns_leave(saved);
+	}
 	if (pid < 0) {
 		err = -errno;
 		close(pipefd[0]);

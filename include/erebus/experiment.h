@@ -46,6 +46,7 @@ struct target_spec {
 	const char *cmdline_src;
 	struct target_spec *within;	/* only processes launched by this target's command */
 	const char *netns;	/* network namespace: a name under /run/netns or a path */
+	int host;		/* sandbox host index it runs in, or -1 */
 	struct pick pick;
 };
 
@@ -70,6 +71,16 @@ struct probe_spec {
 	unsigned healthy_after;
 	enum probe_during during;
 	double tolerance;	/* percent 0..100 */
+	int from;		/* sandbox host index it probes from, or -1 */
+};
+
+/* The [sandbox] section: hosts Erebus creates, one address each. */
+struct sandbox_spec {
+	unsigned line;		/* 0: no sandbox */
+	char **hosts;		/* names, in order */
+	char **addrs;		/* "10.237.0.1", ... parallel to hosts */
+	size_t n_hosts;
+	struct cidr subnet;
 };
 
 struct experiment {
@@ -86,6 +97,7 @@ struct experiment {
 	size_t n_faults;
 	struct probe_spec *probes;
 	size_t n_probes;
+	struct sandbox_spec sandbox;
 };
 
 /*
@@ -114,5 +126,6 @@ extern const struct opt_def experiment_options[];
 extern const struct opt_def target_options[];
 extern const struct opt_def fault_options[];
 extern const struct opt_def probe_options[];
+extern const struct opt_def sandbox_options[];
 
 #endif

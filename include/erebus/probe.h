@@ -20,10 +20,13 @@ struct probe_env {
 	struct target_state *targets;	/* one per experiment target, same order */
 	size_t n_targets;
 	void *http;			/* probe_http's shared state (curl multi), lazily made */
+	const int *host_fds;		/* sandbox hosts' namespaces, by probe_spec.from */
+	size_t n_hosts;
 };
 
 struct probe_ctx {
 	const struct probe_spec *spec;
+	int netns_fd;		/* make sockets and processes in this namespace; -1: here */
 	struct probe_env *env;
 	void *state;		/* the type's own, from init() */
 	void *runner;		/* the runner's; do not touch */

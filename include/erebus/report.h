@@ -48,6 +48,13 @@ struct report_target {
 	char comm[16];
 };
 
+/* One application of a fault: from apply to revert. An instant fault
+ * (kill) acts at a moment: end_us == start_us. end_us is -1 while a
+ * lasting fault is applied, and stays -1 if it could not be reverted. */
+struct report_window {
+	int64_t start_us, end_us;
+};
+
 struct report_fault {
 	char *name, *type;
 	char *description;	/* what it did, as plan prints it */
@@ -56,6 +63,8 @@ struct report_fault {
 	int64_t applied_at_us, reverted_at_us;	/* first apply, last revert */
 	unsigned applications;
 	char *error;		/* why it could not be applied or reverted */
+	struct report_window *windows;	/* one per application, in order; owned */
+	size_t n_windows, cap_windows;
 };
 
 struct report_event {
@@ -119,5 +128,55 @@ void report_render_text(const struct report *r, struct sbuf *out);
 int write_file_atomic(const char *path, const char *text, size_t len);
 
 void report_free(struct report *r);
+
+/* ---- fault windows, reading reports back, and the renderers for CI ------ */
+
+/* Record an application of f at t (instant: it ends at t too), and the
+ * revert of its latest application at t. For the engine. */
+void report_fault_applied(struct report_fault *f, int64_t t_us, bool instant);
+void report_fault_reverted(struct report_fault *f, int64_t t_us);
+
+/*
+ * Read a JSON report (schema erebus.report/1, as report_render_json()
+ * writes it) back into *ret. Strict about what it reads (types, the
+ * schema string, verdict names), ignores fields it does not know. Returns
+ * 0, or -EINVAL with *ret_err ("probes[0].phases.during.availability:
+ * expected a number or null"; caller frees).
+ */
+int report_from_json(const char *text, size_t len, struct report **ret, char **ret_err);
+/* The same from a file (at most REPORT_MAX_BYTES). -errno with *ret_err
+ * naming the file. */
+#define REPORT_MAX_BYTES (64u << 20)
+int report_load(const char *path, struct report **ret, char **ret_err);
+
+/* JUnit XML: one testsuite per experiment; one testcase per probe and
+ * phase, one per fault and one for cleanup. Pure. */
+void report_render_junit(const struct report *r, struct sbuf *out);
+/* One self-contained HTML page (inline CSS and SVG, no scripts): verdict,
+ * a timeline per probe, per-phase figures, faults, events. Well-formed XML
+ * too. Pure. */
+void report_render_html(const struct report *r, struct sbuf *out);
+/* Prometheus text exposition for node_exporter's textfile collector. Pure. */
+void report_render_metrics(const struct report *r, struct sbuf *out);
+
+/* How one probe fared in one phase, as JUnit and the HTML table show it. */
+enum outcome { OUTCOME_PASSED, OUTCOME_FAILED, OUTCOME_ERROR, OUTCOME_SKIPPED };
+/* The outcome of probe p of r in phase ph, and in *ret_msg (caller frees)
+ * a sentence for people: why it failed, errored or was skipped, or what
+ * was measured when it passed. */
+enum outcome report_phase_outcome(const struct report *r, const struct report_probe *p,
+				  enum phase ph, char **ret_msg);
+/* When the run ended, relative to its start (the last event's time). */
+int64_t report_end_us(const struct report *r);
+/* Did probe p become healthy again after the fault window? */
+bool report_probe_recovered(const struct report *r, const struct report_probe *p);
+/* "steady state", "fault window", "recovery"; and the JSON keys
+ * "before", "during", "after". */
+extern const char *const phase_titles[PHASE_COUNT];
+extern const char *const phase_keys[PHASE_COUNT];
+/* s with & < > " ' escaped for XML (and XHTML) text, or for an attribute
+ * value (attr: tabs and newlines as character references too). Control
+ * characters, which XML 1.0 cannot carry, and invalid UTF-8 become U+FFFD. */
+void sbuf_add_xml(struct sbuf *b, const char *s, bool attr);
 
 #endif

@@ -35,6 +35,7 @@ struct target_state {
 	bool exited;
 	int exit_status;	/* wait status once exited */
 	bool show_output;	/* launched command keeps stderr (else /dev/null) */
+	int netns_fd;		/* launch the command in this namespace (-1: here); borrowed */
 };
 
 /* Why pid may not be a target, or NULL if it may. */

@@ -777,7 +777,7 @@ static void test_unknown_section_kind_list(void **state)
 		"[service web]\n"
 		"port = 80\n"
 		PROBE,
-		"x.ini:3: unknown section kind \"service\"; known: experiment, target, fault, probe");
+		"x.ini:3: unknown section kind \"service\"; known: experiment, target, fault, probe, sandbox");
 }
 
 static void test_unnamed_section(void **state)

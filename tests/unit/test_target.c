@@ -188,7 +188,7 @@ static void set_regex(struct tfx *f, struct target_spec *t, const char *pattern)
 /* Match spec into f->set (freeing what it held); returns the count. */
 static int match(struct tfx *f, const struct target_spec *spec)
 {
-	const struct target_state ts = { .spec = spec, .child_pidfd = -1 };
+	const struct target_state ts = { .spec = spec, .child_pidfd = -1, .netns_fd = -1 };
 	int r;
 
 	proc_set_free(&f->set);
@@ -504,7 +504,7 @@ static void test_pattern_skips_self(void **state)
 
 static int pick(struct tfx *f, const struct target_spec *t, uint64_t seed, struct proc_set *out)
 {
-	const struct target_state ts = { .spec = t, .child_pidfd = -1 };
+	const struct target_state ts = { .spec = t, .child_pidfd = -1, .netns_fd = -1 };
 	struct rng rng;
 	int r;
 
@@ -714,10 +714,10 @@ static void test_launch_command_and_within(void **state)
 	int n;
 
 	f->launch_spec = (struct target_spec){ .name = (char *)"app", .command = "sleep 30" };
-	f->launch = (struct target_state){ .spec = &f->launch_spec, .child_pidfd = -1 };
+	f->launch = (struct target_state){ .spec = &f->launch_spec, .child_pidfd = -1, .netns_fd = -1 };
 	f->within_spec = (struct target_spec){ .name = (char *)"w", .within = &f->launch_spec };
 	f->within = (struct target_state){ .spec = &f->within_spec, .within = &f->launch,
-					   .child_pidfd = -1 };
+					   .child_pidfd = -1, .netns_fd = -1 };
 
 	/* not launched yet: nothing matches, and that is not an error */
 	proc_set_free(&f->set);
@@ -759,7 +759,7 @@ static void test_launch_missing_command(void **state)
 
 	f->launch_spec = (struct target_spec){ .name = (char *)"app",
 					       .command = "/nonexistent/erebus-cmd --flag" };
-	f->launch = (struct target_state){ .spec = &f->launch_spec, .child_pidfd = -1 };
+	f->launch = (struct target_state){ .spec = &f->launch_spec, .child_pidfd = -1, .netns_fd = -1 };
 	assert_int_equal(target_launch(&f->launch, &f->err), -ENOENT);
 	assert_non_null(f->err);
 	assert_string_equal(f->err, "cannot run /nonexistent/erebus-cmd: No such file or directory");
