@@ -13,8 +13,13 @@ int signal_all(struct fault_ctx *ctx, int sig, bool cont_undo, char **ret_err)
 		const struct proc *p = &ctx->procs.v[i];
 		int e;
 
-		if (cont_undo)
-			undo_push(&ctx->undo, &(struct undo_rec){ .kind = UNDO_SIGCONT, .proc = *p });
+		if (cont_undo) {
+			e = undo_push(&ctx->undo, &(struct undo_rec){ .kind = UNDO_SIGCONT, .proc = *p });
+			if (e < 0) {	/* no record of how to undo it: do not do it */
+				*ret_err = xasprintf("cannot write the undo ledger: %s", strerror(-e));
+				return e;
+			}
+		}
 		e = proc_signal(p, sig);
 		if (e == -ESRCH) {
 			ctx->log(ctx, "pid %d (%s) already exited", (int)p->pid, p->comm);

@@ -20,6 +20,8 @@
 
 #include "erebus/engine.h"
 #include "erebus/fault.h"
+#include "erebus/guardian.h"
+#include "erebus/ledger.h"
 #include "erebus/loop.h"
 #include "erebus/netns.h"
 #include "erebus/probe.h"
@@ -70,6 +72,8 @@ struct engine {
 	int64_t first_apply;	/* relative; -1 before any */
 	struct fault_times times;
 	size_t cap_applied, cap_ended;
+	struct undo_rec *undone;	/* every record replayed, for the cleanup check */
+	size_t n_undone, cap_undone;
 	bool status_shown;
 };
 
@@ -242,6 +246,11 @@ static int fault_revert(struct fault_inst *fi)
 		}
 		event(fi->e, "fault.reverted", fi->spec->name, "%s", b.s);
 		sbuf_free(&b);
+	}
+	/* Keep what was undone, to check afterwards that it stayed undone. */
+	for (size_t i = 0; i < fi->ctx.undo.n; i++) {
+		GROW(fi->e->undone, fi->e->cap_undone, fi->e->n_undone + 1);
+		fi->e->undone[fi->e->n_undone++] = fi->ctx.undo.v[i];
 	}
 	undo_free(&fi->ctx.undo);
 	proc_set_free(&fi->ctx.procs);
@@ -599,6 +608,38 @@ static unsigned revert_all(struct engine *e)
 	return failed;
 }
 
+/* After rollback, read the state back: is every object Erebus changed as it
+ * was? Lists what is not in the report. Returns the number of leftovers. */
+static unsigned verify_cleanup(struct engine *e)
+{
+	struct report *r = e->rep;
+	unsigned before = (unsigned)r->n_leftovers;
+
+	r->cleanup_checked = true;
+	for (size_t i = 0; i < e->x->n_faults; i++) {
+		struct fault_inst *fi = &e->faults[i];
+		for (size_t j = 0; fi->active && j < fi->ctx.undo.n; j++) {
+			struct sbuf b = { 0 };
+			if (fi->ctx.undo.v[j].done)
+				continue;
+			undo_describe(&fi->ctx.undo.v[j], &b);
+			report_leftover(r, "not undone: %s", b.s);
+			sbuf_free(&b);
+		}
+	}
+	for (size_t i = 0; i < e->n_undone; i++) {
+		const struct undo_rec *u = &e->undone[i];
+		struct proc p;
+
+		if (u->kind == UNDO_SIGCONT && proc_read(u->proc.pid, &p) == 0 &&
+		    p.starttime == u->proc.starttime && proc_state(u->proc.pid) == 'T')
+			report_leftover(r, "pid %d (%s) is still stopped", (int)u->proc.pid, u->proc.comm);
+	}
+	for (size_t i = before; i < r->n_leftovers; i++)
+		event(e, "cleanup.leftover", NULL, "%s", r->leftovers[i]);
+	return (unsigned)(r->n_leftovers - before);
+}
+
 static void judge_probes(struct engine *e)
 {
 	for (size_t i = 0; i < e->x->n_probes; i++) {
@@ -644,6 +685,7 @@ static void finish(struct engine *e, enum verdict v, const char *reason)
 	for (size_t i = 0; i < e->x->n_probes; i++)
 		probe_run_stop(&e->probes[i].run);
 	unreverted = revert_all(e);
+	unreverted += verify_cleanup(e);
 	if (v == VERDICT_PASSED) {
 		judge_probes(e);
 		for (size_t i = 0; i < e->x->n_probes; i++)
@@ -662,7 +704,7 @@ static void finish(struct engine *e, enum verdict v, const char *reason)
 	}
 	if (unreverted) {
 		v = VERDICT_CLEANUP_FAILED;
-		reason = "a fault could not be reverted; see events";
+		reason = "a fault could not be reverted; see cleanup.leftovers";
 	}
 	e->rep->verdict = v;
 	free(e->rep->reason);
@@ -823,6 +865,22 @@ int engine_run(struct experiment *x, const struct run_opts *o, struct report **r
 
 	if (preflight(&e, &reason, &v) < 0)
 		goto out;
+	{
+		char *err = NULL;
+		int r = ledger_open(x->name, &err);
+		pid_t g;
+		if (r < 0) {
+			reason = err;
+			v = r == -EEXIST ? VERDICT_CLEANUP_FAILED : VERDICT_UNSUPPORTED;
+			goto out;
+		}
+		g = guardian_start();
+		if (g < 0) {
+			reason = xasprintf("cannot start the guardian: %s", strerror((int)-g));
+			v = VERDICT_UNSUPPORTED;
+			goto out;
+		}
+	}
 	event(&e, "run", NULL, "experiment %s (seed %llu)", x->name, (unsigned long long)seed);
 
 	if (x->sandbox.n_hosts) {
@@ -922,6 +980,9 @@ out:
 			target_stop(&e.targets[i], 2 * USEC_PER_SEC);
 		}
 	sandbox_destroy(e.sandbox);	/* after its processes are gone */
+	/* A clean rollback leaves no ledger; otherwise the guardian tries once
+	 * more as we exit, and `erebus recover` after it. */
+	ledger_close(e.rep->verdict != VERDICT_CLEANUP_FAILED);
 	free(e.host_fds);
 	e.rep->finished_at = wall_usec();
 	/* Samples are handed to the report: detach them from the runs. */
@@ -938,6 +999,7 @@ out:
 	free(e.faults);
 	free(e.times.applied);
 	free(e.times.ended);
+	free(e.undone);
 	free(e.targets);
 	if (e.sigfd >= 0)
 		close(e.sigfd);

@@ -37,6 +37,18 @@ void report_event(struct report *r, int64_t t_us, const char *kind, const char *
 				    .subject = subject ? xstrdup(subject) : NULL, .detail = sbuf_take(&b) };
 }
 
+void report_leftover(struct report *r, const char *fmt, ...)
+{
+	struct sbuf b = { 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	sbuf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	r->leftovers = xrealloc(r->leftovers, (r->n_leftovers + 1) * sizeof(char *));
+	r->leftovers[r->n_leftovers++] = sbuf_take(&b);
+}
+
 int64_t percentile(const int64_t *sorted, size_t n, double p)
 {
 	size_t rank;
@@ -288,6 +300,15 @@ void report_render_json(const struct report *r, struct sbuf *b)
 	}
 	sbuf_add(b, r->n_probes ? "\n  ],\n" : "],\n");
 
+	sbuf_add(b, "  \"cleanup\": {\"checked\": ");
+	sbuf_add(b, r->cleanup_checked ? "true" : "false");
+	sbuf_addf(b, ", \"complete\": %s, \"leftovers\": [", r->n_leftovers ? "false" : "true");
+	for (size_t i = 0; i < r->n_leftovers; i++) {
+		sbuf_add(b, i ? ", " : "");
+		json_str(b, r->leftovers[i]);
+	}
+	sbuf_add(b, "]},\n");
+
 	sbuf_add(b, "  \"events\": [");
 	for (size_t i = 0; i < r->n_events; i++) {
 		const struct report_event *e = &r->events[i];
@@ -371,6 +392,9 @@ void report_free(struct report *r)
 		free(r->events[i].subject);
 		free(r->events[i].detail);
 	}
+	for (size_t i = 0; i < r->n_leftovers; i++)
+		free(r->leftovers[i]);
+	free(r->leftovers);
 	free(r->faults);
 	free(r->probes);
 	free(r->events);

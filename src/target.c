@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "erebus/guardian.h"
 #include "erebus/netns.h"
 #include "erebus/target.h"
 
@@ -77,6 +78,8 @@ const char *proc_refusal(pid_t pid)
 		return "it is pid 1 (init)";
 	if (pid == getpid())
 		return "it is Erebus itself";
+	if (pid == guardian_pid())
+		return "it is Erebus' guardian";
 	if (read_stat(pid, &st) == 0 && ((st.flags & PF_KTHREAD) || pid == 2 || st.ppid == 2))
 		return "it is a kernel thread";
 	return NULL;

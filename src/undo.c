@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 #include <signal.h>
 
+#include "erebus/ledger.h"
 #include "erebus/undo.h"
 
-void undo_push(struct undo_list *u, const struct undo_rec *r)
+int undo_push(struct undo_list *u, const struct undo_rec *r)
 {
+	struct undo_rec copy = *r;
+	int e = ledger_append(&copy);
+
+	if (e < 0)
+		return e;
 	GROW(u->v, u->cap, u->n + 1);
-	u->v[u->n++] = *r;
+	u->v[u->n++] = copy;
+	return 0;
 }
 
 void undo_describe(const struct undo_rec *r, struct sbuf *out)
@@ -38,7 +45,7 @@ void undo_describe(const struct undo_rec *r, struct sbuf *out)
 
 /* Undo one record. "Already gone" is success: a process that exited
  * needs no SIGCONT. */
-static int undo_one(struct undo_rec *r)
+int undo_one(struct undo_rec *r)
 {
 	int e = 0;
 
@@ -82,11 +89,36 @@ int undo_run(struct undo_list *u, char **ret_err)
 			continue;
 		}
 		r->done = true;
+		ledger_done(r->seq);
 	}
 	if (ret_err)
 		*ret_err = first ? sbuf_take(&msg) : NULL;
 	sbuf_free(&msg);
 	return first;
+}
+
+bool undo_is_tagged(const struct undo_rec *r)
+{
+	unsigned major = r->net.handle >> 16, pmajor = r->net.parent >> 16;
+
+	switch (r->kind) {
+	case UNDO_SIGCONT:
+		return r->proc.pid > 1;	/* SIGCONT harms nothing; not init */
+	case UNDO_TC_QDISC:
+		if (r->net.handle == 0xffff0000u)	/* ingress and clsact have a fixed handle */
+			return !strcmp(r->net.name, "ingress") || !strcmp(r->net.name, "clsact");
+		return major >= EREBUS_TC_MAJOR_FIRST && major <= EREBUS_TC_MAJOR_LAST;
+	case UNDO_TC_CLASS:
+		return major >= EREBUS_TC_MAJOR_FIRST && major <= EREBUS_TC_MAJOR_LAST;
+	case UNDO_TC_FILTER:	/* under one of our qdiscs, or the ingress one we made */
+		return (pmajor >= EREBUS_TC_MAJOR_FIRST && pmajor <= EREBUS_TC_MAJOR_LAST) ||
+		       pmajor == 0xffffu;
+	case UNDO_LINK:
+		return !strncmp(r->net.name, EREBUS_LINK_PREFIX, strlen(EREBUS_LINK_PREFIX));
+	case UNDO_NFT_TABLE:
+		return !strncmp(r->net.name, EREBUS_NFT_PREFIX, strlen(EREBUS_NFT_PREFIX));
+	}
+	return false;
 }
 
 void undo_free(struct undo_list *u)

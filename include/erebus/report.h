@@ -89,7 +89,13 @@ struct report {
 	size_t n_probes;
 	struct report_event *events;
 	size_t n_events, cap_events;
+	bool cleanup_checked;	/* the state was read back after rollback */
+	char **leftovers;	/* what of Erebus' changes is still there */
+	size_t n_leftovers;
 };
+
+/* Note one leftover found by the cleanup check. */
+void report_leftover(struct report *r, const char *fmt, ...) _printf_(2, 3);
 
 /* Append an event; detail is formatted. */
 void report_event(struct report *r, int64_t t_us, const char *kind, const char *subject,

@@ -19,9 +19,19 @@ enum undo_kind {
 	UNDO_NFT_TABLE,		/* delete an nftables table */
 };
 
+/* How Erebus tags what it creates, so that it never touches anything else:
+ * tc qdiscs and classes with handles whose major is in this range (an
+ * ingress/clsact qdisc, whose handle is fixed at ffff:, by its kind), links
+ * and nftables tables by name prefix. */
+#define EREBUS_TC_MAJOR_FIRST 0xEB00u
+#define EREBUS_TC_MAJOR_LAST  0xEBFFu
+#define EREBUS_LINK_PREFIX    "erebus"
+#define EREBUS_NFT_PREFIX     "erebus_"
+
 /* A kernel object in a network namespace. */
 struct undo_net {
 	int netns_fd;		/* borrowed from the engine; -1: Erebus' own namespace */
+	uint64_t netns_dev, netns_ino;	/* the namespace's identity (filled by the ledger) */
 	int ifindex;
 	uint32_t parent;	/* tc: parent handle */
 	uint32_t handle;	/* tc: qdisc/class handle; filter: its handle */
@@ -34,6 +44,7 @@ struct undo_net {
 struct undo_rec {
 	enum undo_kind kind;
 	bool done;
+	uint32_t seq;		/* its line in the ledger; 0 when not written there */
 	union {
 		struct proc proc;	/* UNDO_SIGCONT; pidfd is borrowed */
 		struct undo_net net;	/* UNDO_TC_*, UNDO_LINK, UNDO_NFT_TABLE */
@@ -53,11 +64,19 @@ struct undo_list {
 	size_t n, cap;
 };
 
-void undo_push(struct undo_list *u, const struct undo_rec *r);
+/* Append r to u, and first to the run's ledger when one is open (the
+ * change it undoes may only be made after this returns 0). Returns 0 or
+ * -errno (the ledger could not be written: do not make the change). */
+int undo_push(struct undo_list *u, const struct undo_rec *r);
 /* Replay every record not yet done, newest first. Returns 0 when all are
  * undone, else the first -errno, with *ret_err describing every failure
  * (caller frees). */
 int undo_run(struct undo_list *u, char **ret_err);
+/* Does r name only an object carrying Erebus' tag? (A record read back
+ * from a ledger is replayed only if so.) */
+bool undo_is_tagged(const struct undo_rec *r);
+/* Undo one record now ("already gone" is success). 0 or -errno. */
+int undo_one(struct undo_rec *r);
 /* Human description of r: "SIGCONT pid 1234 (demo-worker)". */
 void undo_describe(const struct undo_rec *r, struct sbuf *out);
 void undo_free(struct undo_list *u);

@@ -26,7 +26,13 @@ _run_deferred() {
 	_deferred=()
 }
 
+# Each test has its own ledger directory, so a test that kills Erebus on
+# purpose never leaves the next one (or the machine) a ledger to trip on.
+export EREBUS_RUN_DIR="$T/run"
+
 fail() { echo "    FAIL: $*" >&2; exit 1; }
+# note MSG: a figure worth seeing even when the test passes.
+note() { echo "NOTE: $*" >&2; }
 skip() { echo "    SKIP: $*" >&2; exit 77; }
 assert_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 # assert_near VALUE WANT TOLERANCE MSG (floating point)

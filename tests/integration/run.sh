@@ -28,7 +28,8 @@ for f in "${files[@]}"; do
 		ms=$(( ($(date +%s%N) - start) / 1000000 ))
 		name="$(basename "$f" .sh):$t"
 		case $rc in
-		0) pass=$((pass + 1)); printf 'ok   %-60s %6d ms\n' "$name" "$ms" ;;
+		0) pass=$((pass + 1)); printf 'ok   %-60s %6d ms\n' "$name" "$ms"
+		   grep '^NOTE: ' "$tmp/log" | sed 's/^NOTE: /       /' ;;
 		77) skipn=$((skipn + 1)); printf 'skip %-60s %s\n' "$name" "$(grep -m1 'SKIP:' "$tmp/log" | sed 's/.*SKIP: //')" ;;
 		*) failn=$((failn + 1)); failed+=("$name"); printf 'FAIL %-60s %6d ms\n' "$name" "$ms"; sed 's/^/    | /' "$tmp/log" | tail -n 40 ;;
 		esac

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The undo ledger: before each change Erebus makes, the record that undoes
+ * it is appended to a file under /run/erebus/ and synced; when the record
+ * has been replayed, a line marks it done. A run that ends cleanly removes
+ * its ledger. If the engine dies, its guardian (or, later, `erebus
+ * recover`) replays what is left, newest first.
+ *
+ * Format (text, one record per line, version 1):
+ *   erebus-ledger 1 pid=PID start=STARTTIME experiment=NAME
+ *   guardian pid=PID start=STARTTIME
+ *   + SEQ sigcont pid=P start=S comm=NAME
+ *   + SEQ tc-qdisc ns=DEV:INO if=N parent=HEX handle=HEX kind=NAME
+ *   + SEQ tc-class ns=DEV:INO if=N parent=HEX handle=HEX
+ *   + SEQ tc-filter ns=DEV:INO if=N parent=HEX handle=HEX prio=N proto=HEX kind=NAME
+ *   + SEQ link ns=DEV:INO if=N name=NAME
+ *   + SEQ nft-table ns=DEV:INO family=N name=NAME
+ *   - SEQ
+ * A line that does not parse is reported and skipped, never guessed at;
+ * and replay touches only objects Erebus tags (reserved tc handles,
+ * erebus-prefixed names), so a damaged ledger cannot make Erebus remove
+ * something it did not create.
+ */
+#ifndef EREBUS_LEDGER_H
+#define EREBUS_LEDGER_H
+
+#include <stdio.h>
+
+#include "erebus/undo.h"
+
+/* Where ledgers live: $EREBUS_RUN_DIR, else /run/erebus (as root), else
+ * $XDG_RUNTIME_DIR/erebus, else /tmp/erebus-UID. */
+const char *ledger_dir(void);
+
+/*
+ * Open this run's ledger (the directory is made if needed). Refuses with
+ * -EEXIST while a ledger of a run that is over is still there: *ret_err
+ * then says to run `erebus recover`. Returns 0 or -errno with *ret_err.
+ */
+int ledger_open(const char *experiment, char **ret_err);
+/* Note the guardian's identity in the ledger. */
+void ledger_note_guardian(pid_t pid);
+/* The open ledger's path, or NULL. */
+const char *ledger_path(void);
+/* Append rec (setting rec->seq, and the namespace identity of network
+ * records) and sync. No ledger open: does nothing. 0 or -errno. */
+int ledger_append(struct undo_rec *rec);
+/* Mark a record undone (seq 0: nothing). */
+void ledger_done(uint32_t seq);
+/* Close the ledger; remove it when remove is set. */
+void ledger_close(bool remove);
+
+/* Ledgers whose engine and guardian are both gone. Returns how many, with
+ * their paths in *ret (strv, caller frees), or -errno. */
+int ledger_find_stale(char ***ret);
+/* Is the run that wrote this ledger over (engine and guardian gone)? */
+bool ledger_is_stale(const char *path);
+
+/*
+ * Replay the records of path not marked done, newest first; reopen each
+ * record's network namespace by its identity. Every action and problem is
+ * printed to log with prefix. dry_run: print only. Returns the number of
+ * records that could not be undone (0: clean), or -errno if path cannot be
+ * read. Removes the file when everything was undone (and not dry_run).
+ */
+int ledger_replay(const char *path, bool dry_run, FILE *log, const char *prefix);
+
+#endif
