@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* corrupt: netem flips one random bit in a share of packets. */
+#include "netem.h"
+
+static const struct opt_def corrupt_options[] = {
+	NET_MATCH_OPTIONS(tc_direction_choices),
+	{ "percent", OPT_PERCENT, OPT_REQUIRED, NULL, 0, 0, NULL, "Share of packets with one bit flipped" },
+	{ "correlation", OPT_PERCENT, 0, NULL, 0, 0, NULL,
+	  "How much each choice depends on the previous one" },
+	NETEM_OPTIONS,
+	OPT_END
+};
+
+static void corrupt_leaf(const struct section *s, struct tc_leaf *l)
+{
+	netem_leaf(s, l);
+	l->netem.corrupt = section_pct(s, "percent");
+	l->netem.corrupt_corr = netem_pct(s, "correlation");
+}
+
+TC_FAULT_APPLY(corrupt)
+
+static void corrupt_describe(const struct fault_spec *f, struct sbuf *out)
+{
+	struct tc_leaf l;
+
+	corrupt_leaf(f->sec, &l);
+	sbuf_addf(out, "corrupt %g%% of packets", l.netem.corrupt);
+	tc_fault_describe(f, &l, out);
+}
+
+const struct fault_type fault_corrupt = {
+	.name = "corrupt",
+	.summary = "Corrupt packets (netem): flip one random bit in a share of them",
+	.options = corrupt_options,
+	.flags = FAULT_NETWORK | FAULT_NEEDS_DURATION,
+	.supported = netem_supported,
+	.check = tc_fault_check,
+	.apply = corrupt_apply,
+	.describe = corrupt_describe,
+};

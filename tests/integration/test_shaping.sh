@@ -1,0 +1,536 @@
+# SPDX-License-Identifier: MIT
+# The tc faults (delay, loss, corrupt, duplicate, reorder, rate) on real
+# interfaces with real traffic, in throwaway namespaces (netns.sh): what
+# is in the kernel while a fault is active (tc -j, jq), that nothing of
+# Erebus is left after it, that a user's own qdisc is refused and kept,
+# and that a rate cap holds (within 20%) while unmatched traffic runs at
+# full speed. The netem tests run unchanged on a kernel with sch_netem;
+# where it is missing they skip, saying so, and one test checks that such
+# a run exits 5 with the message and leaves nothing behind.
+
+source "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
+
+PORT=5201
+
+# A small TCP server/client pair: the server in $NS_B answers "up N"
+# (it reads N bytes, then says ok) and "down N" (it sends N bytes); the
+# client prints the seconds the exchange took. Every wait is bounded.
+_write_xfer() {
+	cat >"$T/xfer.py" <<'EOF2'
+import socket, sys, time
+mode = sys.argv[1]
+if mode == "serve":
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", int(sys.argv[2]))); s.listen(8); s.settimeout(120)
+    print("ready", flush=True)
+    while True:
+        c, _ = s.accept(); c.settimeout(30)
+        hdr = b""
+        while not hdr.endswith(b"\n"):
+            b = c.recv(1)
+            if not b: break
+            hdr += b
+        op, n = hdr.split(); n = int(n)
+        if op == b"up":
+            got = 0
+            while got < n:
+                d = c.recv(65536)
+                if not d: break
+                got += len(d)
+            c.sendall(b"ok")
+        else:
+            c.sendall(b"x" * n)
+        c.close()
+host, port, n = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+c = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+c.settimeout(30)
+t0 = time.monotonic()
+c.connect((host, port)); c.sendall(b"%s %d\n" % (mode.encode(), n))
+if mode == "up":
+    c.sendall(b"x" * n)
+    assert c.recv(2) == b"ok"
+else:
+    got = 0
+    while got < n:
+        d = c.recv(65536)
+        if not d: break
+        got += len(d)
+    assert got == n, got
+print("%.3f" % (time.monotonic() - t0))
+EOF2
+}
+
+# netns pair + the server in B.
+_setup() {
+	netns_pair
+	_write_xfer
+	spawn SRV in_ns "$NS_B" python3 "$T/xfer.py" serve "$PORT"
+	wait_for_line "$T/spawned.out" ready 10
+	# Resolve every neighbour first: on a link just made, the first IPv6
+	# connection waits about 1 s for neighbour discovery, which has
+	# nothing to do with the caps measured below.
+	local h pids=()
+	for h in "$B4" "$B4_2" "$B6" "$B6_2"; do
+		xfer up "$h" 100 >/dev/null &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+}
+
+# xfer up|down HOST BYTES: seconds, run from A.
+xfer() { in_ns "$NS_A" python3 "$T/xfer.py" "$1" "$2" "$PORT" "$3"; }
+
+# The experiment: target = namespace A, one exec probe, then the faults
+# given as text (each "[fault NAME]" block).
+_ini() {
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = shaping
+seed = 1
+[target a]
+netns = $NS_A
+[probe ok]
+type = exec
+command = true
+interval = 200ms
+healthy_after = 1
+$1
+EOF2
+}
+
+# Start the run in the background; wait until N faults are applied (or
+# one failed, or the run ended).
+_start() {
+	local n=${1:-1}
+	"$EREBUS" run "$T/x.ini" --json "$T/r.json" >"$T/out" 2>"$T/err" &
+	EPID=$!
+	defer _kill_later "$EPID"
+	timeout 15 bash -c 'until [ "$(grep -cE "fault\.(applied|failed)" "$1")" -ge "$2" ] ||
+		grep -q verdict "$1"; do sleep 0.05; done' _ "$T/err" "$n" ||
+		fail "fewer than $n faults applied within 15s: $(cat "$T/err")"
+	! grep -q fault.failed "$T/err" || fail "a fault failed: $(grep fault.failed "$T/err")"
+}
+
+_finish() {
+	RC=0
+	wait "$EPID" || RC=$?
+}
+
+qdiscs() { in_ns "$NS_A" tc -j qdisc show dev "${1:-$IF_A}"; }
+filters() { in_ns "$NS_A" tc -j filter show dev "${1:-$IF_A}" "${@:2}"; }
+classes() { in_ns "$NS_A" tc class show dev "${1:-$IF_A}"; }
+ifb_name() { echo "erebus-in$(in_ns "$NS_A" cat "/sys/class/net/$IF_A/ifindex")"; }
+
+# Nothing of Erebus on A: only default qdiscs (handle 0:), no class, no
+# filter, no ingress qdisc, no erebus link.
+assert_clean() {
+	local q
+	q=$(qdiscs)
+	[ "$(jq '[.[] | select(.handle != "0:")] | length' <<<"$q")" = 0 ] ||
+		fail "qdiscs left on $IF_A: $q"
+	[ -z "$(classes)" ] || fail "classes left on $IF_A: $(classes)"
+	[ "$(filters | jq length)" = 0 ] || fail "filters left on $IF_A: $(filters)"
+	[ "$(filters "$IF_A" ingress 2>/dev/null | jq length 2>/dev/null || echo 0)" = 0 ] ||
+		fail "ingress filters left on $IF_A"
+	! in_ns "$NS_A" ip -o link show | grep -q erebus || fail "link left: $(in_ns "$NS_A" ip -o link show | grep erebus)"
+}
+
+# assert_time SECONDS BYTES RATE_BPS: within 20% of what the cap implies.
+assert_time() {
+	local want
+	want=$(awk -v b="$2" -v r="$3" 'BEGIN { printf "%.3f", b * 8 / r }')
+	assert_near "$1" "$want" "$(awk -v w="$want" 'BEGIN { print w * 0.2 }')" "transfer time at the cap"
+}
+
+netem_here() {
+	"$EREBUS" faults | grep -A1 '^  delay ' | grep -q 'supported here: yes'
+}
+need_netem() {
+	netem_here || skip "sch_netem is not available in this kernel (erebus faults says so); this test runs where it is, such as the VM tier"
+}
+
+# ---- rate (tbf): works on this kernel ------------------------------------
+
+test_rate_egress_targeted() {
+	_setup
+	_ini "[fault cap]
+type = rate
+target = a
+interface = $IF_A
+destination = $B4
+rate = 8mbit
+duration = 6s"
+	_start
+	local q f
+	q=$(qdiscs)
+	assert_eq "$(jq -r '.[] | select(.root) | "\(.kind) \(.handle) \(.options.default) \(.options.direct_qlen)"' <<<"$q")" \
+		"htb eb00: 0 1000" "root qdisc"
+	assert_eq "$(jq -r '.[] | select(.kind == "tbf") | "\(.handle) \(.parent) \(.options.rate) \(.options.burst)"' <<<"$q")" \
+		"eb01: eb00:1 1000000 10000" "tbf leaf (rate in bytes/s, burst in bytes)"
+	classes | grep -q "^class htb eb00:1 root leaf eb01: prio 0 rate 1Tbit ceil 1Tbit" ||
+		fail "pass-through class: $(classes)"
+	f=$(filters)
+	assert_eq "$(jq -r '.[] | select(.options.flowid) | "\(.protocol) \(.pref) \(.options.flowid) \(.options.match.value)/\(.options.match.mask)@\(.options.match.off)"' <<<"$f")" \
+		"ip 60161 eb00:1 $(printf '%x' "$(( $(printf '0x%02x%02x%02x%02x' ${B4//./ }) ))")/ffffffff@16" "u32 filter"
+	# 2 MiB at 8mbit: 2.1 s; to the other address of B: at full speed.
+	local capped free
+	capped=$(xfer up "$B4" 2097152)
+	free=$(xfer up "$B4_2" 2097152)
+	assert_time "$capped" 2097152 8000000
+	assert_cmp "$free" "<" 0.5 "unmatched destination at full speed"
+	_finish
+	assert_eq "$RC" 0 "exit code"
+	assert_eq "$(json "$T/r.json" .verdict)" passed "verdict"
+	assert_clean
+	assert_cmp "$(xfer up "$B4" 2097152)" "<" 0.5 "full speed again after revert"
+}
+
+test_rate_ingress() {
+	_setup
+	_ini "[fault cap-in]
+type = rate
+target = a
+interface = $IF_A
+direction = ingress
+destination = $B4
+rate = 4mbit
+duration = 6s"
+	_start
+	local ifb q capped free
+	ifb=$(ifb_name)
+	in_ns "$NS_A" ip -j link show "$ifb" | jq -e '.[0].operstate != "DOWN" and .[0].txqlen == 1000' >/dev/null ||
+		fail "ifb $ifb missing or down: $(in_ns "$NS_A" ip -j link show "$ifb")"
+	assert_eq "$(qdiscs | jq -r '.[] | select(.kind == "ingress") | .handle')" "ffff:" "ingress qdisc"
+	assert_eq "$(filters "$IF_A" ingress | jq -r '.[] | select(.options.actions) | "\(.pref) \(.protocol) \(.options.actions[0].kind) \(.options.actions[0].mirred_action) \(.options.actions[0].to_dev)"')" \
+		"60160 all mirred redirect $ifb" "redirect filter"
+	q=$(qdiscs "$ifb")
+	assert_eq "$(jq -r '.[] | select(.kind == "tbf") | "\(.handle) \(.parent) \(.options.rate)"' <<<"$q")" \
+		"eb01: eb00:1 500000" "tbf on the ifb"
+	# the peer is the source on ingress: src address at offset 12
+	assert_eq "$(filters "$ifb" | jq -r '.[] | select(.options.flowid) | "\(.options.match.off)"')" 12 "src key"
+	capped=$(xfer down "$B4" 1048576)
+	free=$(xfer down "$B4_2" 1048576)
+	assert_time "$capped" 1048576 4000000
+	assert_cmp "$free" "<" 0.5 "unmatched source at full speed"
+	_finish
+	assert_eq "$RC" 0 "exit code"
+	assert_clean
+}
+
+test_rate_ipv6() {
+	_setup
+	_ini "[fault cap6]
+type = rate
+target = a
+interface = $IF_A
+destination = $B6
+protocol = tcp
+port = $PORT
+rate = 8mbit
+duration = 6s"
+	_start
+	local f capped free
+	f=$(filters)
+	assert_eq "$(jq -r '[.[] | select(.options.flowid) | .protocol] | unique | join(",")' <<<"$f")" ipv6 "filter protocol"
+	# the last key printed: the destination port at 40 (no extension headers)
+	assert_eq "$(jq -r '.[] | select(.options.flowid) | "\(.options.match.value)/\(.options.match.mask)@\(.options.match.off)"' <<<"$f")" \
+		"$(printf '%x' "$PORT")/ffff@40" "port key"
+	capped=$(xfer up "$B6" 2097152)
+	free=$(xfer up "$B6_2" 2097152)
+	assert_time "$capped" 2097152 8000000
+	assert_cmp "$free" "<" 0.5 "unmatched IPv6 destination at full speed"
+	_finish
+	assert_eq "$RC" 0 "exit code"
+	assert_clean
+}
+
+test_rate_whole_interface() {
+	_setup
+	_ini "[fault all]
+type = rate
+target = a
+interface = $IF_A
+rate = 4mbit
+duration = 4s"
+	_start
+	assert_eq "$(filters | jq -r '.[] | select(.options.flowid) | "\(.protocol) \(.pref) \(.options.match.mask)"')" \
+		"all 60289 0" "catch-all filter after the targeted range"
+	assert_time "$(xfer up "$B4_2" 1048576)" 1048576 4000000
+	_finish
+	assert_eq "$RC" 0 "exit code"
+	assert_clean
+}
+
+# Two faults on one interface share the root; each reverts its own part.
+_compose() {
+	local d1=$1 d2=$2
+	_ini "[fault one]
+type = rate
+target = a
+interface = $IF_A
+destination = $B4
+rate = 8mbit
+duration = $d1
+[fault two]
+type = rate
+target = a
+interface = $IF_A
+destination = $B4_2
+rate = 2mbit
+duration = $d2"
+	_start 2
+	classes | grep -q "eb00:1 " || fail "class eb00:1 missing: $(classes)"
+	classes | grep -q "eb00:2 " || fail "class eb00:2 missing: $(classes)"
+	assert_eq "$(qdiscs | jq -r '[.[] | select(.root)] | length')" 1 "one shared root"
+	assert_eq "$(filters | jq -r '[.[] | select(.options.flowid) | .pref] | sort | join(",")')" \
+		"60161,60162" "one filter per fault"
+	wait_for_line "$T/err" "fault.reverted" 10
+	# one is gone, the other still whole
+	local left
+	left=$(classes | grep -c "^class htb eb00:" || true)
+	assert_eq "$left" 1 "classes after the first revert"
+	assert_eq "$(qdiscs | jq -r '.[] | select(.root) | .handle')" "eb00:" "root kept for the other fault"
+	assert_eq "$(filters | jq -r '[.[] | select(.options.flowid)] | length')" 1 "filters after the first revert"
+	_finish
+	assert_eq "$RC" 0 "exit code"
+	assert_clean
+}
+
+test_compose_first_reverted_first() {
+	_setup
+	_compose 1500ms 3s
+}
+
+test_compose_last_reverted_first() {
+	_setup
+	_compose 3s 1500ms
+}
+
+test_ingress_and_egress_compose() {
+	_setup
+	_ini "[fault out]
+type = rate
+target = a
+interface = $IF_A
+destination = $B4
+rate = 8mbit
+duration = 3s
+[fault in]
+type = rate
+target = a
+interface = $IF_A
+direction = ingress
+destination = $B4
+rate = 8mbit
+duration = 1500ms"
+	_start 2
+	assert_eq "$(qdiscs | jq -r '[.[] | .kind] | sort | join(",")')" "htb,ingress,tbf" "egress tree and ingress qdisc"
+	wait_for_line "$T/err" "fault.reverted" 10
+	assert_eq "$(qdiscs | jq -r '[.[] | .kind] | sort | join(",")')" "htb,tbf" "ingress part removed, egress kept"
+	! in_ns "$NS_A" ip -o link show | grep -q erebus || fail "ifb left after the ingress fault"
+	_finish
+	assert_eq "$RC" 0 "exit code"
+	assert_clean
+}
+
+test_user_root_qdisc_refused_and_kept() {
+	_setup
+	in_ns "$NS_A" tc qdisc add dev "$IF_A" root handle 1: tbf rate 1mbit burst 10k limit 20k
+	_ini "[fault cap]
+type = rate
+target = a
+interface = $IF_A
+rate = 8mbit
+duration = 1s"
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 1 "exit code (the fault could not be applied)"
+	grep -q "already has a root qdisc (tbf 1:) that Erebus did not create" "$T/err" ||
+		fail "no refusal message: $(cat "$T/err")"
+	assert_eq "$(qdiscs | jq -r '.[] | select(.root) | "\(.kind) \(.handle) \(.options.rate)"')" \
+		"tbf 1: 125000" "the user's qdisc is intact"
+	[ -z "$(classes | grep eb00)" ] || fail "classes made"
+	in_ns "$NS_A" tc qdisc del dev "$IF_A" root
+	assert_clean
+}
+
+test_user_ingress_qdisc_refused_and_kept() {
+	_setup
+	in_ns "$NS_A" tc qdisc add dev "$IF_A" clsact
+	_ini "[fault cap]
+type = rate
+target = a
+interface = $IF_A
+direction = ingress
+rate = 8mbit
+duration = 1s"
+	run_erebus run "$T/x.ini"
+	assert_eq "$RC" 1 "exit code"
+	grep -q "already has an ingress qdisc (clsact ffff:)" "$T/err" || fail "no refusal message: $(cat "$T/err")"
+	assert_eq "$(qdiscs | jq -r '.[] | select(.kind == "clsact") | .handle')" "ffff:" "clsact kept"
+	! in_ns "$NS_A" ip -o link show | grep -q erebus || fail "an ifb was made"
+}
+
+test_missing_interface_fails_cleanly() {
+	_setup
+	_ini "[fault cap]
+type = rate
+target = a
+interface = nosuch0
+rate = 8mbit
+duration = 1s"
+	run_erebus run "$T/x.ini"
+	assert_eq "$RC" 1 "exit code"
+	grep -q "no interface nosuch0 in the target's network namespace" "$T/err" || fail "message: $(cat "$T/err")"
+	assert_clean
+}
+
+test_plan_lists_the_objects() {
+	NS_A=nonexistent-ns
+	_ini "[fault cap]
+type = rate
+target = a
+interface = eth0
+direction = ingress
+destination = 2001:db8::/48
+port = 443
+protocol = tcp
+rate = 1mbit
+duration = 1s"
+	run_erebus plan "$T/x.ini"
+	grep -q "link erebus-in<ifindex> type ifb" "$T/out" || fail "plan: $(cat "$T/out")"
+	grep -q "filter u32 parent ffff: prio 0xeb00 protocol all on eth0" "$T/out" || fail "no redirect in plan"
+	grep -q "qdisc tbf eb01: parent eb00:1 on erebus-in<ifindex>, rate 1Mbit burst 3028b" "$T/out" ||
+		fail "no tbf in plan: $(cat "$T/out")"
+	grep -q "protocol ipv6 .*src 2001:db8::/48 tcp sport 443 (keys 20010db8/ffffffff at 8, 00000000/ffff0000 at 12, 00000600/0000ff00 at 4, 01bb0000/ffff0000 at 40)" "$T/out" ||
+		fail "no ipv6 filter in plan: $(cat "$T/out")"
+}
+
+# ---- netem: here, unsupported; on the VM tier, for real ---------------------
+
+test_netem_unsupported_exits_5_and_leaves_nothing() {
+	netem_here && skip "this kernel has sch_netem: the netem tests below run instead"
+	_setup
+	_ini "[fault slow]
+type = delay
+target = a
+interface = $IF_A
+destination = $B4
+delay = 100ms
+duration = 1s"
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 5 "exit code"
+	grep -q "sch_netem is not available in this kernel: load it with modprobe sch_netem, or install your distribution's extra kernel modules package (e.g. linux-modules-extra-\$(uname -r))" "$T/err" ||
+		fail "message: $(cat "$T/err")"
+	assert_eq "$(json "$T/r.json" .verdict)" unsupported "verdict"
+	assert_clean
+	# and plan says so too
+	run_erebus plan "$T/x.ini"
+	assert_eq "$RC" 5 "plan exit code"
+	grep -q "NOT SUPPORTED here: sch_netem is not available" "$T/out" || fail "plan: $(cat "$T/out")"
+}
+
+# RTT to A's peer through ping, in ms (the average of 5).
+rtt_ms() {
+	in_ns "$NS_A" ping -n -q -c 5 -i 0.2 -W 2 "$1" | awk -F/ '/^rtt|^round-trip/ { print $5 }'
+}
+
+test_delay_netem() {
+	need_netem
+	_setup
+	_ini "[fault slow]
+type = delay
+target = a
+interface = $IF_A
+destination = $B4
+delay = 100ms
+jitter = 10ms
+correlation = 25%
+distribution = normal
+duration = 5s"
+	_start
+	local n
+	n=$(qdiscs | jq -c '.[] | select(.kind == "netem")')
+	assert_eq "$(jq -r '"\(.handle) \(.parent) \(.options.limit) \(.options.delay.delay) \(.options.delay.jitter) \(.options.delay.correlation)"' <<<"$n")" \
+		"eb01: eb00:1 1000 0.1 0.01 0.25" "netem options"
+	assert_cmp "$(rtt_ms "$B4")" ">=" 80 "delayed peer RTT"
+	assert_cmp "$(rtt_ms "$B4_2")" "<" 20 "other peer RTT"
+	_finish
+	assert_eq "$RC" 0 "exit code"
+	assert_clean
+}
+
+test_loss_netem() {
+	need_netem
+	_setup
+	_ini "[fault drop]
+type = loss
+target = a
+interface = $IF_A
+destination = $B4
+percent = 100%
+duration = 4s
+[fault bursty]
+type = loss
+target = a
+interface = $IF_A
+destination = $B6
+model = gemodel
+p = 1%
+r = 30%
+1-h = 80%
+1-k = 0.1%
+duration = 4s"
+	_start 2
+	local q
+	q=$(qdiscs)
+	assert_eq "$(jq -r '.[] | select(.handle == "eb01:") | .options["loss-random"].loss' <<<"$q")" 1 "random loss"
+	assert_eq "$(jq -r '.[] | select(.handle == "eb02:") | .options["loss-gemodel"] | "\(.p) \(.r) \(.["1-h"]) \(.["1-k"])"' <<<"$q")" \
+		"0.01 0.3 0.8 0.001" "Gilbert-Elliott"
+	in_ns "$NS_A" ping -n -q -c 2 -W 1 "$B4" >/dev/null && fail "packets to $B4 got through 100% loss"
+	in_ns "$NS_A" ping -n -q -c 2 -W 1 "$B4_2" >/dev/null || fail "packets to $B4_2 were dropped"
+	_finish
+	assert_eq "$RC" 0 "exit code"
+	assert_clean
+}
+
+test_corrupt_duplicate_reorder_netem() {
+	need_netem
+	_setup
+	_ini "[fault flip]
+type = corrupt
+target = a
+interface = $IF_A
+destination = $B4
+percent = 5%
+duration = 3s
+[fault twice]
+type = duplicate
+target = a
+interface = $IF_A
+destination = $B4_2
+percent = 10%
+correlation = 20%
+duration = 3s
+[fault shuffle]
+type = reorder
+target = a
+interface = $IF_A
+direction = ingress
+destination = $B4
+percent = 25%
+delay = 10ms
+duration = 3s"
+	_start 3
+	local q
+	q=$(qdiscs)
+	assert_eq "$(jq -r '.[] | select(.handle == "eb01:") | .options.corrupt.corrupt' <<<"$q")" 0.05 "corrupt"
+	assert_eq "$(jq -r '.[] | select(.handle == "eb02:") | .options.duplicate | "\(.duplicate) \(.correlation)"' <<<"$q")" \
+		"0.1 0.2" "duplicate"
+	assert_eq "$(qdiscs "$(ifb_name)" | jq -r '.[] | select(.kind == "netem") | "\(.options.reorder.reorder) \(.options.gap) \(.options.delay.delay)"')" \
+		"0.25 1 0.01" "reorder on the ifb"
+	_finish
+	assert_eq "$RC" 0 "exit code"
+	assert_clean
+}
