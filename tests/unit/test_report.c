@@ -448,7 +448,9 @@ static void test_json_empty_lists(void **state)
 	struct sbuf b = { 0 };
 
 	report_render_json(&r, &b);
-	assert_contains(b.s, "\"faults\": [],\n  \"probes\": [],\n  \"events\": []\n}\n");
+	assert_contains(b.s, "\"faults\": [],\n  \"probes\": [],\n"
+			     "  \"cleanup\": {\"checked\": false, \"complete\": true, \"leftovers\": []},\n"
+			     "  \"events\": []\n}\n");
 	assert_contains(b.s, "\"reason\": null");
 	sbuf_free(&b);
 }

@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A saved JSON report back into struct report, for `erebus report` and
+ * `erebus gate`. Every field report_render_json() writes is checked for
+ * its type and range; unknown fields are ignored (the schema only grows);
+ * fields added after the first release (samples, fault windows) may be
+ * absent. Errors name the field by its path: probes[1].phases.after.p95.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <time.h>
+
+#include "erebus/json.h"
+#include "erebus/report.h"
+
+/* Bits for want(): which JSON types a field may have, and whether it may
+ * be left out. */
+#define T(t)	 (1u << (t))
+#define OPTIONAL (1u << 16)
+
+struct rd {
+	struct {
+		const char *key;	/* NULL: an array index */
+		size_t idx;
+	} path[8];
+	unsigned depth;
+	char *err;
+};
+
+static void push_key(struct rd *rd, const char *key)
+{
+	rd->path[rd->depth].key = key;
+	rd->depth++;
+}
+
+static void push_idx(struct rd *rd, size_t i)
+{
+	rd->path[rd->depth].key = NULL;
+	rd->path[rd->depth].idx = i;
+	rd->depth++;
+}
+
+static void pop(struct rd *rd) { rd->depth--; }
+
+/* Record the first error, at the current path plus leaf (may be NULL). */
+static int bad(struct rd *rd, const char *leaf, const char *fmt, ...) _printf_(3, 4);
+static int bad(struct rd *rd, const char *leaf, const char *fmt, ...)
+{
+	struct sbuf b = { 0 };
+	va_list ap;
+
+	if (rd->err)
+		return -EINVAL;
+	for (unsigned i = 0; i < rd->depth; i++) {
+		if (rd->path[i].key)
+			sbuf_addf(&b, "%s%s", i ? "." : "", rd->path[i].key);
+		else
+			sbuf_addf(&b, "[%zu]", rd->path[i].idx);
+	}
+	if (leaf)
+		sbuf_addf(&b, "%s%s", b.len ? "." : "", leaf);
+	sbuf_add(&b, b.len ? ": " : "the report: ");
+	va_start(ap, fmt);
+	sbuf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	rd->err = sbuf_take(&b);
+	return -EINVAL;
+}
+
+static const char *expected(unsigned types)
+{
+	types &= ~OPTIONAL;
+	if (types == (T(JSON_NUMBER) | T(JSON_NULL)))
+		return "a number or null";
+	if (types == (T(JSON_STRING) | T(JSON_NULL)))
+		return "a string or null";
+	for (int t = JSON_NULL; t <= JSON_OBJECT; t++)
+		if (types == T(t))
+			return json_type_name(t);
+	return "another type";
+}
+
+/* The member key of o, of one of the types in mask. *ret is NULL when it
+ * is absent and mask has OPTIONAL. */
+static int want(struct rd *rd, const struct json *o, const char *key, unsigned mask,
+		const struct json **ret)
+{
+	const struct json *v = json_get(o, key);
+
+	*ret = v;
+	if (!v)
+		return mask & OPTIONAL ? 0 : bad(rd, key, "missing");
+	if (!(mask & T(v->type)))
+		return bad(rd, key, "expected %s, not %s", expected(mask), json_type_name(v->type));
+	return 0;
+}
+
+static int get_str(struct rd *rd, const struct json *o, const char *key, bool nullable, char **ret)
+{
+	const struct json *v;
+	int r = want(rd, o, key, T(JSON_STRING) | (nullable ? T(JSON_NULL) : 0), &v);
+
+	if (r < 0)
+		return r;
+	*ret = v->type == JSON_STRING ? xstrdup(v->text) : NULL;
+	return 0;
+}
+
+/* A number, or null when nullable: 0 and *ret, NULL for null. */
+static int get_number(struct rd *rd, const struct json *o, const char *key, bool nullable, const struct json **ret)
+{
+	const struct json *v;
+	int r = want(rd, o, key, T(JSON_NUMBER) | (nullable ? T(JSON_NULL) : 0), &v);
+
+	*ret = r == 0 && v->type == JSON_NUMBER ? v : NULL;
+	return r;
+}
+
+/* Milliseconds (0 to about 300 years) into microseconds; null is -1. */
+static int get_ms(struct rd *rd, const struct json *o, const char *key, bool nullable, int64_t *ret)
+{
+	const struct json *v;
+
+	if (get_number(rd, o, key, nullable, &v) < 0)
+		return -EINVAL;
+	*ret = -1;
+	if (!v)
+		return 0;
+	if (v->number < 0 || v->number > 1e13)
+		return bad(rd, key, "%s ms is out of range", v->text);
+	*ret = llround(v->number * 1000.0);
+	return 0;
+}
+
+static int get_uint(struct rd *rd, const struct json *o, const char *key, uint64_t max, uint64_t *ret)
+{
+	const struct json *v;
+	int r = want(rd, o, key, T(JSON_NUMBER), &v);
+
+	if (r < 0)
+		return r;
+	if (json_uint64(v, ret) < 0 || *ret > max)
+		return bad(rd, key, "expected a whole number from 0 to %llu, not %s", (unsigned long long)max,
+			   v->text);
+	return 0;
+}
+
+static int get_unsigned(struct rd *rd, const struct json *o, const char *key, unsigned *ret)
+{
+	uint64_t u;
+	int r = get_uint(rd, o, key, UINT32_MAX, &u);
+
+	if (r == 0)
+		*ret = (unsigned)u;
+	return r;
+}
+
+/* A share from 0 to 1; null is NAN. */
+static int get_ratio(struct rd *rd, const struct json *o, const char *key, bool nullable, double *ret)
+{
+	const struct json *v;
+
+	if (get_number(rd, o, key, nullable, &v) < 0)
+		return -EINVAL;
+	*ret = NAN;
+	if (!v)
+		return 0;
+	if (v->number < 0 || v->number > 1)
+		return bad(rd, key, "expected a share from 0 to 1, not %s", v->text);
+	*ret = v->number;
+	return 0;
+}
+
+static int get_verdict(struct rd *rd, const struct json *o, const char *key, enum verdict *ret)
+{
+	const struct json *v;
+	int r = want(rd, o, key, T(JSON_STRING), &v);
+
+	if (r < 0)
+		return r;
+	for (enum verdict x = VERDICT_PASSED; x <= VERDICT_UNSUPPORTED; x++)
+		if (!strcmp(v->text, verdict_name(x))) {
+			*ret = x;
+			return 0;
+		}
+	return bad(rd, key, "unknown verdict \"%.40s\"", v->text);
+}
+
+/* "2026-11-27T06:31:00.571Z" (UTC, 0 to 6 decimals) into microseconds
+ * since the epoch. */
+static int parse_rfc3339(const char *s, int64_t *ret)
+{
+	struct tm tm = { 0 };
+	int64_t frac = 0, scale = USEC_PER_SEC;
+	const char *p = s;
+	int f[6];
+	time_t t;
+
+	for (int i = 0; i < 6; i++) {
+		static const char seps[] = "--T::";
+		int n = i ? 2 : 4;
+		f[i] = 0;
+		for (int k = 0; k < n; k++, p++) {
+			if (!isdigit((unsigned char)*p))
+				return -EINVAL;
+			f[i] = f[i] * 10 + (*p - '0');
+		}
+		if (i < 5 && *p++ != seps[i])
+			return -EINVAL;
+	}
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		for (; isdigit((unsigned char)*p); p++) {
+			if (scale == 1)
+				return -EINVAL;
+			scale /= 10;
+			frac += (*p - '0') * scale;
+		}
+	}
+	if (strcmp(p, "Z") || f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 ||
+	    f[5] > 60)
+		return -EINVAL;
+	tm = (struct tm){ .tm_year = f[0] - 1900, .tm_mon = f[1] - 1, .tm_mday = f[2],
+			  .tm_hour = f[3], .tm_min = f[4], .tm_sec = f[5] };
+	t = timegm(&tm);
+	if (t == (time_t)-1 || tm.tm_mday != f[2])
+		return -EINVAL;
+	*ret = (int64_t)t * USEC_PER_SEC + frac;
+	return 0;
+}
+
+static int get_time(struct rd *rd, const struct json *o, const char *key, int64_t *ret)
+{
+	const struct json *v;
+	int r = want(rd, o, key, T(JSON_STRING), &v);
+
+	if (r < 0)
+		return r;
+	if (parse_rfc3339(v->text, ret) < 0)
+		return bad(rd, key, "expected a UTC time like 2026-11-27T06:31:00.571Z, not \"%.40s\"", v->text);
+	return 0;
+}
+
+/* ---- the parts ---------------------------------------------------------- */
+
+/* Reads one object of an array into the element at dst. */
+typedef int (*read_fn)(struct rd *rd, const struct json *o, void *dst);
+
+/*
+ * The array o[key] (absent is an empty array when optional), each element
+ * an object read by fn into a new array of elements of size bytes, one
+ * more than needed so that it is never empty. *ret_n counts every element
+ * read or started, so that the caller can free a half-read one.
+ */
+static int read_array(struct rd *rd, const struct json *o, const char *key, bool optional, size_t size,
+		      read_fn fn, void *ret, size_t *ret_n)
+{
+	const struct json *a;
+	char *v;
+	int r = want(rd, o, key, T(JSON_ARRAY) | (optional ? OPTIONAL : 0), &a);
+
+	if (r < 0 || !a)
+		return r;
+	v = xcalloc(a->n + 1, size);
+	*(void **)ret = v;
+	push_key(rd, key);
+	for (size_t i = 0; i < a->n; i++) {
+		push_idx(rd, i);
+		(*ret_n)++;
+		if (a->items[i].type != JSON_OBJECT)
+			return bad(rd, NULL, "expected an object, not %s", json_type_name(a->items[i].type));
+		if ((r = fn(rd, &a->items[i], v + i * size)) < 0)
+			return r;
+		pop(rd);
+	}
+	pop(rd);
+	return 0;
+}
+
+static int read_target(struct rd *rd, const struct json *o, void *dst)
+{
+	struct report_target *t = dst;
+	const struct json *v;
+	uint64_t pid;
+
+	if (get_uint(rd, o, "pid", INT32_MAX, &pid) < 0 || want(rd, o, "comm", T(JSON_STRING), &v) < 0)
+		return -EINVAL;
+	if (v->len >= sizeof(t->comm))
+		return bad(rd, "comm", "longer than %zu bytes", sizeof(t->comm) - 1);
+	t->pid = (pid_t)pid;
+	memcpy(t->comm, v->text, v->len + 1);
+	return 0;
+}
+
+static int read_window(struct rd *rd, const struct json *o, void *dst)
+{
+	struct report_window *w = dst;
+	if (get_ms(rd, o, "start_ms", false, &w->start_us) < 0 || get_ms(rd, o, "end_ms", true, &w->end_us) < 0)
+		return -EINVAL;
+	if (w->end_us >= 0 && w->end_us < w->start_us)
+		return bad(rd, "end_ms", "before start_ms");
+	return 0;
+}
+
+static int read_fault(struct rd *rd, const struct json *o, void *dst)
+{
+	struct report_fault *f = dst;
+
+	f->applied_at_us = f->reverted_at_us = -1;
+	if (get_str(rd, o, "name", false, &f->name) < 0 || get_str(rd, o, "type", false, &f->type) < 0 ||
+	    get_str(rd, o, "description", false, &f->description) < 0 ||
+	    get_unsigned(rd, o, "applications", &f->applications) < 0 ||
+	    get_ms(rd, o, "applied_at_ms", true, &f->applied_at_us) < 0 ||
+	    get_ms(rd, o, "reverted_at_ms", true, &f->reverted_at_us) < 0 ||
+	    get_str(rd, o, "error", true, &f->error) < 0 ||
+	    read_array(rd, o, "targets", false, sizeof(*f->targets), read_target, &f->targets,
+		       &f->n_targets) < 0 ||
+	    read_array(rd, o, "windows", true, sizeof(*f->windows), read_window, &f->windows,
+		       &f->n_windows) < 0)
+		return -EINVAL;
+	f->cap_windows = f->n_windows + (f->windows != NULL);
+	return 0;
+}
+
+static int read_phase(struct rd *rd, const struct json *o, struct report_phase *p)
+{
+	const struct json *lat;
+
+	if (get_unsigned(rd, o, "samples", &p->samples) < 0 || get_unsigned(rd, o, "failures", &p->failures) < 0 ||
+	    get_ratio(rd, o, "availability", true, &p->availability) < 0 ||
+	    want(rd, o, "latency_ms", T(JSON_OBJECT), &lat) < 0)
+		return -EINVAL;
+	if (p->failures > p->samples)
+		return bad(rd, "failures", "more failures (%u) than samples (%u)", p->failures, p->samples);
+	push_key(rd, "latency_ms");
+	if (get_ms(rd, lat, "p50", true, &p->p50) < 0 || get_ms(rd, lat, "p95", true, &p->p95) < 0 ||
+	    get_ms(rd, lat, "p99", true, &p->p99) < 0 || get_ms(rd, lat, "max", true, &p->max) < 0)
+		return -EINVAL;
+	pop(rd);
+	return 0;
+}
+
+static int read_sample(struct rd *rd, const struct json *o, void *dst)
+{
+	struct sample *s = dst;
+	const struct json *ok, *ph;
+
+	if (get_ms(rd, o, "t_ms", false, &s->t_us) < 0 || get_ms(rd, o, "latency_ms", false, &s->latency_us) < 0 ||
+	    want(rd, o, "ok", T(JSON_BOOL), &ok) < 0 || want(rd, o, "phase", T(JSON_STRING), &ph) < 0 ||
+	    get_str(rd, o, "error", true, &s->msg) < 0)
+		return -EINVAL;
+	s->ok = ok->boolean;
+	for (int i = 0; i < PHASE_COUNT; i++)
+		if (!strcmp(ph->text, phase_keys[i])) {
+			s->phase = (uint8_t)i;
+			return 0;
+		}
+	return bad(rd, "phase", "expected before, during or after, not \"%.40s\"", ph->text);
+}
+
+static int read_probe(struct rd *rd, const struct json *o, void *dst)
+{
+	struct report_probe *p = dst;
+	const struct json *during, *phases;
+	double tolerance;
+
+	if (get_str(rd, o, "name", false, &p->name) < 0 || get_str(rd, o, "type", false, &p->type) < 0 ||
+	    get_verdict(rd, o, "verdict", &p->verdict) < 0 || get_str(rd, o, "reason", true, &p->reason) < 0 ||
+	    want(rd, o, "during", T(JSON_STRING), &during) < 0 ||
+	    get_ratio(rd, o, "tolerance", false, &tolerance) < 0 ||
+	    get_ms(rd, o, "recover_within_ms", false, &p->recover_within_us) < 0 ||
+	    get_ms(rd, o, "time_to_detect_ms", true, &p->time_to_detect_us) < 0 ||
+	    get_ms(rd, o, "time_to_recover_ms", true, &p->time_to_recover_us) < 0 ||
+	    want(rd, o, "phases", T(JSON_OBJECT), &phases) < 0)
+		return -EINVAL;
+	if (!strcmp(during->text, "must-pass"))
+		p->during = DURING_MUST_PASS;
+	else if (!strcmp(during->text, "may-fail"))
+		p->during = DURING_MAY_FAIL;
+	else
+		return bad(rd, "during", "expected must-pass or may-fail, not \"%.40s\"", during->text);
+	p->tolerance = tolerance * 100.0;
+	push_key(rd, "phases");
+	for (int ph = 0; ph < PHASE_COUNT; ph++) {
+		const struct json *v;
+		if (want(rd, phases, phase_keys[ph], T(JSON_OBJECT), &v) < 0)
+			return -EINVAL;
+		push_key(rd, phase_keys[ph]);
+		if (read_phase(rd, v, &p->phases[ph]) < 0)
+			return -EINVAL;
+		pop(rd);
+	}
+	pop(rd);
+	return read_array(rd, o, "samples", true, sizeof(*p->samples), read_sample, &p->samples,
+			  &p->n_samples);
+}
+
+static int read_event(struct rd *rd, const struct json *o, void *dst)
+{
+	struct report_event *e = dst;
+	if (get_ms(rd, o, "t_ms", false, &e->t_us) < 0 || get_str(rd, o, "kind", false, &e->kind) < 0 ||
+	    get_str(rd, o, "subject", true, &e->subject) < 0 || get_str(rd, o, "detail", false, &e->detail) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* "cleanup": {"checked": bool, "complete": bool, "leftovers": [string]};
+ * absent in reports written before the cleanup check. */
+static int read_cleanup(struct rd *rd, const struct json *o, struct report *r)
+{
+	const struct json *c, *checked, *complete, *left;
+
+	if (want(rd, o, "cleanup", T(JSON_OBJECT) | OPTIONAL, &c) < 0 || !c)
+		return rd->err ? -EINVAL : 0;
+	push_key(rd, "cleanup");
+	if (want(rd, c, "checked", T(JSON_BOOL), &checked) < 0 || want(rd, c, "complete", T(JSON_BOOL), &complete) < 0 ||
+	    want(rd, c, "leftovers", T(JSON_ARRAY), &left) < 0)
+		return -EINVAL;
+	r->cleanup_checked = checked->boolean;
+	r->leftovers = xcalloc(left->n + 1, sizeof(*r->leftovers));
+	push_key(rd, "leftovers");
+	for (size_t i = 0; i < left->n; i++) {
+		if (left->items[i].type != JSON_STRING) {
+			push_idx(rd, i);
+			return bad(rd, NULL, "expected a string, not %s", json_type_name(left->items[i].type));
+		}
+		r->leftovers[r->n_leftovers++] = xstrdup(left->items[i].text);
+	}
+	pop(rd);
+	if (complete->boolean != !r->n_leftovers)
+		return bad(rd, "complete", "%s, but %zu leftovers are listed", complete->boolean ? "true" : "false",
+			   r->n_leftovers);
+	pop(rd);
+	return 0;
+}
+
+static int read_report(struct rd *rd, const struct json *o, struct report *r)
+{
+	const struct json *schema, *window;
+	int64_t duration, finished;
+	uint64_t exit_code;
+
+	if (o->type != JSON_OBJECT)
+		return bad(rd, NULL, "expected an object, not %s", json_type_name(o->type));
+	if (want(rd, o, "schema", T(JSON_STRING), &schema) < 0)
+		return -EINVAL;
+	if (strcmp(schema->text, REPORT_SCHEMA))
+		return bad(rd, "schema", "\"%.40s\" is not a schema this erebus reads (" REPORT_SCHEMA ")",
+			   schema->text);
+	r->steady_at_us = r->window_start_us = r->window_end_us = r->recovered_at_us = -1;
+	if (get_str(rd, o, "experiment", false, &r->experiment) < 0 ||
+	    get_str(rd, o, "description", true, &r->description) < 0 ||
+	    get_str(rd, o, "file", false, &r->file) < 0 || get_uint(rd, o, "seed", UINT64_MAX, &r->seed) < 0 ||
+	    get_time(rd, o, "started_at", &r->started_at) < 0 || get_time(rd, o, "finished_at", &finished) < 0 ||
+	    get_ms(rd, o, "duration_ms", false, &duration) < 0 || get_verdict(rd, o, "verdict", &r->verdict) < 0 ||
+	    get_uint(rd, o, "exit_code", 255, &exit_code) < 0 || get_str(rd, o, "reason", true, &r->reason) < 0 ||
+	    get_ms(rd, o, "steady_state_at_ms", true, &r->steady_at_us) < 0 ||
+	    want(rd, o, "fault_window", T(JSON_OBJECT), &window) < 0 ||
+	    get_ms(rd, o, "recovered_at_ms", true, &r->recovered_at_us) < 0)
+		return -EINVAL;
+	if ((int)exit_code != verdict_exit_code(r->verdict))
+		return bad(rd, "exit_code", "%d does not go with verdict %s (%d)", (int)exit_code,
+			   verdict_name(r->verdict), verdict_exit_code(r->verdict));
+	/* finished_at has milliseconds only; duration_ms keeps microseconds. */
+	r->finished_at = r->started_at + duration;
+	push_key(rd, "fault_window");
+	if (get_ms(rd, window, "start_ms", true, &r->window_start_us) < 0 ||
+	    get_ms(rd, window, "end_ms", true, &r->window_end_us) < 0)
+		return -EINVAL;
+	pop(rd);
+	if (read_cleanup(rd, o, r) < 0 ||
+	    read_array(rd, o, "faults", false, sizeof(*r->faults), read_fault, &r->faults, &r->n_faults) < 0 ||
+	    read_array(rd, o, "probes", false, sizeof(*r->probes), read_probe, &r->probes, &r->n_probes) < 0 ||
+	    read_array(rd, o, "events", false, sizeof(*r->events), read_event, &r->events, &r->n_events) < 0)
+		return -EINVAL;
+	r->cap_events = r->n_events + 1;
+	return 0;
+}
+
+int report_from_json(const char *text, size_t len, struct report **ret, char **ret_err)
+{
+	struct json *j = NULL;
+	struct rd rd = { 0 };
+	struct report *r;
+	char *err = NULL;
+	int e = json_parse(text, len, NULL, &j, &err);
+
+	if (e < 0) {
+		*ret_err = xasprintf("not valid JSON: %s", err);
+		free(err);
+		return -EINVAL;
+	}
+	r = xcalloc(1, sizeof(*r));
+	if (read_report(&rd, j, r) < 0) {
+		json_free(j);
+		report_free(r);
+		*ret_err = rd.err;
+		return -EINVAL;
+	}
+	json_free(j);
+	*ret = r;
+	return 0;
+}
+
+int report_load(const char *path, struct report **ret, char **ret_err)
+{
+	_cleanup_free_ char *text = NULL, *err = NULL;
+	ssize_t n = read_file_max(path, REPORT_MAX_BYTES + 1, &text);
+	int r;
+
+	if (n < 0) {
+		*ret_err = xasprintf("%s: %s", path, strerror((int)-n));
+		return (int)n;
+	}
+	if ((size_t)n > REPORT_MAX_BYTES) {
+		*ret_err = xasprintf("%s: larger than %u MiB; not a report Erebus wrote", path,
+				     REPORT_MAX_BYTES >> 20);
+		return -EFBIG;
+	}
+	r = report_from_json(text, (size_t)n, ret, &err);
+	if (r < 0)
+		*ret_err = xasprintf("%s: %s", path, err);
+	return r;
+}

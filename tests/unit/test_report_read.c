@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for reading a saved report back (src/report_read.c): a
+ * report written and read again is the same report; reports without the
+ * fields added later still read; and each way a report can be wrong is
+ * refused with the path of the field.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+
+#include "erebus/report.h"
+#include "fixtures.h"
+#include "scratch.h"
+
+static char *render_json(const struct report *r)
+{
+	struct sbuf b = { 0 };
+
+	report_render_json(r, &b);
+	return keep(sbuf_take(&b));
+}
+
+static char *fixture_text(const char *name)
+{
+	_cleanup_free_ char *path = xasprintf(FIXTURES "/reports/%s.json", name);
+	char *text = NULL;
+
+	if (read_file_max(path, REPORT_MAX_BYTES, &text) < 0)
+		fail_msg("cannot read %s", path);
+	return keep(text);
+}
+
+static int teardown(void **state)
+{
+	scratch_free();
+	return 0;
+}
+
+/* Each fixture was written by report_render_json(): read and written
+ * again, it comes out byte for byte the same. */
+static void test_fixtures_round_trip(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fixture_names); i++) {
+		struct report *r = load_fixture(fixture_names[i]);
+		char *again = render_json(r);
+		if (strcmp(again, fixture_text(fixture_names[i])))
+			fail_msg("%s.json changed when read and written again:\n%s", fixture_names[i], again);
+		report_free(r);
+	}
+}
+
+/* What the reader fills in, field by field, on one fixture. */
+static void test_fields(void **state)
+{
+	struct report *r = load_fixture("failed");
+	const struct report_probe *p;
+
+	assert_string_equal(r->experiment, "checkout-survives-pause");
+	assert_int_equal(r->verdict, VERDICT_FAILED);
+	assert_int_equal(r->seed, 7);
+	assert_int_equal(r->finished_at - r->started_at, 3104251);
+	assert_int_equal(r->window_start_us, 103451);
+	assert_int_equal(r->recovered_at_us, -1);
+	assert_int_equal(r->n_faults, 2);
+	assert_int_equal(r->faults[1].n_windows, 1);
+	assert_int_equal(r->faults[1].windows[0].start_us, 1103780);
+	assert_int_equal(r->faults[1].windows[0].end_us, 1103780);
+	assert_int_equal(r->faults[1].reverted_at_us, -1);
+	assert_int_equal(r->faults[0].targets[0].pid, 2459);
+	assert_string_equal(r->faults[0].targets[0].comm, "demo-worker");
+	assert_int_equal(r->n_probes, 2);
+	p = &r->probes[0];
+	assert_int_equal(p->during, DURING_MUST_PASS);
+	assert_float_equal(p->tolerance, 95, 1e-9);
+	assert_int_equal(p->time_to_recover_us, 43);
+	assert_int_equal(p->phases[PHASE_DURING].samples, 10);
+	assert_float_equal(p->phases[PHASE_DURING].availability, 0.6, 1e-12);
+	assert_int_equal(p->phases[PHASE_DURING].p95, 300783);
+	assert_true(p->n_samples > 20);
+	assert_int_equal(p->samples[0].t_us, 2312);
+	assert_int_equal(p->samples[0].phase, PHASE_BEFORE);
+	assert_true(isnan(r->probes[1].phases[PHASE_AFTER].availability) ||
+		    r->probes[1].phases[PHASE_AFTER].samples > 0);
+	assert_true(r->n_events > 5);
+	report_free(r);
+}
+
+/* A report built in C with every awkward value survives the trip. */
+static void test_built_round_trip(void **state)
+{
+	struct report r = { .experiment = (char *)"e \"1\"\n\xc3\xa9", .file = (char *)"x.ini",
+			    .seed = UINT64_MAX, .started_at = 1700000000123000LL,
+			    .finished_at = 1700000000123000LL + 5000001, .verdict = VERDICT_ABORTED,
+			    .reason = (char *)"interrupted by SIGINT", .steady_at_us = 1,
+			    .window_start_us = 1, .window_end_us = -1, .recovered_at_us = -1 };
+	struct report_window w[] = { { 10, -1 } };
+	struct report_target t = { .pid = 42, .comm = "fifteen-chars-x" };
+	struct report_fault f = { .name = (char *)"f", .type = (char *)"pause", .description = (char *)"d",
+				  .targets = &t, .n_targets = 1, .windows = w, .n_windows = 1,
+				  .applied_at_us = 10, .reverted_at_us = -1, .applications = 1,
+				  .error = (char *)"SIGCONT failed" };
+	struct sample s[] = { { .t_us = 0, .latency_us = 999999, .ok = false, .phase = PHASE_DURING,
+				.msg = (char *)"tab\there" } };
+	struct report_probe p = { .name = (char *)"p", .type = (char *)"exec", .verdict = VERDICT_PASSED,
+				  .during = DURING_MAY_FAIL, .tolerance = 100, .recover_within_us = 0,
+				  .time_to_detect_us = 0, .time_to_recover_us = -1, .samples = s, .n_samples = 1 };
+	struct report *back = NULL;
+	char *err = NULL, *first;
+
+	for (int ph = 0; ph < PHASE_COUNT; ph++)
+		report_phase_stats(s, 1, ph, &p.phases[ph]);
+	r.faults = &f;
+	r.n_faults = 1;
+	r.probes = &p;
+	r.n_probes = 1;
+	first = render_json(&r);
+	if (report_from_json(first, strlen(first), &back, &err) < 0)
+		fail_msg("%s", err);
+	assert_string_equal(render_json(back), first);
+	assert_true(back->seed == UINT64_MAX);
+	assert_int_equal(back->faults[0].windows[0].end_us, -1);
+	assert_string_equal(back->probes[0].samples[0].msg, "tab\there");
+	report_free(back);
+}
+
+/* text without each span from `from` up to and including the first n
+ * bytes of the next `to`. */
+static char *cut_spans(const char *text, const char *from, const char *to, size_t n)
+{
+	struct sbuf b = { 0 };
+	const char *p = text, *at;
+
+	while ((at = strstr(p, from))) {
+		sbuf_addn(&b, p, (size_t)(at - p));
+		p = strstr(at + strlen(from), to);
+		assert_non_null(p);
+		p += n;
+	}
+	sbuf_add(&b, p);
+	return keep(sbuf_take(&b));
+}
+
+/* Reports written before samples, fault windows and the cleanup check
+ * were added. */
+static void test_without_later_fields(void **state)
+{
+	const char *text = fixture_text("passed");
+	struct report *r = NULL;
+	char *err = NULL;
+
+	text = cut_spans(text, ",\n     \"samples\": [", "]}", 1);
+	text = cut_spans(text, ", \"windows\": [", "]", 1);
+	text = cut_spans(text, "  \"cleanup\": {", "\n", 1);
+	assert_null(strstr(text, "\"samples\": ["));
+	assert_null(strstr(text, "\"windows\""));
+	assert_null(strstr(text, "\"cleanup\""));
+	if (report_from_json(text, strlen(text), &r, &err) < 0)
+		fail_msg("%s\n%s", err, text);
+	assert_int_equal(r->probes[0].n_samples, 0);
+	assert_int_equal(r->faults[0].n_windows, 0);
+	assert_int_equal(r->probes[0].phases[PHASE_DURING].samples, 22);
+	assert_false(r->cleanup_checked);
+	report_free(r);
+}
+
+struct mutation {
+	const char *find, *replace, *err;
+};
+
+static const struct mutation mutations[] = {
+	{ "\"schema\": \"erebus.report/1\"", "\"schema\": \"erebus.report/2\"",
+	  "schema: \"erebus.report/2\" is not a schema this erebus reads (erebus.report/1)" },
+	{ "\"schema\": \"erebus.report/1\",", "", "schema: missing" },
+	{ "\"experiment\": \"checkout-survives-pause\"", "\"experiment\": 5",
+	  "experiment: expected a string, not a number" },
+	{ "\"seed\": 7", "\"seed\": -7", "seed: expected a whole number from 0 to 18446744073709551615, not -7" },
+	{ "\"seed\": 7", "\"seed\": 7.5", "seed: expected a whole number from 0 to 18446744073709551615, not 7.5" },
+	{ "\"started_at\": \"2026-11-27T07:00:25.865Z\"", "\"started_at\": \"2026-11-27 07:00:25\"",
+	  "started_at: expected a UTC time like 2026-11-27T06:31:00.571Z, not \"2026-11-27 07:00:25\"" },
+	{ "\"started_at\": \"2026-11-27T07:00:25.865Z\"", "\"started_at\": \"2026-02-30T07:00:25.865Z\"",
+	  "started_at: expected a UTC time like 2026-11-27T06:31:00.571Z, not \"2026-02-30T07:00:25.865Z\"" },
+	{ "\"verdict\": \"failed\"", "\"verdict\": \"flaky\"", "verdict: unknown verdict \"flaky\"" },
+	{ "\"exit_code\": 1", "\"exit_code\": 0", "exit_code: 0 does not go with verdict failed (1)" },
+	{ "\"duration_ms\": 3104.251", "\"duration_ms\": -1", "duration_ms: -1 ms is out of range" },
+	{ "\"fault_window\": {\"start_ms\": 103.451, \"end_ms\": 2103.732}", "\"fault_window\": null",
+	  "fault_window: expected an object, not null" },
+	{ "\"end_ms\": 2103.732}", "\"end_ms\": \"2103\"}", "fault_window.end_ms: expected a number or null, not a string" },
+	{ "\"comm\": \"demo-worker\"", "\"comm\": \"a-name-of-16-chr\"", "faults[0].targets[0].comm: longer than 15 bytes" },
+	{ "\"pid\": 2458", "\"pid\": 4294967296",
+	  "faults[1].targets[0].pid: expected a whole number from 0 to 2147483647, not 4294967296" },
+	{ "\"windows\": [{\"start_ms\": 603.883, \"end_ms\": 2103.701}]", "\"windows\": [{\"start_ms\": 603.883, \"end_ms\": 1}]",
+	  "faults[0].windows[0].end_ms: before start_ms" },
+	{ "\"windows\": [{\"start_ms\": 603.883, \"end_ms\": 2103.701}]", "\"windows\": [1]",
+	  "faults[0].windows[0]: expected an object, not a number" },
+	{ "\"faults\": [", "\"faults\": {\"x\": 1}, \"faults0\": [", "faults: expected an array, not an object" },
+	{ "\"complete\": true", "\"complete\": false", "cleanup.complete: false, but 0 leftovers are listed" },
+	{ "\"leftovers\": []", "\"leftovers\": [7]", "cleanup.leftovers[0]: expected a string, not a number" },
+	{ "\"during\": \"must-pass\"", "\"during\": \"should-pass\"",
+	  "probes[0].during: expected must-pass or may-fail, not \"should-pass\"" },
+	{ "\"tolerance\": 0.95", "\"tolerance\": 95", "probes[0].tolerance: expected a share from 0 to 1, not 95" },
+	{ "\"availability\": 0.6000", "\"availability\": 1.5",
+	  "probes[0].phases.during.availability: expected a share from 0 to 1, not 1.5" },
+	{ "\"samples\": 10, \"failures\": 4", "\"samples\": 3, \"failures\": 4",
+	  "probes[0].phases.during.failures: more failures (4) than samples (3)" },
+	{ "\"p95\": 300.783", "\"p95\": true", "probes[0].phases.during.latency_ms.p95: expected a number or null, not a boolean" },
+	{ "\"after\": {\"samples\": 11", "\"later\": {\"samples\": 11", "probes[0].phases.after: missing" },
+	{ "\"ok\": true, \"phase\": \"before\"", "\"ok\": 1, \"phase\": \"before\"",
+	  "probes[0].samples[0].ok: expected a boolean, not a number" },
+	{ "\"ok\": true, \"phase\": \"before\"", "\"ok\": true, \"phase\": \"warmup\"",
+	  "probes[0].samples[0].phase: expected before, during or after, not \"warmup\"" },
+	{ "\"kind\": \"run\"", "\"kind\": null", "events[0].kind: expected a string, not null" },
+	{ "\"schema\"", "\"schema\": 1, \"schema\"", "not valid JSON: line 2, column 16: duplicate key \"schema\"" },
+	{ "\n}\n", "\n},\n", "not valid JSON: line 111, column 2: unexpected ',' after the JSON value" },
+};
+
+static void test_wrong_reports(void **state)
+{
+	const char *text = fixture_text("failed");
+
+	for (size_t i = 0; i < ARRAY_SIZE(mutations); i++) {
+		const struct mutation *m = &mutations[i];
+		const char *at = strstr(text, m->find);
+		struct sbuf b = { 0 };
+		struct report *r = NULL;
+		char *err = NULL;
+
+		if (!at)
+			fail_msg("mutation #%zu: \"%s\" is not in failed.json", i, m->find);
+		sbuf_addn(&b, text, (size_t)(at - text));
+		sbuf_add(&b, m->replace);
+		sbuf_add(&b, at + strlen(m->find));
+		if (report_from_json(b.s, b.len, &r, &err) == 0)
+			fail_msg("mutation #%zu (%s) was accepted", i, m->replace);
+		if (strcmp(err, m->err))
+			fail_msg("mutation #%zu:\n  want: %s\n  got:  %s", i, m->err, err);
+		free(err);
+		sbuf_free(&b);
+	}
+}
+
+static void test_unknown_fields_ignored(void **state)
+{
+	const char *text = fixture_text("aborted");
+	struct sbuf b = { 0 };
+	struct report *r = NULL;
+	char *err = NULL;
+
+	sbuf_add(&b, "{\"future\": {\"nested\": [1, 2]}, \"x-ci\": \"job 7\",");
+	sbuf_add(&b, text + 1);
+	if (report_from_json(b.s, b.len, &r, &err) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(r->verdict, VERDICT_ABORTED);
+	report_free(r);
+	sbuf_free(&b);
+}
+
+static void test_load_errors(void **state)
+{
+	char dir[] = "/tmp/erebus-report-read-XXXXXX";
+	_cleanup_free_ char *path = NULL;
+	struct report *r = NULL;
+	char *err = NULL;
+
+	assert_int_equal(report_load("/nonexistent/r.json", &r, &err), -ENOENT);
+	assert_string_equal(err, "/nonexistent/r.json: No such file or directory");
+	free(err);
+
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/r.json", dir);
+	assert_int_equal(write_file_atomic(path, "[]", 2), 0);
+	assert_int_equal(report_load(path, &r, &err), -EINVAL);
+	assert_non_null(strstr(err, "/r.json: the report: expected an object, not an array"));
+	free(err);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+#define T(fn) cmocka_unit_test_teardown(fn, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_fixtures_round_trip), T(test_fields),	   T(test_built_round_trip),
+		T(test_without_later_fields), T(test_wrong_reports), T(test_unknown_fields_ignored),
+		T(test_load_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
