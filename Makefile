@@ -58,6 +58,9 @@ $(BUILD)/tests/runstats: $(BUILD)/tests/bench/runstats.o
 $(BUILD)/tests/http_rate: $(BUILD)/tests/bench/http_rate.o $(BUILD)/liberebus.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tests/tc_tree: $(BUILD)/tests/bench/tc_tree.o $(BUILD)/liberebus.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 deps:
 	@scripts/deps.sh
 
@@ -84,7 +87,8 @@ demo: deps
 	./$(BUILD)/erebus run experiments/quickstart.ini
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/tests/burner $(BUILD)/tests/runstats $(BUILD)/tests/http_rate
+	@$(MAKE) --no-print-directory all $(BUILD)/tests/burner $(BUILD)/tests/runstats $(BUILD)/tests/http_rate \
+		$(BUILD)/tests/tc_tree
 	@BUILD=$(abspath $(BUILD)) tests/bench/run.sh
 
 install: all

@@ -103,3 +103,12 @@ for n in 1 8 32; do
 	read -r samples failed wall cpu rate < <("$BUILD/tests/http_rate" "http://127.0.0.1:$port/health" "$n" 3)
 	printf '   %-10s %10s %9s %10ss %16s\n' "$n" "$samples" "$failed" "$cpu" "$rate"
 done
+
+# Shaping tree: Erebus' netlink against tc ----------------------------------------
+echo
+echo "Shaping tree (htb root, class, tbf leaf, u32 filter) applied and reverted, in a throwaway namespace"
+if [ "$(id -u)" = 0 ] && command -v tc >/dev/null; then
+	"$BUILD/tests/tc_tree" 2000
+else
+	echo "   skipped: needs root and tc (iproute2)"
+fi
