@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Prometheus text exposition (format 0.0.4) for node_exporter's textfile
+ * collector: one family at a time (HELP, TYPE, every series), names with
+ * the erebus_ prefix and base units (seconds, ratios 0-1). A value that
+ * does not apply (no time to recover when the probe never degraded) is NaN,
+ * so that every series is always present.
+ */
+#include <math.h>
+
+#include "erebus/report.h"
+
+/* Exact decimal seconds from microseconds, without trailing zeros. */
+static void seconds(struct sbuf *b, int64_t us)
+{
+	char frac[8];
+	int n;
+
+	if (us < 0) {
+		sbuf_add(b, "NaN");
+		return;
+	}
+	sbuf_addf(b, "%lld", (long long)(us / USEC_PER_SEC));
+	n = snprintf(frac, sizeof(frac), "%06lld", (long long)(us % USEC_PER_SEC));
+	while (n > 0 && frac[n - 1] == '0')
+		frac[--n] = '\0';
+	if (n)
+		sbuf_addf(b, ".%s", frac);
+}
+
+/* The end of a series line: the value in seconds, or a ratio. */
+static void end_seconds(struct sbuf *b, int64_t us)
+{
+	sbuf_add(b, "} ");
+	seconds(b, us);
+	sbuf_add(b, "\n");
+}
+
+/* A share with the four decimals the JSON report keeps, so that metrics
+ * rendered from a saved report are the same as those of the run. */
+static void end_ratio(struct sbuf *b, double v)
+{
+	char s[32];
+	int n;
+
+	if (isnan(v)) {
+		sbuf_add(b, "} NaN\n");
+		return;
+	}
+	n = snprintf(s, sizeof(s), "%.4f", v);
+	while (n > 1 && s[n - 1] == '0')
+		s[--n] = '\0';
+	if (s[n - 1] == '.')
+		s[--n] = '\0';
+	sbuf_addf(b, "} %s\n", s);
+}
+
+/* A label value: backslash, double quote and newline escaped. */
+static void label(struct sbuf *b, const char *name, const char *value, bool first)
+{
+	sbuf_addf(b, "%s%s=\"", first ? "" : ",", name);
+	for (const char *p = value; *p; p++) {
+		if (*p == '\\')
+			sbuf_add(b, "\\\\");
+		else if (*p == '"')
+			sbuf_add(b, "\\\"");
+		else if (*p == '\n')
+			sbuf_add(b, "\\n");
+		else
+			sbuf_addn(b, p, 1);
+	}
+	sbuf_add(b, "\"");
+}
+
+static void family(struct sbuf *b, const char *name, const char *type, const char *help)
+{
+	sbuf_addf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* The start of a series line: NAME{experiment="...", then more labels. */
+static void series(struct sbuf *b, const struct report *r, const char *name)
+{
+	sbuf_addf(b, "%s{", name);
+	label(b, "experiment", r->experiment, true);
+}
+
+static void probe_series(struct sbuf *b, const struct report *r, const struct report_probe *p,
+			 const char *name)
+{
+	series(b, r, name);
+	label(b, "probe", p->name, false);
+}
+
+static void phase_series(struct sbuf *b, const struct report *r, const struct report_probe *p, int ph,
+			 const char *name)
+{
+	probe_series(b, r, p, name);
+	label(b, "phase", phase_keys[ph], false);
+}
+
+static int64_t latency_sum(const struct report_probe *p, int ph)
+{
+	int64_t sum = 0;
+
+	for (size_t i = 0; i < p->n_samples; i++)
+		if (p->samples[i].phase == ph)
+			sum += p->samples[i].latency_us;
+	return sum;
+}
+
+void report_render_metrics(const struct report *r, struct sbuf *b)
+{
+	const int64_t duration = r->finished_at > r->started_at ? r->finished_at - r->started_at : 0;
+	static const struct {
+		const char *q;
+		size_t off;
+	} quantiles[] = {
+		{ "0.5", offsetof(struct report_phase, p50) },
+		{ "0.95", offsetof(struct report_phase, p95) },
+		{ "0.99", offsetof(struct report_phase, p99) },
+		{ "1", offsetof(struct report_phase, max) },
+	};
+
+	family(b, "erebus_experiment_verdict", "gauge",
+	       "Verdict of the experiment's last run: 1 for the verdict it had, 0 for the others.");
+	for (enum verdict v = VERDICT_PASSED; v <= VERDICT_UNSUPPORTED; v++) {
+		series(b, r, "erebus_experiment_verdict");
+		label(b, "verdict", verdict_name(v), false);
+		sbuf_addf(b, "} %d\n", v == r->verdict);
+	}
+	family(b, "erebus_experiment_passed", "gauge", "1 if the experiment's last run passed, else 0.");
+	series(b, r, "erebus_experiment_passed");
+	sbuf_addf(b, "} %d\n", r->verdict == VERDICT_PASSED);
+	family(b, "erebus_experiment_exit_code", "gauge",
+	       "Exit status of the last run: 0 passed, 1 failed, 2 invalid, 3 aborted, 4 cleanup incomplete, 5 unsupported.");
+	series(b, r, "erebus_experiment_exit_code");
+	sbuf_addf(b, "} %d\n", verdict_exit_code(r->verdict));
+	family(b, "erebus_experiment_last_run_timestamp_seconds", "gauge",
+	       "When the last run finished, in seconds since the Unix epoch.");
+	series(b, r, "erebus_experiment_last_run_timestamp_seconds");
+	/* The JSON keeps the start to the millisecond and the duration to
+	 * the microsecond: the end is computed from those two. */
+	end_seconds(b, r->started_at / USEC_PER_MSEC * USEC_PER_MSEC + duration);
+	family(b, "erebus_experiment_duration_seconds", "gauge", "How long the last run took.");
+	series(b, r, "erebus_experiment_duration_seconds");
+	end_seconds(b, duration);
+
+	if (r->n_faults) {
+		family(b, "erebus_fault_applications", "gauge", "Times each fault was applied in the last run.");
+		for (size_t i = 0; i < r->n_faults; i++) {
+			series(b, r, "erebus_fault_applications");
+			label(b, "fault", r->faults[i].name, false);
+			label(b, "type", r->faults[i].type, false);
+			sbuf_addf(b, "} %u\n", r->faults[i].applications);
+		}
+	}
+	if (!r->n_probes)
+		return;
+
+	family(b, "erebus_probe_passed", "gauge", "1 if the probe passed in the last run, else 0.");
+	for (size_t i = 0; i < r->n_probes; i++) {
+		probe_series(b, r, &r->probes[i], "erebus_probe_passed");
+		sbuf_addf(b, "} %d\n", r->probes[i].verdict == VERDICT_PASSED);
+	}
+	family(b, "erebus_probe_recovered", "gauge",
+	       "1 if the probe was healthy again after the fault window, else 0 (also when the run stopped before).");
+	for (size_t i = 0; i < r->n_probes; i++) {
+		probe_series(b, r, &r->probes[i], "erebus_probe_recovered");
+		sbuf_addf(b, "} %d\n", report_probe_recovered(r, &r->probes[i]));
+	}
+	family(b, "erebus_probe_time_to_detect_seconds", "gauge",
+	       "From the latest fault application to the end of the first failed sample; NaN if the probe never failed.");
+	for (size_t i = 0; i < r->n_probes; i++) {
+		probe_series(b, r, &r->probes[i], "erebus_probe_time_to_detect_seconds");
+		end_seconds(b, r->probes[i].time_to_detect_us);
+	}
+	family(b, "erebus_probe_time_to_recover_seconds", "gauge",
+	       "From the latest fault end to the probe's first pass after its last failure; NaN if it never failed or never recovered.");
+	for (size_t i = 0; i < r->n_probes; i++) {
+		probe_series(b, r, &r->probes[i], "erebus_probe_time_to_recover_seconds");
+		end_seconds(b, r->probes[i].time_to_recover_us);
+	}
+	family(b, "erebus_probe_availability_ratio", "gauge",
+	       "Share of the samples started in the phase that passed (0-1); NaN without samples.");
+	for (size_t i = 0; i < r->n_probes; i++)
+		for (int ph = 0; ph < PHASE_COUNT; ph++) {
+			phase_series(b, r, &r->probes[i], ph, "erebus_probe_availability_ratio");
+			end_ratio(b, r->probes[i].phases[ph].availability);
+		}
+	family(b, "erebus_probe_failed_samples", "gauge", "Samples started in the phase that failed.");
+	for (size_t i = 0; i < r->n_probes; i++)
+		for (int ph = 0; ph < PHASE_COUNT; ph++) {
+			phase_series(b, r, &r->probes[i], ph, "erebus_probe_failed_samples");
+			sbuf_addf(b, "} %u\n", r->probes[i].phases[ph].failures);
+		}
+	family(b, "erebus_probe_latency_seconds", "summary",
+	       "Probe latency per phase, failed samples included (nearest-rank quantiles; quantile 1 is the maximum).");
+	for (size_t i = 0; i < r->n_probes; i++) {
+		const struct report_probe *p = &r->probes[i];
+		for (int ph = 0; ph < PHASE_COUNT; ph++) {
+			for (size_t q = 0; q < ARRAY_SIZE(quantiles); q++) {
+				phase_series(b, r, p, ph, "erebus_probe_latency_seconds");
+				label(b, "quantile", quantiles[q].q, false);
+				end_seconds(b, *(const int64_t *)((const char *)&p->phases[ph] + quantiles[q].off));
+			}
+			if (p->n_samples || !p->phases[ph].samples) {
+				phase_series(b, r, p, ph, "erebus_probe_latency_seconds_sum");
+				end_seconds(b, latency_sum(p, ph));
+			}
+			phase_series(b, r, p, ph, "erebus_probe_latency_seconds_count");
+			sbuf_addf(b, "} %u\n", p->phases[ph].samples);
+		}
+	}
+}

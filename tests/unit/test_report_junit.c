@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for the JUnit renderer (src/report_junit.c): golden files for
+ * the fixed reports, the rule that a run that did not pass always shows a
+ * failure or an error, and escaping. The XML is checked against
+ * tests/junit.xsd by the integration tier (xmllint).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "erebus/report.h"
+#include "fixtures.h"
+
+static void test_golden(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fixture_names); i++)
+		golden_case(fixture_names[i], "junit.xml", report_render_junit);
+}
+
+/* The value of attribute name in the first element named tag. */
+static unsigned attr_count(const char *xml, const char *tag, const char *name)
+{
+	_cleanup_free_ char *open = xasprintf("<%s ", tag), *key = xasprintf(" %s=\"", name);
+	const char *el = strstr(xml, open), *a;
+
+	assert_non_null(el);
+	a = strstr(el, key);
+	assert_non_null(a);
+	return (unsigned)strtoul(a + strlen(key), NULL, 10);
+}
+
+static unsigned occurrences(const char *s, const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *p = s; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+static void check_counts(const struct report *r, const char *what)
+{
+	struct sbuf b = { 0 };
+	unsigned failures, errors;
+
+	report_render_junit(r, &b);
+	failures = attr_count(b.s, "testsuite", "failures");
+	errors = attr_count(b.s, "testsuite", "errors");
+	assert_int_equal(attr_count(b.s, "testsuite", "tests"), occurrences(b.s, "<testcase "));
+	assert_int_equal(failures, occurrences(b.s, "<failure "));
+	assert_int_equal(errors, occurrences(b.s, "<error "));
+	assert_int_equal(attr_count(b.s, "testsuite", "skipped"), occurrences(b.s, "<skipped "));
+	assert_int_equal(attr_count(b.s, "testsuites", "tests"), attr_count(b.s, "testsuite", "tests"));
+	if ((r->verdict != VERDICT_PASSED) != (failures + errors > 0))
+		fail_msg("%s: verdict %s but %u failures and %u errors:\n%s", what, verdict_name(r->verdict), failures,
+			 errors, b.s);
+	sbuf_free(&b);
+}
+
+static void test_fixture_counts(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fixture_names); i++) {
+		struct report *r = load_fixture(fixture_names[i]);
+		check_counts(r, fixture_names[i]);
+		report_free(r);
+	}
+}
+
+/* Variations of the passed fixture that the real runs above do not
+ * cover: every one that did not pass must still show red. */
+static void test_other_outcomes(void **state)
+{
+	struct report *r = load_fixture("passed");
+	struct sbuf b = { 0 };
+
+	/* a fault that could not be applied fails the run, not a probe */
+	r->verdict = VERDICT_FAILED;
+	r->faults[1].error = xstrdup("could not pick targets: no process matches [target worker]");
+	check_counts(r, "fault error");
+	report_render_junit(r, &b);
+	assert_non_null(strstr(b.s, "<failure message=\"pause-worker: could not pick targets: no process matches "
+				    "[target worker]\" type=\"fault\">"));
+	sbuf_free(&b);
+	free(r->faults[1].error);
+	r->faults[1].error = NULL;
+
+	/* leftovers found by the cleanup check */
+	r->verdict = VERDICT_CLEANUP_FAILED;
+	report_leftover(r, "pid %d (demo-worker) is still stopped", 2746);
+	check_counts(r, "leftover");
+	report_render_junit(r, &b);
+	assert_non_null(strstr(b.s, "; still there: pid 2746 (demo-worker) is still stopped\""));
+	sbuf_free(&b);
+
+	/* stopped during setup: no sample, every probe an error */
+	r->verdict = VERDICT_UNSUPPORTED;
+	free(r->reason);
+	r->reason = xstrdup("[fault pause-worker] type pause: pidfd_open is not available");
+	r->steady_at_us = r->window_start_us = r->window_end_us = -1;
+	check_counts(r, "unsupported");
+	report_render_junit(r, &b);
+	assert_non_null(strstr(b.s, "<error message=\"health: the run stopped before probing: [fault pause-worker] "
+				    "type pause: pidfd_open is not available\" type=\"unsupported\">"));
+	assert_non_null(strstr(b.s, "<skipped message=\"not reached: the run stopped during setup\"/>"));
+	sbuf_free(&b);
+
+	/* interrupted during the fault window */
+	r->verdict = VERDICT_ABORTED;
+	free(r->reason);
+	r->reason = xstrdup("interrupted by SIGINT; every fault was reverted");
+	r->steady_at_us = r->window_start_us = 503241;
+	report_event(r, 1500000, "interrupted", NULL, "SIGINT");
+	check_counts(r, "interrupted");
+	report_render_junit(r, &b);
+	assert_non_null(strstr(b.s, "<error message=\"health: the fault window did not finish: interrupted by SIGINT; "
+				    "every fault was reverted\" type=\"aborted\">"));
+	assert_non_null(strstr(b.s, "<skipped message=\"not reached: the fault window did not finish\"/>"));
+	sbuf_free(&b);
+	report_free(r);
+}
+
+/* No faults: the run is its steady-state check; nothing fails. */
+static void test_no_faults(void **state)
+{
+	struct report *r = load_fixture("passed");
+	struct sbuf b = { 0 };
+
+	for (size_t i = 0; i < r->n_faults; i++) {
+		free(r->faults[i].name);
+		free(r->faults[i].type);
+		free(r->faults[i].description);
+		free(r->faults[i].targets);
+		free(r->faults[i].windows);
+	}
+	r->n_faults = 0;
+	check_counts(r, "no faults");
+	report_render_junit(r, &b);
+	assert_non_null(strstr(b.s, "<skipped message=\"no faults in this experiment: nothing to recover from\"/>"));
+	assert_non_null(strstr(b.s, "nothing was applied, nothing to revert"));
+	sbuf_free(&b);
+	report_free(r);
+}
+
+static void test_escaping(void **state)
+{
+	struct report *r = load_fixture("aborted");
+	struct sbuf b = { 0 };
+
+	free(r->experiment);
+	r->experiment = xstrdup("a<b> & \"c\" 'd'\x01\xff");
+	free(r->probes[0].name);
+	r->probes[0].name = xstrdup("p\nq");
+	report_render_junit(r, &b);
+	assert_non_null(strstr(b.s, "<testsuite name=\"a&lt;b&gt; &amp; &quot;c&quot; &#39;d&#39;\xef\xbf\xbd\xef\xbf\xbd\""));
+	assert_non_null(strstr(b.s, "classname=\"a&lt;b&gt; &amp; &quot;c&quot; &#39;d&#39;\xef\xbf\xbd\xef\xbf\xbd.p&#10;q\""));
+	for (const char *p = b.s; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\n')
+			fail_msg("raw control character 0x%02x at offset %td", *p, p - b.s);
+	sbuf_free(&b);
+	report_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_golden),		cmocka_unit_test(test_fixture_counts),
+		cmocka_unit_test(test_other_outcomes), cmocka_unit_test(test_no_faults),
+		cmocka_unit_test(test_escaping),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
