@@ -66,7 +66,8 @@ EOF2
 _setup() {
 	netns_pair
 	_write_xfer
-	spawn SRV in_ns "$NS_B" python3 "$T/xfer.py" serve "$PORT"
+	# ip netns exec execs python3: the pid spawn kills at the end is the server.
+	spawn SRV ip netns exec "$NS_B" python3 "$T/xfer.py" serve "$PORT"
 	wait_for_line "$T/spawned.out" ready 10
 	# Resolve every neighbour first: on a link just made, the first IPv6
 	# connection waits about 1 s for neighbour discovery, which has
