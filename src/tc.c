@@ -1710,7 +1710,10 @@ void tc_fault_describe(const struct fault_spec *f, const struct tc_leaf *leaf, s
 	net_match_describe(&m, out);
 	sbuf_add(out, "; in the target's network namespace it creates\n");
 	tc_describe(&m, leaf, "            ", out);
-	if (tc_supported(needs_of(&m, leaf), &why) < 0)
+	/* What the type needs, plan says from supported(); add what only
+	 * this fault's direction needs (ingress: ifb, mirred, ingress). */
+	if (tc_supported(needs_of(&m, leaf) & ~TC_NEED_INGRESS, &why) == 0 &&
+	    tc_supported(needs_of(&m, leaf), &why) < 0)
 		sbuf_addf(out, "\n            NOT SUPPORTED here: %s", why);
 }
 
