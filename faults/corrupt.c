@@ -35,6 +35,7 @@ const struct fault_type fault_corrupt = {
 	.options = corrupt_options,
 	.flags = FAULT_NETWORK | FAULT_NEEDS_DURATION,
 	.supported = netem_supported,
+	.supported_spec = tc_fault_supported,
 	.check = tc_fault_check,
 	.apply = corrupt_apply,
 	.describe = corrupt_describe,

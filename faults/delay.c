@@ -66,6 +66,7 @@ const struct fault_type fault_delay = {
 	.options = delay_options,
 	.flags = FAULT_NETWORK | FAULT_NEEDS_DURATION,
 	.supported = netem_supported,
+	.supported_spec = tc_fault_supported,
 	.check = delay_check,
 	.apply = delay_apply,
 	.describe = delay_describe,

@@ -35,6 +35,7 @@ const struct fault_type fault_duplicate = {
 	.options = duplicate_options,
 	.flags = FAULT_NETWORK | FAULT_NEEDS_DURATION,
 	.supported = netem_supported,
+	.supported_spec = tc_fault_supported,
 	.check = tc_fault_check,
 	.apply = duplicate_apply,
 	.describe = duplicate_describe,

@@ -111,6 +111,7 @@ const struct fault_type fault_loss = {
 	.options = loss_options,
 	.flags = FAULT_NETWORK | FAULT_NEEDS_DURATION,
 	.supported = netem_supported,
+	.supported_spec = tc_fault_supported,
 	.check = loss_check,
 	.apply = loss_apply,
 	.describe = loss_describe,

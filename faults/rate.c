@@ -66,6 +66,7 @@ const struct fault_type fault_rate = {
 	.options = rate_options,
 	.flags = FAULT_NETWORK | FAULT_NEEDS_DURATION,
 	.supported = rate_supported,
+	.supported_spec = tc_fault_supported,
 	.check = rate_check,
 	.apply = rate_apply,
 	.describe = rate_describe,

@@ -12,6 +12,13 @@ const struct fault_type *const fault_types[] = {
 	NULL
 };
 
+int fault_supported(const struct fault_spec *f, const char **reason)
+{
+	if (f->type->supported_spec)
+		return f->type->supported_spec(f, reason);
+	return f->type->supported ? f->type->supported(reason) : 0;
+}
+
 const struct fault_type *fault_type_find(const char *name)
 {
 	for (size_t i = 0; fault_types[i]; i++)

@@ -58,6 +58,7 @@ const struct fault_type fault_reorder = {
 	.options = reorder_options,
 	.flags = FAULT_NETWORK | FAULT_NEEDS_DURATION,
 	.supported = netem_supported,
+	.supported_spec = tc_fault_supported,
 	.check = reorder_check,
 	.apply = reorder_apply,
 	.describe = reorder_describe,

@@ -346,8 +346,23 @@ static void fault_fire(struct fault_inst *fi)
 	report_fault_applied(fi->rf, e->times.applied[e->times.n_applied - 1],	/* the report's fault window */
 			     f->type->flags & FAULT_INSTANT);
 	note_targets(fi->rf, &fi->ctx.procs);
-	describe_procs(&fi->ctx.procs, &b);
-	event(e, "fault.applied", f->name, "%s to %s", f->type->name, b.s ? b.s : "-");
+	if (f->type->flags & FAULT_NETWORK) {
+		const struct target_spec *t = f->target;
+		sbuf_addf(&b, "%s in ", f->type->name);
+		if (t && t->netns)
+			sbuf_addf(&b, "network namespace %s", t->netns);
+		else if (t && t->host >= 0)
+			sbuf_addf(&b, "sandbox host %s", e->x->sandbox.hosts[t->host]);
+		else if (fi->ctx.procs.n)
+			sbuf_addf(&b, "the network namespace of pid %d (%s)", (int)fi->ctx.procs.v[0].pid,
+				  fi->ctx.procs.v[0].comm);
+		else
+			sbuf_add(&b, "Erebus' own network namespace");
+	} else {
+		sbuf_addf(&b, "%s to ", f->type->name);
+		describe_procs(&fi->ctx.procs, &b);
+	}
+	event(e, "fault.applied", f->name, "%s", b.s);
 	sbuf_free(&b);
 	if (f->type->flags & FAULT_INSTANT) {
 		/* Nothing stays applied: release the pidfds now. */
@@ -444,7 +459,8 @@ static void on_sample(struct probe_run *r, const struct sample *s, bool changed,
 			probe_times(r->samples, r->n_samples, &e->times, r->ctx.spec->healthy_after, &ttd, &ttr);
 			pt->rp->time_to_recover_us = ttr;	/* fixed now, whatever comes after */
 			if (ttr >= 0)
-				event(e, "probe.recovered", pt->rp->name, "healthy again; recovered %s after the fault ended",
+				event(e, "probe.recovered", pt->rp->name,
+				      "healthy again; time to recover %s (from the end of the fault it last failed in)",
 				      format_duration(ttr, a, sizeof(a)));
 			else
 				event(e, "probe.recovered", pt->rp->name, "healthy (never degraded)");
@@ -787,7 +803,7 @@ static int preflight(struct engine *e, char **ret_reason, enum verdict *ret_v)
 
 	for (size_t i = 0; i < x->n_faults; i++) {
 		const char *why = NULL;
-		if (x->faults[i].type->supported && x->faults[i].type->supported(&why) < 0) {
+		if (fault_supported(&x->faults[i], &why) < 0) {
 			*ret_reason = xasprintf("[fault %s] type %s: %s", x->faults[i].name,
 						x->faults[i].type->name, why);
 			*ret_v = VERDICT_UNSUPPORTED;

@@ -5,7 +5,7 @@
 #include "erebus/probe.h"
 #include "erebus/target.h"
 
-static void plan_target(const struct target_spec *t, FILE *out, int *code)
+static void plan_target(const struct experiment *x, const struct target_spec *t, FILE *out, int *code)
 {
 	struct target_state ts = { .spec = t, .child_pidfd = -1, .netns_fd = -1 };
 	struct proc_set ps = { 0 };
@@ -15,10 +15,17 @@ static void plan_target(const struct target_spec *t, FILE *out, int *code)
 	fprintf(out, "  %s", t->name);
 	if (t->command) {
 		fprintf(out, ": launched by Erebus at the start of the run: %s", t->command);
+		if (t->host >= 0)
+			fprintf(out, " (in sandbox host %s, %s)", x->sandbox.hosts[t->host],
+				x->sandbox.addrs[t->host]);
 		if (t->process || t->cmdline_src)
 			fprintf(out, " (acting on its processes matching %s%s)",
 				t->process ? "process = " : "cmdline = ", t->process ? t->process : t->cmdline_src);
 		fputc('\n', out);
+		return;
+	}
+	if (target_netns_only(t)) {
+		fprintf(out, ": network namespace %s\n", t->netns);
 		return;
 	}
 	if (t->within) {
@@ -79,7 +86,7 @@ int engine_plan(const struct experiment *x, FILE *out)
 		fprintf(out, "seed: chosen at random when the run starts (printed in the report)\n");
 	fprintf(out, "\ntargets:\n");
 	for (size_t i = 0; i < x->n_targets; i++)
-		plan_target(&x->targets[i], out, &code);
+		plan_target(x, &x->targets[i], out, &code);
 	fprintf(out, "\nprobes (all must be healthy within %s before any fault):\n",
 		format_duration(x->steady_timeout_us, a, sizeof(a)));
 	for (size_t i = 0; i < x->n_probes; i++) {
@@ -116,7 +123,7 @@ int engine_plan(const struct experiment *x, FILE *out)
 		}
 		steps[i].f->type->describe(steps[i].f, &b);
 		fprintf(out, "%s\n", b.s);
-		if (steps[i].f->type->supported && steps[i].f->type->supported(&why) < 0) {
+		if (fault_supported(steps[i].f, &why) < 0) {
 			fprintf(out, "            NOT SUPPORTED here: %s\n", why);
 			if (!code)
 				code = 5;

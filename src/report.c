@@ -117,8 +117,11 @@ void probe_times(const struct sample *s, size_t n, const struct fault_times *ft,
 		if (s[i].ok || s[i].t_us < first_apply)
 			continue;
 		if (*ret_detect < 0) {
+			/* The fault active when the failure was seen caused it: a sample
+			 * that started just before a fault and failed during it counts
+			 * from that fault, not an earlier one. */
 			int64_t end = s[i].t_us + s[i].latency_us;
-			*ret_detect = end - latest_before(ft->applied, ft->n_applied, s[i].t_us);
+			*ret_detect = end - latest_before(ft->applied, ft->n_applied, end);
 		}
 		last_fail = i;
 	}

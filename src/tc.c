@@ -1717,6 +1717,17 @@ void tc_fault_describe(const struct fault_spec *f, const struct tc_leaf *leaf, s
 		sbuf_addf(out, "\n            NOT SUPPORTED here: %s", why);
 }
 
+int tc_fault_supported(const struct fault_spec *f, const char **reason)
+{
+	struct net_match m;
+	int e = f->type->supported ? f->type->supported(reason) : 0;
+
+	if (e < 0)
+		return e;
+	net_match_get(f->sec, &m);
+	return m.direction == NET_INGRESS ? tc_supported(TC_NEED_INGRESS, reason) : 0;
+}
+
 void tc_fault_check(const struct fault_spec *f, struct diag *d)
 {
 	net_match_check(f->sec, d);

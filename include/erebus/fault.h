@@ -41,6 +41,9 @@ struct fault_type {
 	unsigned flags;
 	/* 0 if this machine can run it; else -errno and *reason (static text). */
 	int (*supported)(const char **reason);
+	/* The same for one configured fault, where its options need more (an
+	 * ingress fault needs ifb and mirred); NULL: supported() decides. */
+	int (*supported_spec)(const struct fault_spec *f, const char **reason);
 	/* Cross-field checks after parsing; NULL if none. */
 	void (*check)(const struct fault_spec *f, struct diag *d);
 	/* Start the fault on ctx->procs. Push an undo record before each
@@ -49,11 +52,15 @@ struct fault_type {
 	/* Stop ongoing work (timers) and free ctx->state; NULL if none.
 	 * Must be safe to call when apply() failed half-way. */
 	void (*stop)(struct fault_ctx *ctx);
-	/* One line: exactly what apply() will do, for `erebus plan`. */
+	/* Exactly what apply() will do, for `erebus plan` and the report: a
+	 * first line that says it, then (optionally) the objects, one a line. */
 	void (*describe)(const struct fault_spec *f, struct sbuf *out);
 };
 
 /* The registry, from faults/faults.def. */
+/* Can f run here? supported_spec() when the type has one, else supported(). */
+int fault_supported(const struct fault_spec *f, const char **reason);
+
 extern const struct fault_type *const fault_types[];
 const struct fault_type *fault_type_find(const char *name);
 

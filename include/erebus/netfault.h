@@ -23,7 +23,7 @@ extern const char *const net_protocol_choices[];	/* tcp, udp, icmp */
 	{ "direction", OPT_ENUM, 0, "egress", 0, 0, directions,                                \
 	  "egress (leaving the interface) or ingress (arriving)" },                            \
 	{ "destination", OPT_CIDR, OPT_MULTI, NULL, 0, 0, NULL,                                \
-	  "Only traffic with this peer (IPv4/IPv6 address or network); may be repeated" },     \
+	  "Only traffic with this peer (IPv4/IPv6 address or network)" },                       \
 	{ "port", OPT_INT, 0, NULL, 1, 65535, NULL, "Only traffic with this peer port" },      \
 	{ "protocol", OPT_ENUM, 0, NULL, 0, 0, net_protocol_choices,                           \
 	  "Only this protocol: tcp, udp or icmp" }

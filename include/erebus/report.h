@@ -117,7 +117,8 @@ struct fault_times {
 /*
  * Time to detect and time to recover of one probe, from its samples:
  *  - detect: from the latest fault application before the first failed
- *    sample (started after the first application) to that sample's end;
+ *    sample ended (the sample started after the first application) to
+ *    that end;
  *  - recover: from the latest fault end (revert, or kill) before the probe
  *    was healthy again, to the end of the first of the healthy_after
  *    consecutive passes that followed its last failure.

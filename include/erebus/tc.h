@@ -221,6 +221,9 @@ int tc_probe(void);
 /* 0 when every need is met; else -EOPNOTSUPP (or the probe's -errno) and
  * *reason: static text saying what is missing and what to do. */
 int tc_supported(unsigned needs, const char **reason);
+/* supported_spec() of every tc fault: the type's needs, and for ingress
+ * the ifb device, the ingress qdisc and the mirred action. */
+int tc_fault_supported(const struct fault_spec *f, const char **reason);
 
 /* ---- for the fault files ---------------------------------------------------------- */
 
