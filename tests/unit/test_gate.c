@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for `erebus gate` (src/gate.c): each kind of breach and its
+ * line, and the comparison with a baseline. The exit codes of the command
+ * itself are checked in the integration tier.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "erebus/gate.h"
+#include "fixtures.h"
+
+static const struct gate_opts no_limits = { .max_recovery_us = -1, .min_availability = -1, .max_regression = 20,
+					    .regression_floor_us = 1000 };
+
+struct gfx {
+	struct report *passed, *failed, *base;
+	struct sbuf out;
+};
+
+static int setup(void **state)
+{
+	struct gfx *g = xcalloc(1, sizeof(*g));
+
+	g->passed = load_fixture("passed");
+	g->failed = load_fixture("failed");
+	g->base = load_fixture("passed");
+	*state = g;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct gfx *g = *state;
+
+	report_free(g->passed);
+	report_free(g->failed);
+	report_free(g->base);
+	sbuf_free(&g->out);
+	free(g);
+	return 0;
+}
+
+static size_t gate(struct gfx *g, const struct report *r, const char *file, const struct gate_opts *o)
+{
+	const struct gate_input in = { .file = file, .report = r };
+
+	sbuf_free(&g->out);
+	return gate_check(&in, 1, o, &g->out);
+}
+
+static void assert_line(const struct gfx *g, const char *line)
+{
+	_cleanup_free_ char *want = xasprintf("%s\n", line);
+
+	if (!strstr(g->out.s, want))
+		fail_msg("gate output lacks the line:\n%s\n--- in:\n%s", line, g->out.s);
+}
+
+static void test_pass(void **state)
+{
+	struct gfx *g = *state;
+	struct gate_opts o = no_limits;
+
+	assert_int_equal(gate(g, g->passed, "passed.json", &o), 0);
+	assert_string_equal(g->out.s, "gate: passed: 1 report, every threshold met\n");
+	o.max_recovery_us = 400 * USEC_PER_MSEC;	/* worker-alive took 399ms */
+	o.min_availability = 90;			/* health had 90.9% */
+	assert_int_equal(gate(g, g->passed, "passed.json", &o), 0);
+}
+
+static void test_verdict(void **state)
+{
+	struct gfx *g = *state;
+
+	assert_int_equal(gate(g, g->failed, "failed.json", &no_limits), 1);
+	assert_line(g, "failed.json: checkout-survives-pause: verdict failed (exit 1): a probe failed; see probes");
+	assert_line(g, "gate: failed: 1 breach in 1 report");
+}
+
+static void test_max_recovery(void **state)
+{
+	struct gfx *g = *state;
+	struct gate_opts o = no_limits;
+
+	o.max_recovery_us = 300 * USEC_PER_MSEC;
+	assert_int_equal(gate(g, g->passed, "passed.json", &o), 1);
+	assert_line(g, "passed.json: worker-crash-and-stall: worker-alive: time to recover 399ms is over --max-recovery 300ms");
+	/* a probe that never recovered breaches any limit */
+	o.max_recovery_us = 10 * USEC_PER_SEC;
+	assert_int_equal(gate(g, g->failed, "failed.json", &o), 2);
+	assert_line(g, "failed.json: checkout-survives-pause: cache-alive: did not recover (--max-recovery 10.00s)");
+	assert_line(g, "gate: failed: 2 breaches in 1 report");
+}
+
+static void test_min_availability(void **state)
+{
+	struct gfx *g = *state;
+	struct gate_opts o = no_limits;
+
+	o.min_availability = 95;
+	assert_int_equal(gate(g, g->passed, "passed.json", &o), 2);
+	assert_line(g, "passed.json: worker-crash-and-stall: health: availability 90.9% in the fault window is under --min-availability 95%");
+	assert_line(g, "passed.json: worker-crash-and-stall: worker-alive: availability 90.0% in the fault window is under --min-availability 95%");
+}
+
+static void test_baseline_same(void **state)
+{
+	struct gfx *g = *state;
+	struct gate_opts o = no_limits;
+
+	o.baseline = g->base;
+	o.baseline_file = "old.json";
+	assert_int_equal(gate(g, g->passed, "new.json", &o), 0);
+	assert_line(g, "baseline old.json (worker-crash-and-stall, 2026-11-27T07:00:34.879Z): allowed regression 20%, changes under 1ms ignored");
+	assert_line(g, "  report    probe         metric                    baseline            now   change  result");
+	assert_line(g, "  new.json  worker-alive  time to recover              399ms          399ms      +0%  ok");
+	assert_line(g, "  new.json  port-open     time to recover               none           none      +0%  ok");
+	assert_line(g, "gate: passed: 1 report, every threshold met");
+}
+
+static void test_baseline_regression(void **state)
+{
+	struct gfx *g = *state;
+	struct gate_opts o = no_limits;
+
+	o.baseline = g->base;
+	o.baseline_file = "old.json";
+	g->passed->probes[1].time_to_recover_us = 600 * USEC_PER_MSEC;	/* worker-alive: 399ms -> 600ms */
+	g->passed->probes[0].phases[PHASE_DURING].p95 += 900;		/* health: under the 1ms floor */
+	g->passed->probes[2].phases[PHASE_DURING].p95 = 2 * USEC_PER_MSEC;	/* port-open: 0.3ms -> 2ms */
+	assert_int_equal(gate(g, g->passed, "new.json", &o), 2);
+	assert_line(g, "  new.json  worker-alive  time to recover              399ms          600ms     +51%  WORSE");
+	assert_line(g, "  new.json  health        p95 in fault window          400ms          401ms      +0%  ok (under 1ms)");
+	assert_line(g, "new.json: worker-crash-and-stall: worker-alive: time to recover regressed: baseline 399ms, now 600ms (+51%, more than --max-regression 20%)");
+	assert_line(g, "new.json: worker-crash-and-stall: port-open: p95 in fault window regressed: baseline 283us, now 2ms (+607%, more than --max-regression 20%)");
+	o.max_regression = 60;
+	assert_int_equal(gate(g, g->passed, "new.json", &o), 1);
+	o.regression_floor_us = 5 * USEC_PER_MSEC;
+	assert_int_equal(gate(g, g->passed, "new.json", &o), 0);
+}
+
+/* A probe that degraded where the baseline did not: no share to compute,
+ * still worse. One that no longer recovers: worse. */
+static void test_baseline_from_nothing(void **state)
+{
+	struct gfx *g = *state;
+	struct gate_opts o = no_limits;
+
+	o.baseline = g->base;
+	o.baseline_file = "old.json";
+	g->passed->probes[2].time_to_detect_us = 100 * USEC_PER_MSEC;
+	g->passed->probes[2].time_to_recover_us = 250 * USEC_PER_MSEC;
+	assert_int_equal(gate(g, g->passed, "new.json", &o), 1);
+	assert_line(g, "  new.json  port-open     time to recover               none          250ms      new  WORSE");
+	assert_line(g, "new.json: worker-crash-and-stall: port-open: time to recover regressed: baseline none, now 250ms");
+}
+
+static void test_baseline_other_experiment(void **state)
+{
+	struct gfx *g = *state;
+	struct gate_opts o = no_limits;
+
+	o.baseline = g->failed;
+	o.baseline_file = "other.json";
+	assert_int_equal(gate(g, g->passed, "new.json", &o), 1);
+	assert_line(g, "other.json: the baseline is experiment checkout-survives-pause, and no report given is");
+}
+
+/* Several reports: each judged, the summary counts them all. */
+static void test_many(void **state)
+{
+	struct gfx *g = *state;
+	const struct gate_input in[] = { { "a.json", g->passed }, { "b.json", g->failed } };
+	struct gate_opts o = no_limits;
+
+	sbuf_free(&g->out);
+	assert_int_equal(gate_check(in, 2, &o, &g->out), 1);
+	assert_line(g, "b.json: checkout-survives-pause: verdict failed (exit 1): a probe failed; see probes");
+	assert_line(g, "gate: failed: 1 breach in 2 reports");
+}
+
+#define G(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		G(test_pass),
+		G(test_verdict),
+		G(test_max_recovery),
+		G(test_min_availability),
+		G(test_baseline_same),
+		G(test_baseline_regression),
+		G(test_baseline_from_nothing),
+		G(test_baseline_other_experiment),
+		G(test_many),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
