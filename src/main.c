@@ -511,6 +511,8 @@ static int cmd_faults(int argc, char **argv)
 	return 0;
 }
 
+int cmd_recover(int argc, char **argv);	/* src/recover.c */
+
 static const struct command commands[] = {
 	{ "run", cmd_run,
 	  "run FILE [--json PATH|-] [--junit PATH] [--html PATH] [--metrics PATH] [--report-dir DIR] [--seed N] [-q|-v]",
@@ -522,6 +524,8 @@ static const struct command commands[] = {
 	{ "gate", cmd_gate,
 	  "gate REPORT.json... [--max-recovery DUR] [--min-availability PCT] [--baseline OLD.json [--max-regression PCT]]",
 	  "Pass or fail CI on saved reports: verdicts, thresholds, regressions" },
+	{ "recover", cmd_recover, "recover [--dry-run]",
+	  "Revert what crashed runs left behind (their undo ledgers)" },
 	{ "faults", cmd_faults, "faults", "List fault and probe types, their options, and support here" },
 	{ "help", cmd_help, "help [COMMAND]", "Show help" },
 };
