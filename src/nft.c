@@ -705,6 +705,27 @@ int nft_undo(const struct undo_rec *r)
 	return st == TABLE_OWNED ? -EBUSY : 0;
 }
 
+/* The check after rollback: the same query as nft_undo(), and the same
+ * reading of its answer (only an owned table is Erebus'). */
+int nft_exists(const struct undo_rec *r)
+{
+	struct nft_sock *s = NULL;
+	_cleanup_free_ char *err = NULL;
+	enum table_state st = TABLE_ABSENT;
+	int e;
+
+	if (r->kind != UNDO_NFT_TABLE)
+		return -EINVAL;
+	e = nft_open(r->net.netns_fd, &s, &err);
+	if (e < 0)
+		return e;
+	e = table_query(s, r->net.family, r->net.name, &st);
+	nft_close(s);
+	if (e < 0)
+		return e;
+	return st == TABLE_OWNED;
+}
+
 /* ---- support ------------------------------------------------------------- */
 
 enum probe_result {

@@ -1232,6 +1232,105 @@ int tc_undo(const struct undo_rec *r)
 	return e;
 }
 
+/* ---- is it still there? ------------------------------------------------------------ */
+
+static int on_finish(struct nl_msg *msg, void *arg)
+{
+	struct conn *c = arg;
+
+	c->done = true;
+	return NL_STOP;
+}
+
+/* Send msg as a dump request; every reply goes to parse, until the
+ * kernel's NLMSG_DONE. (A dump is never acknowledged: DONE ends it.)
+ * Returns 0 or -errno. */
+static int dump(struct conn *c, struct nl_msg *msg, int (*parse)(struct nlmsghdr *, void *), void *arg)
+{
+	int r;
+
+	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_DUMP;
+	nl_cb_set(c->cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, c);
+	r = talk(c, msg, parse, arg);
+	c->parse = NULL;
+	nl_cb_set(c->cb, NL_CB_FINISH, NL_CB_DEFAULT, NULL, NULL);
+	return r;
+}
+
+/* What a dump is searched for: a message of type on ifindex with that
+ * handle (qdisc, class), or that priority and protocol (filter). */
+struct wanted {
+	int type, ifindex;
+	uint32_t handle, info;
+	bool found;
+};
+
+static int parse_wanted(struct nlmsghdr *nlh, void *arg)
+{
+	struct wanted *w = arg;
+	const struct tcmsg *t = nlmsg_data(nlh);
+
+	if (nlh->nlmsg_type != w->type || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*t)) ||
+	    t->tcm_ifindex != w->ifindex)
+		return 0;
+	if (w->type == RTM_NEWTFILTER ? t->tcm_info == w->info : t->tcm_handle == w->handle)
+		w->found = true;
+	return 0;
+}
+
+/*
+ * Dumps rather than single gets: a get answers "no such object" with
+ * errors that also mean "bad request" (a filter get even needs the
+ * filter's own handle), while a dump of what is there cannot be misread.
+ * The interface is named by index: after an ifb is deleted, its index
+ * names nothing (an empty dump) until the kernel reuses it.
+ */
+int tc_exists(const struct undo_rec *r)
+{
+	const struct undo_net *n = &r->net;
+	struct wanted w = { .ifindex = n->ifindex, .handle = n->handle };
+	_cleanup_msg_ struct nl_msg *msg = NULL;
+	struct conn *c = NULL;
+	int e;
+
+	if ((e = conn_get(n->netns_fd, &c)) < 0)
+		return e;
+	switch (r->kind) {
+	case UNDO_LINK: {	/* by name, as tc_undo() deletes it */
+		struct link_info li;
+		e = get_link(c, n->name, &li);
+		e = e == 0 ? 1 : e == -ENODEV ? 0 : e;
+		goto out;
+	}
+	case UNDO_TC_QDISC:	/* every qdisc of the namespace: the kernel ignores the index */
+		w.type = RTM_NEWQDISC;
+		msg = tcmsg_new(RTM_GETQDISC, 0, 64, n->ifindex, 0, 0, 0);
+		break;
+	case UNDO_TC_CLASS:	/* every class of the interface */
+		w.type = RTM_NEWTCLASS;
+		msg = tcmsg_new(RTM_GETTCLASS, 0, 64, n->ifindex, 0, 0, 0);
+		break;
+	case UNDO_TC_FILTER:	/* the filters of that priority and protocol under parent */
+		w.type = RTM_NEWTFILTER;
+		w.info = TC_H_MAKE((uint32_t)n->prio << 16, htons(n->protocol));
+		msg = tcmsg_new(RTM_GETTFILTER, 0, 64, n->ifindex, n->parent, 0, w.info);
+		break;
+	default:
+		e = -EINVAL;
+		goto out;
+	}
+	if (!msg) {
+		e = -ENOMEM;
+		goto out;
+	}
+	e = dump(c, msg, parse_wanted, &w);
+	if (e == 0)
+		e = w.found;
+out:
+	conn_put(c);
+	return e;
+}
+
 /* ---- apply ----------------------------------------------------------------------------- */
 
 struct applying {

@@ -68,6 +68,26 @@ int undo_one(struct undo_rec *r)
 	return e;
 }
 
+int undo_exists(const struct undo_rec *r)
+{
+	struct proc p;
+
+	switch (r->kind) {
+	case UNDO_SIGCONT:
+		if (proc_read(r->proc.pid, &p) < 0 || p.starttime != r->proc.starttime)
+			return 0;	/* gone, or the pid is someone else's now */
+		return proc_state(r->proc.pid) == 'T';
+	case UNDO_TC_QDISC:
+	case UNDO_TC_CLASS:
+	case UNDO_TC_FILTER:
+	case UNDO_LINK:
+		return r->net.netns_fd < -1 ? -EBADF : tc_exists(r);
+	case UNDO_NFT_TABLE:
+		return r->net.netns_fd < -1 ? -EBADF : nft_exists(r);
+	}
+	return -EINVAL;
+}
+
 int undo_run(struct undo_list *u, char **ret_err)
 {
 	struct sbuf msg = { 0 };

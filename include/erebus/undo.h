@@ -30,7 +30,8 @@ enum undo_kind {
 
 /* A kernel object in a network namespace. */
 struct undo_net {
-	int netns_fd;		/* borrowed from the engine; -1: Erebus' own namespace */
+	int netns_fd;		/* borrowed from the engine; -1: Erebus' own namespace;
+				 * below -1: not known (undo_exists() cannot tell) */
 	uint64_t netns_dev, netns_ino;	/* the namespace's identity (filled by the ledger) */
 	int ifindex;
 	uint32_t parent;	/* tc: parent handle */
@@ -58,6 +59,16 @@ struct undo_rec {
  */
 int tc_undo(const struct undo_rec *r);
 int nft_undo(const struct undo_rec *r);
+/*
+ * Is the object r names still in the kernel? A question, never a change:
+ * tc_exists() (UNDO_TC_*, UNDO_LINK) dumps the qdiscs, classes or filters
+ * of r's interface (or gets the link by name) in r's namespace and looks
+ * for r's handle, or priority and protocol; nft_exists() (UNDO_NFT_TABLE)
+ * queries the table, and counts it only when it carries the owner flag, as
+ * nft_undo() does. Returns 1 (there), 0 (gone) or -errno (cannot tell).
+ */
+int tc_exists(const struct undo_rec *r);
+int nft_exists(const struct undo_rec *r);
 
 struct undo_list {
 	struct undo_rec *v;
@@ -77,6 +88,16 @@ int undo_run(struct undo_list *u, char **ret_err);
 bool undo_is_tagged(const struct undo_rec *r);
 /* Undo one record now ("already gone" is success). 0 or -errno. */
 int undo_one(struct undo_rec *r);
+/*
+ * After r was undone, read the state back: is what r undoes still there?
+ * SIGCONT: is that process (pid and start time) still stopped? Network
+ * records: tc_exists() or nft_exists(), in the namespace of r->net.netns_fd,
+ * which must be open (the namespace is alive while it is; below -1: the
+ * caller lost it, and the answer is -EBADF). A shared part of a tc tree
+ * (root, ifb) is there until the last fault using it is undone. Returns 1
+ * (still there), 0 (gone) or -errno (cannot tell).
+ */
+int undo_exists(const struct undo_rec *r);
 /* Human description of r: "SIGCONT pid 1234 (demo-worker)". */
 void undo_describe(const struct undo_rec *r, struct sbuf *out);
 void undo_free(struct undo_list *u);
