@@ -216,18 +216,56 @@ static struct target_state *state_of(struct engine *e, const struct target_spec 
 	return &e->targets[t - e->x->targets];
 }
 
+/* Keep the records this replay undid (was_done: their done flags before
+ * it; a record done before was never the fault's to undo), to check after
+ * rollback that they stayed undone. A network record keeps a duplicate of
+ * the namespace fd, which the fault closes when it is over; -2 when it
+ * cannot (the check then cannot tell). Closed by undone_close(). */
+static void keep_undone(struct fault_inst *fi, const bool *was_done)
+{
+	struct engine *e = fi->e;
+
+	for (size_t i = 0; i < fi->ctx.undo.n; i++) {
+		struct undo_rec u = fi->ctx.undo.v[i];
+
+		if (was_done[i] || !u.done)
+			continue;
+		if (u.kind != UNDO_SIGCONT && u.net.netns_fd >= 0) {
+			u.net.netns_fd = fcntl(u.net.netns_fd, F_DUPFD_CLOEXEC, 3);
+			if (u.net.netns_fd < 0)
+				u.net.netns_fd = -2;
+		}
+		GROW(e->undone, e->cap_undone, e->n_undone + 1);
+		e->undone[e->n_undone++] = u;
+	}
+}
+
+static void undone_close(struct engine *e)
+{
+	for (size_t i = 0; i < e->n_undone; i++)
+		if (e->undone[i].kind != UNDO_SIGCONT && e->undone[i].net.netns_fd >= 0) {
+			close(e->undone[i].net.netns_fd);
+			e->undone[i].net.netns_fd = -2;
+		}
+}
+
 /* Stop the fault's ongoing work and replay its undo records. Idempotent.
  * Returns 0 or the first -errno of the undo records. */
 static int fault_revert(struct fault_inst *fi)
 {
 	_cleanup_free_ char *err = NULL;
+	_cleanup_free_ bool *was_done = NULL;
 	int r;
 
 	if (!fi->active)
 		return 0;
 	if (fi->spec->type->stop)
 		fi->spec->type->stop(&fi->ctx);
+	was_done = xcalloc(fi->ctx.undo.n + 1, sizeof(*was_done));
+	for (size_t i = 0; i < fi->ctx.undo.n; i++)
+		was_done[i] = fi->ctx.undo.v[i].done;
 	r = undo_run(&fi->ctx.undo, &err);
+	keep_undone(fi, was_done);
 	if (r < 0) {
 		event(fi->e, "fault.revert-failed", fi->spec->name, "%s", err);
 		if (!fi->rf->error)
@@ -246,11 +284,6 @@ static int fault_revert(struct fault_inst *fi)
 		}
 		event(fi->e, "fault.reverted", fi->spec->name, "%s", b.s);
 		sbuf_free(&b);
-	}
-	/* Keep what was undone, to check afterwards that it stayed undone. */
-	for (size_t i = 0; i < fi->ctx.undo.n; i++) {
-		GROW(fi->e->undone, fi->e->cap_undone, fi->e->n_undone + 1);
-		fi->e->undone[fi->e->n_undone++] = fi->ctx.undo.v[i];
 	}
 	undo_free(&fi->ctx.undo);
 	proc_set_free(&fi->ctx.procs);
@@ -624,8 +657,25 @@ static unsigned revert_all(struct engine *e)
 	return failed;
 }
 
+/* Do a and b undo the same thing? (Every fault that shares a part of a tc
+ * tree has a record of it.) */
+static bool same_object(const struct undo_rec *a, const struct undo_rec *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind == UNDO_SIGCONT)
+		return a->proc.pid == b->proc.pid && a->proc.starttime == b->proc.starttime;
+	return a->net.netns_dev == b->net.netns_dev && a->net.netns_ino == b->net.netns_ino &&
+	       a->net.ifindex == b->net.ifindex && a->net.parent == b->net.parent &&
+	       a->net.handle == b->net.handle && a->net.prio == b->net.prio &&
+	       a->net.protocol == b->net.protocol && !strcmp(a->net.name, b->net.name);
+}
+
 /* After rollback, read the state back: is every object Erebus changed as it
- * was? Lists what is not in the report. Returns the number of leftovers. */
+ * was? Lists what is not in the report, and writes its record to the
+ * ledger again for the guardian's last try and `erebus recover`. Runs when
+ * every fault is reverted, so a shared part of a tc tree must be gone too.
+ * Returns the number of leftovers. */
 static unsigned verify_cleanup(struct engine *e)
 {
 	struct report *r = e->rep;
@@ -644,13 +694,30 @@ static unsigned verify_cleanup(struct engine *e)
 		}
 	}
 	for (size_t i = 0; i < e->n_undone; i++) {
-		const struct undo_rec *u = &e->undone[i];
-		struct proc p;
+		struct undo_rec *u = &e->undone[i];
+		struct sbuf b = { 0 };
+		bool seen = false;
+		int x;
 
-		if (u->kind == UNDO_SIGCONT && proc_read(u->proc.pid, &p) == 0 &&
-		    p.starttime == u->proc.starttime && proc_state(u->proc.pid) == 'T')
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = same_object(u, &e->undone[j]);
+		if (seen || !(x = undo_exists(u)))
+			continue;
+		if (u->kind == UNDO_SIGCONT) {
 			report_leftover(r, "pid %d (%s) is still stopped", (int)u->proc.pid, u->proc.comm);
+		} else {
+			undo_describe(u, &b);
+			if (x > 0)	/* "delete X" names the undo; the object is X */
+				report_leftover(r, "%s is still there after rollback",
+						b.s + (strncmp(b.s, "delete ", 7) ? 0 : 7));
+			else
+				report_leftover(r, "cannot check that it is gone (%s): %s", b.s, strerror(-x));
+			sbuf_free(&b);
+		}
+		u->done = false;
+		(void)ledger_append(u);
 	}
+	undone_close(e);
 	for (size_t i = before; i < r->n_leftovers; i++)
 		event(e, "cleanup.leftover", NULL, "%s", r->leftovers[i]);
 	return (unsigned)(r->n_leftovers - before);
@@ -1015,6 +1082,7 @@ out:
 	free(e.faults);
 	free(e.times.applied);
 	free(e.times.ended);
+	undone_close(&e);
 	free(e.undone);
 	free(e.targets);
 	if (e.sigfd >= 0)

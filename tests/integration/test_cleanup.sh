@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: MIT
+# The cleanup check after rollback, for network faults: the engine reads
+# the kernel state back (tc objects, ifb links, nftables tables) and lists
+# in the report's cleanup.leftovers whatever of Erebus is still there. In
+# throwaway namespaces (netns.sh); no traffic. The objects are read with
+# tc, ip and nft, which Erebus itself never runs.
+
+source "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
+
+# rate faults (egress twice, sharing the root, and ingress) and a partition
+# on $IF_A in $NS_A, then FAULTS_EXTRA; one exec probe.
+_cleanup_ini() {
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = cleanup
+seed = 1
+[target a]
+netns = $NS_A
+[probe ok]
+type = exec
+command = true
+interval = 100ms
+healthy_after = 1
+$1
+EOF2
+}
+
+# What of Erebus is in $NS_A, one object a line (nothing: clean): qdiscs
+# with a reserved handle or the ingress one, Erebus' classes, any filter
+# (the test made none), erebus links, erebus_ tables.
+erebus_in_ns_a() {
+	in_ns "$NS_A" bash -c '
+		tc qdisc show dev "$1" | grep -E "^qdisc [a-z_]+ (eb[0-9a-f]{2}|ffff):"
+		tc class show dev "$1" | grep -E "^class [a-z_]+ eb[0-9a-f]{2}:"
+		tc filter show dev "$1"
+		tc filter show dev "$1" ingress 2>/dev/null
+		ip -o link show | grep -oE "erebus[^:@ ]*"
+		nft list tables | grep -E "erebus_"
+		true' _ "$IF_A"
+}
+
+test_rate_and_partition_leave_nothing() {
+	netns_pair
+	command -v nft >/dev/null || skip "nft (package nftables) is needed to read the kernel's state"
+	_cleanup_ini "[fault out]
+type = rate
+target = a
+interface = $IF_A
+destination = $B4
+rate = 8mbit
+duration = 1500ms
+[fault out2]
+type = rate
+target = a
+interface = $IF_A
+destination = $B4_2
+rate = 2mbit
+duration = 2s
+[fault in]
+type = rate
+target = a
+interface = $IF_A
+direction = ingress
+rate = 4mbit
+duration = 1s
+[fault cut]
+type = partition
+target = a
+interface = $IF_A
+destination = $B6
+duration = 2s"
+	"$EREBUS" run "$T/x.ini" --json "$T/r.json" >"$T/out" 2>"$T/err" &
+	local run=$! seen
+	defer _kill_later "$run"
+	# While every fault is on, the checker below sees them all: it can fail.
+	timeout 15 bash -c 'until [ "$(grep -c fault.applied "$1")" -ge 4 ] || grep -q verdict "$1"; do sleep 0.05; done' \
+		_ "$T/err" || fail "faults not applied: $(cat "$T/err")"
+	seen=$(erebus_in_ns_a)
+	grep -q "^qdisc htb eb00:" <<<"$seen" || fail "no root qdisc while the faults are on: $seen"
+	grep -q "^erebus-in" <<<"$seen" || fail "no ifb while the ingress fault is on: $seen"
+	grep -q "erebus_" <<<"$seen" || fail "no nftables table while the partition is on: $seen"
+	RC=0
+	wait "$run" || RC=$?
+	assert_eq "$RC" 0 "exit code ($(grep -E 'verdict|leftover|failed' "$T/err"))"
+	assert_eq "$(json "$T/r.json" '[.faults[] | .applications] | join(",")')" "1,1,1,1" "every fault applied once"
+	assert_eq "$(json "$T/r.json" '.cleanup | "\(.checked) \(.complete) \(.leftovers | length)"')" "true true 0" \
+		"cleanup in the report"
+	! grep -q cleanup.leftover "$T/err" || fail "leftover events: $(grep cleanup.leftover "$T/err")"
+	seen=$(erebus_in_ns_a)
+	[ -z "$seen" ] || fail "left in $NS_A: $seen"
+	assert_eq "$(ls "$EREBUS_RUN_DIR"/*.ledger 2>/dev/null | wc -l)" 0 "ledgers left"
+}
+
+# The check reads the kernel, not the engine's bookkeeping: objects that
+# reappear after their fault was reverted (made here by hand, with the
+# names and handles Erebus' records carry) are reported as leftovers, the
+# run exits 4, and the records go back into the ledger, so the guardian's
+# last try as the engine exits removes them.
+test_leftover_reported_when_state_reappears() {
+	netns_pair
+	command -v nft >/dev/null || skip "nft (package nftables) is needed to read the kernel's state"
+	_cleanup_ini "[fault cap]
+type = rate
+target = a
+interface = $IF_A
+rate = 8mbit
+duration = 500ms
+[fault cap-in]
+type = rate
+target = a
+interface = $IF_A
+direction = ingress
+rate = 8mbit
+duration = 500ms
+[fault cut]
+type = partition
+target = a
+interface = $IF_A
+destination = $B4
+duration = 3s"
+	"$EREBUS" run "$T/x.ini" --json "$T/r.json" >"$T/out" 2>"$T/err" &
+	local run=$! ifb
+	defer _kill_later "$run"
+	wait_for_line "$T/err" "fault\.reverted +cap:" 10
+	wait_for_line "$T/err" "fault\.reverted +cap-in:" 10
+	ifb="erebus-in$(in_ns "$NS_A" cat "/sys/class/net/$IF_A/ifindex")"
+	[ -z "$(erebus_in_ns_a | grep -v erebus_)" ] || fail "tc objects left by the reverts: $(erebus_in_ns_a)"
+	in_ns "$NS_A" tc qdisc add dev "$IF_A" root handle eb00: htb
+	in_ns "$NS_A" ip link add "$ifb" type ifb
+	RC=0
+	wait "$run" || RC=$?
+	assert_eq "$RC" 4 "exit code"
+	assert_eq "$(json "$T/r.json" .verdict)" cleanup-failed "verdict"
+	assert_eq "$(json "$T/r.json" '.cleanup | "\(.checked) \(.complete)"')" "true false" "cleanup in the report"
+	local idx
+	idx=$(in_ns "$NS_A" cat "/sys/class/net/$IF_A/ifindex")
+	assert_eq "$(json "$T/r.json" '.cleanup.leftovers | sort | join("|")')" \
+		"htb qdisc eb00:0 on ifindex $idx is still there after rollback|link $ifb is still there after rollback" \
+		"leftovers (the partition's table went: only the reappeared objects)"
+	grep -q "cleanup.leftover *link $ifb is still there after rollback" "$T/err" || fail "no leftover event: $(cat "$T/err")"
+	# the guardian's last try, from the records written again
+	wait_for_line "$T/err" "erebus-guard.*everything reverted" 5
+	grep -q "erebus-guard.*delete link $ifb: done" "$T/err" || fail "guardian: $(grep erebus-guard "$T/err")"
+	local seen
+	seen=$(erebus_in_ns_a)
+	[ -z "$seen" ] || fail "left in $NS_A after the guardian: $seen"
+	assert_eq "$(ls "$EREBUS_RUN_DIR"/*.ledger 2>/dev/null | wc -l)" 0 "ledgers left"
+}
