@@ -6,9 +6,10 @@
 # tc, ip and nft, which Erebus itself never runs.
 
 source "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/leftovers.sh"
 
-# rate faults (egress twice, sharing the root, and ingress) and a partition
-# on $IF_A in $NS_A, then FAULTS_EXTRA; one exec probe.
+# The experiment: target a is $NS_A, one exec probe, then the faults given
+# as text (each "[fault NAME]" block).
 _cleanup_ini() {
 	cat >"$T/x.ini" <<EOF2
 [experiment]
@@ -25,19 +26,7 @@ $1
 EOF2
 }
 
-# What of Erebus is in $NS_A, one object a line (nothing: clean): qdiscs
-# with a reserved handle or the ingress one, Erebus' classes, any filter
-# (the test made none), erebus links, erebus_ tables.
-erebus_in_ns_a() {
-	in_ns "$NS_A" bash -c '
-		tc qdisc show dev "$1" | grep -E "^qdisc [a-z_]+ (eb[0-9a-f]{2}|ffff):"
-		tc class show dev "$1" | grep -E "^class [a-z_]+ eb[0-9a-f]{2}:"
-		tc filter show dev "$1"
-		tc filter show dev "$1" ingress 2>/dev/null
-		ip -o link show | grep -oE "erebus[^:@ ]*"
-		nft list tables | grep -E "erebus_"
-		true' _ "$IF_A"
-}
+erebus_in_ns_a() { erebus_left_in_ns "$NS_A" "$IF_A"; }
 
 test_rate_and_partition_leave_nothing() {
 	netns_pair
