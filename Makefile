@@ -71,6 +71,12 @@ check-unit: $(UNIT_BINS)
 check-integration: all $(BUILD)/tests/burner
 	@BUILD=$(abspath $(BUILD)) tests/integration/run.sh
 
+# VM tier alone (tests/vm): the network tests inside qemu, on Debian's
+# stock kernel where netem exists. `make check` runs it after the others.
+check-vm: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/tests/burner
+	@BUILD=$(abspath $(BUILD)) tests/vm/check.sh
+
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(BUILD)/tests/burner
 	@tests/run-all.sh $(BUILD)
@@ -98,5 +104,5 @@ install: all
 clean:
 	rm -rf build build-asan build-clang
 
-.PHONY: all deps check check-unit check-integration asan demo bench install clean
+.PHONY: all deps check check-unit check-integration check-vm asan demo bench install clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Every test tier, for `make check` and `make asan`: unit (no privileges),
-# then integration (root: real processes and servers). Prints one summary
+# then integration (root: real processes and servers), then the VM tier
+# (tests/vm: the network tests on Debian's stock kernel). Prints one summary
 # line at the end: "N passed, N failed, N skipped".
 # Usage: tests/run-all.sh BUILD_DIR
 set -u
@@ -26,9 +27,19 @@ i_pass=$(echo "$i_line" | sed -n 's/.* \([0-9]*\) passed.*/\1/p')
 i_fail=$(echo "$i_line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
 i_skip=$(echo "$i_line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')
 
-pass=$(( ${u_pass:-0} + ${i_pass:-0} ))
-fail=$(( ${u_fail:-1} + ${i_fail:-1} ))
-skip=${i_skip:-0}
+# VM tier: the network tests again, inside qemu on Debian's stock kernel
+# (netem and every qdisc); skips with its reason where qemu cannot run.
+vm_out=$(mktemp)
+tests/vm/check.sh | tee "$vm_out"
+v_line=$(grep -E '^vm: [0-9]+ passed' "$vm_out" | tail -n 1)
+rm -f "$vm_out"
+v_pass=$(echo "$v_line" | sed -n 's/.* \([0-9]*\) passed.*/\1/p')
+v_fail=$(echo "$v_line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+v_skip=$(echo "$v_line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')
+
+pass=$(( ${u_pass:-0} + ${i_pass:-0} + ${v_pass:-0} ))
+fail=$(( ${u_fail:-1} + ${i_fail:-1} + ${v_fail:-1} ))
+skip=$(( ${i_skip:-0} + ${v_skip:-0} ))
 echo
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
