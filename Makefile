@@ -86,7 +86,7 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
 		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS:$(BUILD)/%=build-asan/%) build-asan/tests/burner
-	@tests/run-all.sh build-asan
+	@EREBUS_VM=0 tests/run-all.sh build-asan
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -52,6 +52,12 @@ static void link_putp(struct rtnl_link **l)
 	if (*l)
 		rtnl_link_put(*l);
 }
+/* A veth and its peer point at each other: only this frees both. */
+static void veth_releasep(struct rtnl_link **l)
+{
+	if (*l)
+		rtnl_link_veth_release(*l);
+}
 #define _cleanup_nl_sock_ _cleanup_(sock_freep)
 #define _cleanup_link_ _cleanup_(link_putp)
 
@@ -117,7 +123,8 @@ static int add_addr(struct nl_sock *sock, const char *ifname, const char *addr, 
 static int plug_host(struct nl_sock *sw, int br_ifindex, int host_fd, size_t i, const char *addr,
 		     unsigned prefix, char **ret_err)
 {
-	_cleanup_link_ struct rtnl_link *veth = rtnl_link_veth_alloc(), *port = NULL;
+	_cleanup_(veth_releasep) struct rtnl_link *veth = rtnl_link_veth_alloc();
+	_cleanup_link_ struct rtnl_link *port = NULL, *peer = NULL;
 	_cleanup_nl_sock_ struct nl_sock *hs = NULL;
 	char name[IFNAMSIZ];
 	int r;
@@ -126,8 +133,9 @@ static int plug_host(struct nl_sock *sw, int br_ifindex, int host_fd, size_t i, 
 		return -ENOMEM;
 	snprintf(name, sizeof(name), "h%u", (unsigned)(i % 100000));
 	rtnl_link_set_name(veth, name);
-	rtnl_link_set_name(rtnl_link_veth_get_peer(veth), "eth0");
-	rtnl_link_set_ns_fd(rtnl_link_veth_get_peer(veth), host_fd);
+	peer = rtnl_link_veth_get_peer(veth);	/* a new reference */
+	rtnl_link_set_name(peer, "eth0");
+	rtnl_link_set_ns_fd(peer, host_fd);
 	if ((r = rtnl_link_add(sw, veth, NLM_F_CREATE | NLM_F_EXCL)) < 0)
 		goto nl_fail;
 	if ((r = rtnl_link_get_kernel(sw, 0, name, &port)) < 0 ||
