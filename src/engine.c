@@ -1007,7 +1007,8 @@ int engine_run(struct experiment *x, const struct run_opts *o, struct report **r
 
 	e.faults = xcalloc(x->n_faults + 1, sizeof(*e.faults));
 	for (size_t i = 0; i < x->n_faults; i++)
-		e.faults[i] = (struct fault_inst){ .e = &e, .spec = &x->faults[i], .rf = &e.rep->faults[i] };
+		e.faults[i] = (struct fault_inst){ .e = &e, .spec = &x->faults[i], .rf = &e.rep->faults[i],
+						   .ctx.netns_fd = -1 };
 	e.probes = xcalloc(x->n_probes + 1, sizeof(*e.probes));
 	for (size_t i = 0; i < x->n_probes; i++) {
 		struct probe_track *pt = &e.probes[i];
@@ -1078,6 +1079,9 @@ out:
 			probe_run_free(&e.probes[i].run);
 		free(e.probes[i].last_fail);
 	}
+	for (size_t i = 0; e.faults && i < x->n_faults; i++)	/* a revert that failed kept it */
+		if (e.faults[i].ctx.netns_fd >= 0)
+			close(e.faults[i].ctx.netns_fd);
 	free(e.probes);
 	free(e.faults);
 	free(e.times.applied);
