@@ -823,6 +823,9 @@ static void build(struct experiment *x, struct reader *r, struct diag *d)
 		else if (!strcmp(s->kind, "probe"))
 			build_probe(x, s, &x->probes[x->n_probes++], d);
 	}
+	for (size_t i = 0; i < x->n_faults; i++)
+		if (x->faults[i].type && x->faults[i].type->check_experiment)
+			x->faults[i].type->check_experiment(&x->faults[i], x, d);
 }
 
 int experiment_load_string(const char *name, const char *text, struct diag *d,

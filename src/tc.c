@@ -1565,6 +1565,14 @@ int tc_apply(int netns_fd, const struct net_match *m, const struct tc_leaf *leaf
 		if (e == -ENOENT && a.c->ext[0] && strstr(a.c->ext, "kind is unknown")) {
 			free(*ret_err);
 			*ret_err = xstrdup(MODULE_HINT("sch_netem"));
+		} else if (e == -EINVAL && strstr(a.c->ext, TC_NETEM_DUP_RULE)) {
+			/* The kernel's words stay as they are; what to do follows. */
+			char *why = xasprintf("%s; Linux allows no other netem on %s %s while one duplicates "
+					      "packets there: give the duplicate fault a window of its own (at, "
+					      "duration), or another interface or direction",
+					      *ret_err, m->interface, tc_direction_choices[m->direction]);
+			free(*ret_err);
+			*ret_err = why;
 		}
 	} else {
 		struct tc_tbf tbf = leaf->tbf;
@@ -1830,4 +1838,32 @@ int tc_fault_supported(const struct fault_spec *f, const char **reason)
 void tc_fault_check(const struct fault_spec *f, struct diag *d)
 {
 	net_match_check(f->sec, d);
+}
+
+/* A netns key as the name under /run/netns it stands for. */
+static const char *netns_key(const char *s)
+{
+	return strncmp(s, "/run/netns/", 11) ? s : s + 11;
+}
+
+/* Known to be the same network namespace (see tc_fault_same_tree()). */
+static bool same_netns(const struct target_spec *a, const struct target_spec *b)
+{
+	if (a == b)
+		return true;
+	if (!a || !b)
+		return false;
+	if (a->netns || b->netns)
+		return a->netns && b->netns && !strcmp(netns_key(a->netns), netns_key(b->netns));
+	return a->host >= 0 && a->host == b->host;
+}
+
+bool tc_fault_same_tree(const struct fault_spec *a, const struct fault_spec *b)
+{
+	struct net_match ma, mb;
+
+	net_match_get(a->sec, &ma);
+	net_match_get(b->sec, &mb);
+	return ma.interface && mb.interface && !strcmp(ma.interface, mb.interface) &&
+	       ma.direction == mb.direction && same_netns(a->target, b->target);
 }

@@ -20,6 +20,7 @@ enum {
 	FAULT_INSTANT        = 1 << 1,	/* acts at a moment; duration only bounds `every` */
 	FAULT_NEEDS_TARGET   = 1 << 2,	/* target is required */
 	FAULT_NETWORK        = 1 << 3,	/* acts in the target's network namespace */
+	FAULT_NETEM          = 1 << 4,	/* a tc fault whose leaf is a netem qdisc (tc.h) */
 };
 
 struct fault_ctx {
@@ -46,6 +47,10 @@ struct fault_type {
 	int (*supported_spec)(const struct fault_spec *f, const char **reason);
 	/* Cross-field checks after parsing; NULL if none. */
 	void (*check)(const struct fault_spec *f, struct diag *d);
+	/* Checks against the experiment's other faults, once every fault has
+	 * been through check() (a value whose own check failed may be
+	 * absent); NULL if none. */
+	void (*check_experiment)(const struct fault_spec *f, const struct experiment *x, struct diag *d);
 	/* Start the fault on ctx->procs. Push an undo record before each
 	 * change. Returns 0, or -errno with *ret_err (caller frees). */
 	int (*apply)(struct fault_ctx *ctx, char **ret_err);

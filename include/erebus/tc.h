@@ -236,6 +236,20 @@ void tc_fault_describe(const struct fault_spec *f, const struct tc_leaf *leaf, s
 /* check(): net_match_check(); the whole check() of a type with no
  * cross-field rules of its own. */
 void tc_fault_check(const struct fault_spec *f, struct diag *d);
+/*
+ * True when tc faults a and b are known, from the experiment alone, to act
+ * on the same tree: the same interface and direction, in the same network
+ * namespace (the same target, or none; targets naming the same netns or
+ * the same sandbox host). Two targets that pick processes are not known
+ * to share a namespace, even if they do.
+ */
+bool tc_fault_same_tree(const struct fault_spec *a, const struct fault_spec *b);
+
+/* What the kernel says when a netem would duplicate packets on a device
+ * that has another netem, or join one that has a duplicating netem
+ * (check_netem_in_tree() in sch_netem.c: added in 2025, and in stable
+ * updates of older kernels; Debian 12's 6.1.0-56 has it). */
+#define TC_NETEM_DUP_RULE "netem: cannot mix duplicating netems with other netems in tree"
 
 /* A type's apply(): NAME_leaf(section, &leaf), then tc_fault_apply(). */
 #define TC_FAULT_APPLY(name)                                                               \

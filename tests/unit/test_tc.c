@@ -4,7 +4,8 @@
  * would send is built, then parsed back attribute by attribute the way the
  * kernel reads it (values and units): netem (every option), tbf, htb root
  * and pass-through class, u32 selectors for IPv4/IPv6 peers, ports and
- * protocols, the ingress redirect, the ifb link; and handle allocation.
+ * protocols, the ingress redirect, the ifb link; handle allocation; and
+ * the rule that no netem shares a tree with one that duplicates packets.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,7 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
+#include "erebus/experiment.h"
 #include "erebus/options.h"
 #include "erebus/tc.h"
 
@@ -742,6 +744,108 @@ static void test_slots(void **state)
 	assert_int_equal(tc_slot_take(used), -ENOSPC);
 }
 
+/* ---- the duplicate rule: checked against the other faults at load ---------- */
+
+#define DUP_HEAD                                                                                   \
+	"[experiment]\nname = d\n[target a]\nnetns = a\n[target a-path]\nnetns = /run/netns/a\n"     \
+	"[target b]\nnetns = b\n[probe ok]\ntype = exec\ncommand = true\n"
+
+/* Load text; returns the number of problems, each in d. */
+static size_t load_problems(const char *text, struct diag *d)
+{
+	struct experiment *x = NULL;
+	int r = experiment_load_string("x.ini", text, d, &x);
+
+	assert_int_equal(r, d->n ? -EINVAL : 0);
+	experiment_free(x);
+	return d->n;
+}
+
+static void test_duplicate_beside_netem_refused(void **state)
+{
+	struct diag d = { 0 };
+
+	/* 12: [fault flip]; 18: [fault twice], at 2s while flip runs until 3s */
+	assert_int_equal(load_problems(DUP_HEAD "[fault flip]\ntype = corrupt\ntarget = a\ninterface = eth0\n"
+						"percent = 5%\nduration = 3s\n"
+						"[fault twice]\ntype = duplicate\ntarget = a-path\ninterface = eth0\n"
+						"percent = 10%\nat = 2s\nduration = 1m\n",
+					 &d),
+			 1);
+	assert_string_equal(d.msgs[0],
+			    "x.ini:18: [fault twice]: duplicates packets on eth0 egress at 2s for 1m, and [fault flip] "
+			    "(corrupt, line 12) has a netem there at 0s for 3s: Linux refuses a netem that duplicates "
+			    "packets beside another netem on one interface (\"netem: cannot mix duplicating netems "
+			    "with other netems in tree\"); give them windows that do not overlap (one ending before "
+			    "the other starts: at, duration), or different interfaces or directions");
+	diag_free(&d);
+
+	/* Two duplicate faults: one message, at the later one; windows that
+	 * touch count (the second may be applied before the first is reverted). */
+	assert_int_equal(load_problems(DUP_HEAD "[fault d1]\ntype = duplicate\ntarget = a\ninterface = eth0\n"
+						"percent = 10%\nduration = 3s\n"
+						"[fault d2]\ntype = duplicate\ntarget = a\ninterface = eth0\n"
+						"percent = 1%\nat = 3s\nduration = 3s\n",
+					 &d),
+			 1);
+	assert_non_null(strstr(d.msgs[0], "x.ini:18: [fault d2]: duplicates packets on eth0 egress at 3s for 3s, "
+					  "and [fault d1] (duplicate, line 12) has a netem there at 0s for 3s"));
+	diag_free(&d);
+
+	/* Every netem type counts, on ingress too. */
+	assert_int_equal(load_problems(DUP_HEAD "[fault twice]\ntype = duplicate\ntarget = a\ninterface = eth0\n"
+						"direction = ingress\npercent = 10%\nduration = 3s\n"
+						"[fault slow]\ntype = delay\ntarget = a\ninterface = eth0\n"
+						"direction = ingress\ndelay = 10ms\nduration = 3s\n"
+						"[fault drop]\ntype = loss\ntarget = a\ninterface = eth0\n"
+						"direction = ingress\npercent = 1%\nduration = 3s\n"
+						"[fault shuffle]\ntype = reorder\ntarget = a\ninterface = eth0\n"
+						"direction = ingress\npercent = 1%\ndelay = 10ms\nduration = 3s\n",
+					 &d),
+			 3);
+	assert_non_null(strstr(d.msgs[0], "on eth0 ingress at 0s for 3s, and [fault slow] (delay, line "));
+	assert_non_null(strstr(d.msgs[1], "and [fault drop] (loss, line "));
+	assert_non_null(strstr(d.msgs[2], "and [fault shuffle] (reorder, line "));
+	diag_free(&d);
+}
+
+static void test_duplicate_apart_accepted(void **state)
+{
+	struct diag d = { 0 };
+	static const char *const others[] = {
+		/* the window after the duplicate's */
+		"type = delay\ntarget = a\ninterface = eth0\ndelay = 10ms\nat = 3001ms\nduration = 1s\n",
+		/* before it */
+		"type = delay\ntarget = a\ninterface = eth0\ndelay = 10ms\nduration = 999ms\n",
+		/* another interface, direction, namespace */
+		"type = delay\ntarget = a\ninterface = eth1\ndelay = 10ms\nduration = 1m\n",
+		"type = delay\ntarget = a\ninterface = eth0\ndirection = ingress\ndelay = 10ms\nduration = 1m\n",
+		"type = delay\ntarget = b\ninterface = eth0\ndelay = 10ms\nduration = 1m\n",
+		/* not a netem */
+		"type = rate\ntarget = a\ninterface = eth0\nrate = 1mbit\nduration = 1m\n",
+		"type = partition\ntarget = a\ninterface = eth0\nduration = 1m\n",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(others); i++) {
+		_cleanup_free_ char *text = xasprintf(DUP_HEAD "[fault twice]\ntype = duplicate\ntarget = a\n"
+							       "interface = eth0\npercent = 10%%\nat = 1s\n"
+							       "duration = 2s\n[fault other]\n%s",
+						      others[i]);
+		if (load_problems(text, &d))
+			fail_msg("case %zu: %s", i, d.msgs[0]);
+	}
+	/* Plain netems share a tree: no rule against that; and a duplicate
+	 * of 0% duplicates nothing. */
+	assert_int_equal(load_problems(DUP_HEAD "[fault slow]\ntype = delay\ntarget = a\ninterface = eth0\n"
+						"delay = 10ms\nduration = 3s\n"
+						"[fault flip]\ntype = corrupt\ntarget = a\ninterface = eth0\n"
+						"percent = 1%\nduration = 3s\n"
+						"[fault none]\ntype = duplicate\ntarget = a\ninterface = eth0\n"
+						"percent = 0%\nduration = 3s\n",
+					 &d),
+			 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -772,6 +876,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_redirect_message, teardown),
 		cmocka_unit_test_teardown(test_ingress_and_ifb_messages, teardown),
 		cmocka_unit_test_teardown(test_slots, teardown),
+		cmocka_unit_test_teardown(test_duplicate_beside_netem_refused, teardown),
+		cmocka_unit_test_teardown(test_duplicate_apart_accepted, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
