@@ -10,6 +10,10 @@
 #   run_erebus ARGS...  run it; exit code in $RC, output in $T/out and $T/err
 #   wait_for_line FILE REGEX [SECS]  block until a line matching REGEX is written
 #   json FILE JQ        print a jq expression's value
+#   end_run [SECS]      wait (at most SECS, default 15) for the run a test
+#                       started in the background, pid in $ERB, to exit; its status in RC
+#   stop_run [SECS]     end that run now, as Ctrl-C does (SIGINT: Erebus reverts
+#                       every fault and exits 3), then end_run (default 10 s)
 #   skip REASON         end the test as skipped, visibly, with the reason
 #   fail MSG / assert_eq A B MSG / assert_near A B TOL MSG
 
@@ -77,6 +81,21 @@ wait_for_line() {
 }
 
 json() { jq -r "$2" "$1"; }
+
+# Tests that watch a run while its faults are active start it in the
+# background (pid in $ERB), give the faults durations far longer than the
+# checks take, and end the run with stop_run once the checks are done: no
+# check depends on how fast the machine is (the VM tier's guest is slow).
+end_run() {
+	local secs=${1:-15}
+	timeout "$secs" tail --pid="$ERB" -f /dev/null || fail "erebus still running after ${secs}s"
+	RC=0
+	wait "$ERB" || RC=$?
+}
+stop_run() {
+	kill -INT "$ERB"
+	end_run "${1:-10}"
+}
 
 # /proc/PID/stat state letter (R, S, T, ...), or "gone".
 proc_state() {

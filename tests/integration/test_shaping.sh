@@ -7,10 +7,17 @@
 # full speed. The netem tests run unchanged on a kernel with sch_netem;
 # where it is missing they skip, saying so, and one test checks that such
 # a run exits 5 with the message and leaves nothing behind.
+#
+# Faults that are checked while active last $LONG, far longer than any
+# check takes, and the run is ended with stop_run (SIGINT, lib.sh) once the
+# checks are done; where a test needs one fault to end by itself while
+# another stays, it freezes erebus (SIGSTOP) while it reads the state. So
+# no check depends on how fast the machine is (the VM tier is slow).
 
 source "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
 
 PORT=5201
+LONG=10m	# longer than any test: its run is ended with stop_run
 
 # A small TCP server/client pair: the server in $NS_B answers "up N"
 # (it reads N bytes, then says ok) and "down N" (it sends N bytes); the
@@ -101,23 +108,44 @@ $1
 EOF2
 }
 
-# Start the run in the background; wait until N faults are applied (or
-# one failed, or the run ended).
-_start() {
+# Start the run in the background (its pid in $ERB, for end_run and
+# stop_run); return once N faults were applied or failed, or the run ended.
+_start_any() {
 	local n=${1:-1}
 	"$EREBUS" run "$T/x.ini" --json "$T/r.json" >"$T/out" 2>"$T/err" &
-	EPID=$!
-	defer _kill_later "$EPID"
-	timeout 15 bash -c 'until [ "$(grep -cE "fault\.(applied|failed)" "$1")" -ge "$2" ] ||
-		grep -q verdict "$1"; do sleep 0.05; done' _ "$T/err" "$n" ||
-		fail "fewer than $n faults applied within 15s: $(cat "$T/err")"
+	ERB=$!
+	defer _kill_later "$ERB"
+	# the reader stops at the N-th fault line or at the verdict (tail -F
+	# then sees its reader gone and ends too)
+	timeout 30 bash -c 'tail -n +1 -F "$1" 2>/dev/null | {
+		c=0
+		while read -r l; do
+			case $l in
+			*fault.applied* | *fault.failed*) c=$((c + 1)); [ "$c" -lt "$2" ] || exit 0 ;;
+			*verdict*) exit 0 ;;
+			esac
+		done
+	}' _ "$T/err" "$n" || true
+	[ "$(grep -cE 'fault\.(applied|failed)' "$T/err")" -ge "$n" ] ||
+		fail "fewer than $n faults applied or failed (in 30s, or the run ended): $(cat "$T/err")"
+}
+# The same, and every one of the N applied.
+_start() {
+	_start_any "$@"
 	! grep -q fault.failed "$T/err" || fail "a fault failed: $(grep fault.failed "$T/err")"
+	[ "$(grep -c fault.applied "$T/err")" -ge "${1:-1}" ] || fail "the run ended early: $(cat "$T/err")"
 }
 
-_finish() {
-	RC=0
-	wait "$EPID" || RC=$?
+# Freeze erebus (SIGSTOP) so that no fault ends while the test reads the
+# kernel's state; thaw lets its timers fire, late. SHORT is the fault that
+# ends by itself: time enough to freeze erebus once it is applied.
+SHORT=5s
+freeze() {
+	kill -STOP "$ERB"
+	! grep -q fault.reverted "$T/err" ||
+		fail "a fault ended before erebus could be frozen: $(grep fault.reverted "$T/err")"
 }
+thaw() { kill -CONT "$ERB"; }
 
 qdiscs() { in_ns "$NS_A" tc -j qdisc show dev "${1:-$IF_A}"; }
 filters() { in_ns "$NS_A" tc -j filter show dev "${1:-$IF_A}" "${@:2}"; }
@@ -162,7 +190,7 @@ target = a
 interface = $IF_A
 destination = $B4
 rate = 8mbit
-duration = 6s"
+duration = $LONG"
 	_start
 	local q f
 	q=$(qdiscs)
@@ -181,11 +209,30 @@ duration = 6s"
 	free=$(xfer up "$B4_2" 2097152)
 	assert_time "$capped" 2097152 8000000
 	assert_cmp "$free" "<" 0.5 "unmatched destination at full speed"
-	_finish
-	assert_eq "$RC" 0 "exit code"
-	assert_eq "$(json "$T/r.json" .verdict)" passed "verdict"
+	stop_run
+	assert_eq "$RC" 3 "exit code after SIGINT (aborted)"
+	assert_eq "$(json "$T/r.json" .verdict)" aborted "verdict"
 	assert_clean
 	assert_cmp "$(xfer up "$B4" 2097152)" "<" 0.5 "full speed again after revert"
+}
+
+# A fault that ends by itself (nothing is checked while it is active):
+# reverted at the end of its duration, exit 0, nothing left.
+test_rate_ends_by_itself() {
+	netns_pair
+	_ini "[fault cap]
+type = rate
+target = a
+interface = $IF_A
+rate = 8mbit
+duration = 1s"
+	_start
+	end_run 30
+	assert_eq "$RC" 0 "exit code: $(tail -n 5 "$T/err")"
+	assert_eq "$(json "$T/r.json" .verdict)" passed "verdict"
+	grep -q "fault.reverted *cap" "$T/err" || fail "no fault.reverted line: $(cat "$T/err")"
+	assert_cmp "$(json "$T/r.json" '.faults[0].reverted_at_ms - .faults[0].applied_at_ms')" ">=" 990 "fault length"
+	assert_clean
 }
 
 test_rate_ingress() {
@@ -197,7 +244,7 @@ interface = $IF_A
 direction = ingress
 destination = $B4
 rate = 4mbit
-duration = 6s"
+duration = $LONG"
 	_start
 	local ifb q capped free
 	ifb=$(ifb_name)
@@ -215,8 +262,8 @@ duration = 6s"
 	free=$(xfer down "$B4_2" 1048576)
 	assert_time "$capped" 1048576 4000000
 	assert_cmp "$free" "<" 0.5 "unmatched source at full speed"
-	_finish
-	assert_eq "$RC" 0 "exit code"
+	stop_run
+	assert_eq "$RC" 3 "exit code after SIGINT"
 	assert_clean
 }
 
@@ -230,7 +277,7 @@ destination = $B6
 protocol = tcp
 port = $PORT
 rate = 8mbit
-duration = 6s"
+duration = $LONG"
 	_start
 	local f capped free
 	f=$(filters)
@@ -242,8 +289,8 @@ duration = 6s"
 	free=$(xfer up "$B6_2" 2097152)
 	assert_time "$capped" 2097152 8000000
 	assert_cmp "$free" "<" 0.5 "unmatched IPv6 destination at full speed"
-	_finish
-	assert_eq "$RC" 0 "exit code"
+	stop_run
+	assert_eq "$RC" 3 "exit code after SIGINT"
 	assert_clean
 }
 
@@ -254,19 +301,21 @@ type = rate
 target = a
 interface = $IF_A
 rate = 4mbit
-duration = 4s"
+duration = $LONG"
 	_start
 	assert_eq "$(filters | jq -r '.[] | select(.options.flowid) | "\(.protocol) \(.pref) \(.options.match.mask)"')" \
 		"all 60289 0" "catch-all filter after the targeted range"
 	assert_time "$(xfer up "$B4_2" 1048576)" 1048576 4000000
-	_finish
-	assert_eq "$RC" 0 "exit code"
+	stop_run
+	assert_eq "$RC" 3 "exit code after SIGINT"
 	assert_clean
 }
 
-# Two faults on one interface share the root; each reverts its own part.
+# Two faults on one interface share the root; each reverts its own part:
+# the one lasting $SHORT ends by itself (its name is $3) while the other
+# stays, then the run is stopped.
 _compose() {
-	local d1=$1 d2=$2
+	local d1=$1 d2=$2 short=$3
 	_ini "[fault one]
 type = rate
 target = a
@@ -282,31 +331,37 @@ destination = $B4_2
 rate = 2mbit
 duration = $d2"
 	_start 2
+	freeze
 	classes | grep -q "eb00:1 " || fail "class eb00:1 missing: $(classes)"
 	classes | grep -q "eb00:2 " || fail "class eb00:2 missing: $(classes)"
 	assert_eq "$(qdiscs | jq -r '[.[] | select(.root)] | length')" 1 "one shared root"
 	assert_eq "$(filters | jq -r '[.[] | select(.options.flowid) | .pref] | sort | join(",")')" \
 		"60161,60162" "one filter per fault"
-	wait_for_line "$T/err" "fault.reverted" 10
+	thaw
+	wait_for_line "$T/err" "fault.reverted" 30
+	grep -q "fault.reverted *$short:" "$T/err" || fail "the first revert is not $short's: $(grep fault.reverted "$T/err")"
 	# one is gone, the other still whole
-	local left
-	left=$(classes | grep -c "^class htb eb00:" || true)
-	assert_eq "$left" 1 "classes after the first revert"
+	local left kept
+	kept=$([ "$short" = one ] && echo 2 || echo 1)
+	left=$(classes | grep "^class htb eb00:" || true)
+	assert_eq "$(wc -l <<<"$left")" 1 "classes after the first revert"
+	grep -q "^class htb eb00:$kept " <<<"$left" || fail "class eb00:$kept is not the one kept: $left"
 	assert_eq "$(qdiscs | jq -r '.[] | select(.root) | .handle')" "eb00:" "root kept for the other fault"
-	assert_eq "$(filters | jq -r '[.[] | select(.options.flowid)] | length')" 1 "filters after the first revert"
-	_finish
-	assert_eq "$RC" 0 "exit code"
+	assert_eq "$(filters | jq -r '[.[] | select(.options.flowid) | .pref] | join(",")')" "6016$kept" \
+		"filters after the first revert"
+	stop_run
+	assert_eq "$RC" 3 "exit code after SIGINT"
 	assert_clean
 }
 
 test_compose_first_reverted_first() {
 	_setup
-	_compose 1500ms 3s
+	_compose "$SHORT" "$LONG" one
 }
 
 test_compose_last_reverted_first() {
 	_setup
-	_compose 3s 1500ms
+	_compose "$LONG" "$SHORT" two
 }
 
 test_ingress_and_egress_compose() {
@@ -317,7 +372,7 @@ target = a
 interface = $IF_A
 destination = $B4
 rate = 8mbit
-duration = 3s
+duration = $LONG
 [fault in]
 type = rate
 target = a
@@ -325,14 +380,18 @@ interface = $IF_A
 direction = ingress
 destination = $B4
 rate = 8mbit
-duration = 1500ms"
+duration = $SHORT"
 	_start 2
+	freeze
 	assert_eq "$(qdiscs | jq -r '[.[] | .kind] | sort | join(",")')" "htb,ingress,tbf" "egress tree and ingress qdisc"
-	wait_for_line "$T/err" "fault.reverted" 10
+	in_ns "$NS_A" ip -o link show | grep -q erebus-in || fail "no ifb while the ingress fault is active"
+	thaw
+	wait_for_line "$T/err" "fault.reverted" 30
+	grep -q "fault.reverted *in:" "$T/err" || fail "the first revert is not the ingress fault's: $(grep fault.reverted "$T/err")"
 	assert_eq "$(qdiscs | jq -r '[.[] | .kind] | sort | join(",")')" "htb,tbf" "ingress part removed, egress kept"
 	! in_ns "$NS_A" ip -o link show | grep -q erebus || fail "ifb left after the ingress fault"
-	_finish
-	assert_eq "$RC" 0 "exit code"
+	stop_run
+	assert_eq "$RC" 3 "exit code after SIGINT"
 	assert_clean
 }
 
@@ -449,7 +508,7 @@ delay = 100ms
 jitter = 10ms
 correlation = 25%
 distribution = normal
-duration = 5s"
+duration = $LONG"
 	_start
 	local n
 	n=$(qdiscs | jq -c '.[] | select(.kind == "netem")')
@@ -457,8 +516,8 @@ duration = 5s"
 		"eb01: eb00:1 1000 0.1 0.01 0.25" "netem options"
 	assert_cmp "$(rtt_ms "$B4")" ">=" 80 "delayed peer RTT"
 	assert_cmp "$(rtt_ms "$B4_2")" "<" 20 "other peer RTT"
-	_finish
-	assert_eq "$RC" 0 "exit code"
+	stop_run
+	assert_eq "$RC" 3 "exit code after SIGINT"
 	assert_clean
 }
 
@@ -471,7 +530,7 @@ target = a
 interface = $IF_A
 destination = $B4
 percent = 100%
-duration = 4s
+duration = $LONG
 [fault bursty]
 type = loss
 target = a
@@ -482,7 +541,7 @@ p = 1%
 r = 30%
 1-h = 80%
 1-k = 0.1%
-duration = 4s"
+duration = $LONG"
 	_start 2
 	local q
 	q=$(qdiscs)
@@ -491,12 +550,14 @@ duration = 4s"
 		"0.01 0.3 0.8 0.001" "Gilbert-Elliott"
 	in_ns "$NS_A" ping -n -q -c 2 -W 1 "$B4" >/dev/null && fail "packets to $B4 got through 100% loss"
 	in_ns "$NS_A" ping -n -q -c 2 -W 1 "$B4_2" >/dev/null || fail "packets to $B4_2 were dropped"
-	_finish
-	assert_eq "$RC" 0 "exit code"
+	stop_run
+	assert_eq "$RC" 3 "exit code after SIGINT"
 	assert_clean
 }
 
-test_corrupt_duplicate_reorder_netem() {
+# corrupt and reorder share a run; duplicate runs alone (below): Linux
+# refuses a duplicating netem beside another one.
+test_corrupt_reorder_netem() {
 	need_netem
 	_setup
 	_ini "[fault flip]
@@ -505,15 +566,7 @@ target = a
 interface = $IF_A
 destination = $B4
 percent = 5%
-duration = 3s
-[fault twice]
-type = duplicate
-target = a
-interface = $IF_A
-destination = $B4_2
-percent = 10%
-correlation = 20%
-duration = 3s
+duration = $LONG
 [fault shuffle]
 type = reorder
 target = a
@@ -522,16 +575,120 @@ direction = ingress
 destination = $B4
 percent = 25%
 delay = 10ms
-duration = 3s"
+duration = $LONG
+[fault slow]
+type = delay
+target = a
+interface = $IF_A
+destination = $B4_2
+delay = 1ms
+duration = $LONG"
 	_start 3
 	local q
 	q=$(qdiscs)
 	assert_eq "$(jq -r '.[] | select(.handle == "eb01:") | .options.corrupt.corrupt' <<<"$q")" 0.05 "corrupt"
-	assert_eq "$(jq -r '.[] | select(.handle == "eb02:") | .options.duplicate | "\(.duplicate) \(.correlation)"' <<<"$q")" \
-		"0.1 0.2" "duplicate"
+	assert_eq "$(jq -r '.[] | select(.handle == "eb02:") | .options.delay.delay' <<<"$q")" 0.001 "a second netem beside it"
 	assert_eq "$(qdiscs "$(ifb_name)" | jq -r '.[] | select(.kind == "netem") | "\(.options.reorder.reorder) \(.options.gap) \(.options.delay.delay)"')" \
 		"0.25 1 0.01" "reorder on the ifb"
-	_finish
-	assert_eq "$RC" 0 "exit code"
+	stop_run
+	assert_eq "$RC" 3 "exit code after SIGINT"
+	assert_clean
+}
+
+# A duplicate fault alone on its interface: every ping answered twice.
+test_duplicate_netem() {
+	need_netem
+	_setup
+	_ini "[fault twice]
+type = duplicate
+target = a
+interface = $IF_A
+destination = $B4
+percent = 100%
+correlation = 20%
+duration = $LONG"
+	_start
+	assert_eq "$(qdiscs | jq -r '.[] | select(.kind == "netem") | "\(.handle) \(.options.duplicate.duplicate) \(.options.duplicate.correlation)"')" \
+		"eb01: 1 0.2" "duplicate"
+	local p
+	p=$(in_ns "$NS_A" ping -n -q -c 3 -i 0.2 -W 2 "$B4") || fail "ping $B4: $p"
+	grep -qE "3 received, \+[0-9]+ duplicates" <<<"$p" || fail "no duplicates: $p"
+	p=$(in_ns "$NS_A" ping -n -q -c 3 -i 0.2 -W 2 "$B4_2") || fail "ping $B4_2: $p"
+	! grep -q duplicates <<<"$p" || fail "duplicates from $B4_2, which is not matched: $p"
+	stop_run
+	assert_eq "$RC" 3 "exit code after SIGINT"
+	assert_clean
+}
+
+# Linux refuses a netem that duplicates packets on an interface with
+# another netem (TC_NETEM_DUP_RULE in tc.h): such an experiment is refused
+# when it is loaded, with both faults named, before anything is made.
+test_duplicate_beside_netem_refused() {
+	netns_pair
+	_ini "[fault flip]
+type = corrupt
+target = a
+interface = $IF_A
+percent = 5%
+duration = 3s
+[fault twice]
+type = duplicate
+target = a
+interface = $IF_A
+percent = 10%
+at = 2s
+duration = 3s"
+	local want="x.ini:17: [fault twice]: duplicates packets on $IF_A egress at 2s for 3s, and [fault flip] (corrupt, line 11) has a netem there at 0s for 3s: Linux refuses a netem that duplicates packets beside another netem on one interface (\"netem: cannot mix duplicating netems with other netems in tree\"); give them windows that do not overlap (one ending before the other starts: at, duration), or different interfaces or directions"
+	run_erebus validate "$T/x.ini"
+	assert_eq "$RC" 2 "validate exit code"
+	grep -qF "$T/$want" "$T/err" || fail "validate: $(cat "$T/out" "$T/err")"
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 2 "run exit code"
+	grep -qF "$T/$want" "$T/err" || fail "run: $(cat "$T/err")"
+	! grep -q "fault\.applied" "$T/err" || fail "a fault was applied"
+	assert_clean
+	# one ending before the other starts: accepted
+	sed -i 's/^at = 2s$/at = 3001ms/' "$T/x.ini"
+	run_erebus validate "$T/x.ini"
+	assert_eq "$RC" 0 "validate exit code for windows apart: $(cat "$T/err")"
+}
+
+# Where the experiment cannot show that two faults share a namespace (one
+# targets it by name, the other a process in it), the kernel refuses: its
+# own words reach the user as it said them, with what to do.
+test_duplicate_rule_from_the_kernel() {
+	need_netem
+	_setup
+	spawn INA ip netns exec "$NS_A" sh -c 'echo in-ns; exec sleep 600'
+	wait_for_line "$T/spawned.out" in-ns 10
+	_ini "[target p]
+pid = $INA
+[fault slow]
+type = delay
+target = a
+interface = $IF_A
+destination = $B4
+delay = 1ms
+duration = $LONG
+[fault twice]
+type = duplicate
+target = p
+interface = $IF_A
+destination = $B4_2
+percent = 10%
+duration = $LONG"
+	_start_any 2
+	if [ "$(grep -c fault.applied "$T/err")" = 2 ]; then
+		stop_run
+		assert_clean
+		skip "this kernel lets a duplicating netem share a tree ($(uname -r) has no check_netem_in_tree())"
+	fi
+	grep -qF "twice: cannot create qdisc netem eb02: on $IF_A: Invalid argument (kernel: netem: cannot mix duplicating netems with other netems in tree); Linux allows no other netem on $IF_A egress while one duplicates packets there: give the duplicate fault a window of its own (at, duration), or another interface or direction" "$T/err" ||
+		fail "message: $(grep fault.failed "$T/err")"
+	# the failed fault's class and filter are gone; the delay is whole
+	assert_eq "$(classes | grep -c "^class htb eb00:")" 1 "classes left: the delay's"
+	assert_eq "$(qdiscs | jq -r '[.[] | select(.kind == "netem") | .handle] | join(",")')" "eb01:" "netems"
+	stop_run
+	assert_eq "$RC" 3 "exit code after SIGINT"
 	assert_clean
 }
