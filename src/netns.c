@@ -30,6 +30,23 @@ int netns_open(const char *name_or_path)
 	return fd < 0 ? -errno : fd;
 }
 
+int netns_new(void)
+{
+	int saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), fd, e;
+
+	if (saved < 0)
+		return -errno;
+	if (unshare(CLONE_NEWNET) < 0) {
+		e = -errno;
+		close(saved);
+		return e;
+	}
+	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	e = fd < 0 ? -errno : fd;
+	netns_leave(saved);
+	return e;
+}
+
 int netns_enter(int netns_fd, int *ret_saved)
 {
 	int saved;

@@ -688,25 +688,13 @@ static int table_query(struct nft_sock *s, int family, const char *name, enum ta
  */
 int nft_undo(const struct undo_rec *r)
 {
-	struct nft_sock *s = NULL;
-	_cleanup_free_ char *err = NULL;
-	enum table_state st = TABLE_ABSENT;
-	int e;
+	int e = nft_exists(r);
 
-	if (r->kind != UNDO_NFT_TABLE)
-		return -EINVAL;
-	e = nft_open(r->net.netns_fd, &s, &err);
-	if (e < 0)
-		return e;
-	e = table_query(s, r->net.family, r->net.name, &st);
-	nft_close(s);
-	if (e < 0)
-		return e;
-	return st == TABLE_OWNED ? -EBUSY : 0;
+	return e < 0 ? e : e ? -EBUSY : 0;
 }
 
-/* The check after rollback: the same query as nft_undo(), and the same
- * reading of its answer (only an owned table is Erebus'). */
+/* The check after rollback, and nft_undo()'s answer: 1 while an owned
+ * table of that name is there (only an owned table is Erebus'). */
 int nft_exists(const struct undo_rec *r)
 {
 	struct nft_sock *s = NULL;

@@ -25,23 +25,6 @@ struct sandbox {
 	size_t n;
 };
 
-int netns_new(void)
-{
-	int saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), fd, e;
-
-	if (saved < 0)
-		return -errno;
-	if (unshare(CLONE_NEWNET) < 0) {
-		e = -errno;
-		close(saved);
-		return e;
-	}
-	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	e = fd < 0 ? -errno : fd;
-	netns_leave(saved);
-	return e;
-}
-
 static void sock_freep(struct nl_sock **s)
 {
 	if (*s)

@@ -15,6 +15,9 @@ int netns_open_pid(pid_t pid);
 /* A name under /run/netns (as `ip netns` makes them) or an absolute path
  * (/proc/PID/ns/net, a bind mount). Returns an fd or -errno. */
 int netns_open(const char *name_or_path);
+/* Make a new, empty network namespace (loopback down), held only by the
+ * returned fd. Returns the fd or -errno; the caller stays where it was. */
+int netns_new(void);
 /* Enter netns_fd (-1: stay where we are). On success *ret_saved holds the
  * namespace to go back to (or -1); pass it to netns_leave(). */
 int netns_enter(int netns_fd, int *ret_saved);

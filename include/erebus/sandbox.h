@@ -23,8 +23,4 @@ int sandbox_host_fd(const struct sandbox *sb, size_t i);
  * process is left inside. NULL is fine. */
 void sandbox_destroy(struct sandbox *sb);
 
-/* Make a new, empty network namespace (loopback down). Returns its fd or
- * -errno. The caller stays where it was. */
-int netns_new(void);
-
 #endif

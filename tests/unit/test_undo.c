@@ -23,6 +23,7 @@
 #include <linux/if_ether.h>
 #include <linux/netfilter.h>
 
+#include "erebus/netns.h"
 #include "erebus/nft.h"
 #include "erebus/tc.h"
 #include "erebus/undo.h"
@@ -34,33 +35,11 @@ struct fx {
 	pid_t kid;
 };
 
-/* A fresh network namespace, held only by the returned fd; the caller
- * stays where it was. -errno when this process may not make one. */
-static int new_netns(void)
-{
-	int saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), fd, e = 0;
-
-	if (saved < 0)
-		return -errno;
-	if (unshare(CLONE_NEWNET) < 0) {
-		e = -errno;
-		close(saved);
-		return e;
-	}
-	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		e = -errno;
-	if (setns(saved, CLONE_NEWNET) < 0)
-		abort();	/* the rest of the binary would run in the wrong namespace */
-	close(saved);
-	return fd < 0 ? e : fd;
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	f->ns = geteuid() == 0 ? new_netns() : -EPERM;
+	f->ns = geteuid() == 0 ? netns_new() : -EPERM;
 	*state = f;
 	return 0;
 }
