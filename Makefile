@@ -12,7 +12,7 @@ PKG_CONFIG ?= pkg-config
 PKGS_ALL  := libnl-3.0 libnl-route-3.0 libseccomp libcurl inih cmocka libnftnl libmnl
 PKGS_LINK := inih libnl-3.0 libnl-route-3.0 libnftnl libmnl
 # libcurl's headers only: it is loaded at run time by the first http probe
-# (src/curl_dl.c), so runs without one do not pay for its libraries.
+# (src/probes/curl_dl.c), so runs without one do not pay for its libraries.
 PKGS_CFLAGS := libcurl inih libnl-3.0 libnl-route-3.0 libnftnl libmnl
 
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter -Werror
@@ -23,8 +23,11 @@ ECFLAGS := -std=gnu11 $(WARN) -Iinclude -D_GNU_SOURCE -MMD -MP \
            $(shell $(PKG_CONFIG) --cflags $(PKGS_CFLAGS) 2>/dev/null)
 LDLIBS  += $(shell $(PKG_CONFIG) --libs $(PKGS_LINK) 2>/dev/null) -lm
 
-LIB_SRCS  := $(wildcard src/*.c) $(wildcard faults/*.c)
-LIB_SRCS  := $(filter-out src/main.c,$(LIB_SRCS))
+# Sources are found in every folder below src/ (one folder per layer, see
+# src/README.md) and in faults/; the command line alone is not library code.
+LIB_SRCS  := $(shell find src faults -name '*.c' -not -path 'src/cli/*' | LC_ALL=C sort)
+CLI_SRCS  := $(wildcard src/cli/*.c)
+CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -39,7 +42,7 @@ $(BUILD)/liberebus.a: $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/erebus: $(BUILD)/src/main.o $(BUILD)/liberebus.a
+$(BUILD)/erebus: $(CLI_OBJS) $(BUILD)/liberebus.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/erebus-demo: $(BUILD)/demo/erebus-demo.o
