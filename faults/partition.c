@@ -14,7 +14,6 @@
 #include <net/if.h>
 
 #include "erebus/fault.h"
-#include "erebus/ledger.h"
 #include "erebus/netfault.h"
 #include "erebus/netns.h"
 #include "erebus/nft.h"
@@ -99,11 +98,8 @@ static int partition_apply(struct fault_ctx *ctx, char **ret_err)
 		return r;
 	}
 	r = nft_drop_create(p->sock, &d, &p->created, &usec, ret_err);
-	if (!p->created) {	/* refused as a whole: nothing to undo */
-		struct undo_rec *rec = &ctx->undo.v[ctx->undo.n - 1];
-		rec->done = true;
-		ledger_done(rec->seq);
-	}
+	if (!p->created)	/* refused as a whole: nothing to undo */
+		undo_disown(&ctx->undo);
 	if (r < 0)
 		return r;
 	n_rules = nft_drop_rules(&d, &rules);

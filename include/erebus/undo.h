@@ -79,6 +79,12 @@ struct undo_list {
  * change it undoes may only be made after this returns 0). Returns 0 or
  * -errno (the ledger could not be written: do not make the change). */
 int undo_push(struct undo_list *u, const struct undo_rec *r);
+/* The change the last record pushed to u undoes was not made (its create
+ * request failed, e.g. with EEXIST: the object is someone else's). Mark
+ * the record done in memory and in the ledger, so that no replay (the
+ * engine's, the guardian's or `erebus recover`) removes what Erebus did
+ * not create. u empty: nothing. */
+void undo_disown(struct undo_list *u);
 /* Replay every record not yet done, newest first. Returns 0 when all are
  * undone, else the first -errno, with *ret_err describing every failure
  * (caller frees). */

@@ -16,6 +16,17 @@ int undo_push(struct undo_list *u, const struct undo_rec *r)
 	return 0;
 }
 
+void undo_disown(struct undo_list *u)
+{
+	struct undo_rec *r;
+
+	if (!u->n)
+		return;
+	r = &u->v[u->n - 1];
+	r->done = true;
+	ledger_done(r->seq);
+}
+
 void undo_describe(const struct undo_rec *r, struct sbuf *out)
 {
 	switch (r->kind) {

@@ -1365,8 +1365,7 @@ static int push(struct applying *a, enum undo_kind kind, enum part part, int ifi
  * (the last pushed) must not remove what someone else made. */
 static void disown_last(struct applying *a, enum part part)
 {
-	if (a->undo->n)
-		a->undo->v[a->undo->n - 1].done = true;
+	undo_disown(a->undo);
 	if (part != PART_NONE && a->t->refs[part])
 		a->t->refs[part]--;
 }
