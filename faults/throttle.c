@@ -43,7 +43,7 @@ static int64_t cpu_ns(const struct fault_ctx *ctx)
 	int64_t total = 0;
 
 	for (size_t i = 0; i < ctx->procs.n; i++) {
-		int64_t n = proc_cpu_ns(ctx->procs.v[i].pid);
+		int64_t n = proc_cpu_ns(&ctx->procs.v[i]);
 		if (n > 0)
 			total += n;
 	}

@@ -11,9 +11,8 @@
 
 #include <sys/types.h>
 
-/* Fork the guardian for the open ledger. Returns its pid, or -errno. */
+/* Fork the guardian for the open ledger. Returns its pid (the caller
+ * keeps targets from including it), or -errno. */
 pid_t guardian_start(void);
-/* The guardian's pid (0 when none): targets never include it. */
-pid_t guardian_pid(void);
 
 #endif

@@ -4,7 +4,8 @@
  * it is appended to a file under /run/erebus/ and synced; when the record
  * has been replayed, a line marks it done. A run that ends cleanly removes
  * its ledger. If the engine dies, its guardian (or, later, `erebus
- * recover`) replays what is left, newest first.
+ * recover`) replays what is left, newest first (include/erebus/recovery.h).
+ * This module is the file alone (src/undo/ledger.c).
  *
  * Format (text, one record per line, version 1):
  *   erebus-ledger 1 pid=PID start=STARTTIME experiment=NAME
@@ -57,12 +58,15 @@ int ledger_find_stale(char ***ret);
 bool ledger_is_stale(const char *path);
 
 /*
- * Replay the records of path not marked done, newest first; reopen each
- * record's network namespace by its identity. Every action and problem is
- * printed to log with prefix. dry_run: print only. Returns the number of
- * records that could not be undone (0: clean), or -errno if path cannot be
- * read. Removes the file when everything was undone (and not dry_run).
+ * Read the records of path back, with the done marks applied (done records
+ * stay in the list, marked). Lines that do not parse are reported to log
+ * with prefix and skipped. Returns the number of records with *ret (free
+ * with undo_free()), or -errno if path cannot be read.
  */
-int ledger_replay(const char *path, bool dry_run, FILE *log, const char *prefix);
+int ledger_read(const char *path, struct undo_list *ret, FILE *log, const char *prefix);
+
+/* The journal that writes undo records to the open ledger: the engine
+ * hands it to undo_journal_set(). */
+extern const struct undo_journal ledger_journal;
 
 #endif

@@ -8,6 +8,7 @@
 #ifndef EREBUS_NETNS_H
 #define EREBUS_NETNS_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 /* The namespace of a process. Returns an fd (O_CLOEXEC) or -errno. */
@@ -26,6 +27,10 @@ int netns_enter(int netns_fd, int *ret_saved);
 void netns_leave(int saved);
 /* socket(2) made inside netns_fd (-1: here). Returns the fd or -errno. */
 int netns_socket(int netns_fd, int domain, int type, int protocol);
+/* Open the namespace with this identity (st_dev, st_ino of its nsfs file):
+ * ours, a process's, or one bound under /run/netns. Returns an fd, or
+ * -ENOENT when no such namespace is reachable any more. */
+int netns_open_id(uint64_t dev, uint64_t ino);
 /* The inode number that identifies the namespace behind fd (or ours for -1). */
 unsigned long netns_id(int netns_fd);
 

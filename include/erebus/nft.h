@@ -30,6 +30,7 @@
 #include <sys/types.h>
 
 #include "erebus/netfault.h"
+#include "erebus/undo.h"
 #include "erebus/util.h"
 
 #define NFT_TABLE_PREFIX "erebus_"
@@ -117,5 +118,12 @@ void nft_close(struct nft_sock *s);
  * cached. Returns 0, or -errno with *reason (static text saying what to do).
  */
 int nft_supported(const char **reason);
+
+/* Undo a record of kind UNDO_NFT_TABLE ("already gone" is success).
+ * Returns 0 or -errno. */
+int nft_undo(const struct undo_rec *r);
+/* Is r's table still there? Counts it only when it carries the owner
+ * flag, as nft_undo() does. Returns 1 (there), 0 (gone) or -errno. */
+int nft_exists(const struct undo_rec *r);
 
 #endif

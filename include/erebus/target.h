@@ -1,29 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Targets: the processes an experiment acts on. A process is held as a
- * pidfd from the moment it is picked, and identified by (pid, start time),
- * so a recycled PID is never signalled. Erebus refuses pid 1, itself and
- * kernel threads.
+ * Targets: the processes an experiment acts on (src/target/). A process is
+ * held as a pidfd from the moment it is picked, and identified by (pid,
+ * start time), so a recycled PID is never signalled (include/erebus/proc.h).
+ * Erebus refuses pid 1, itself, kernel threads and what the caller excludes.
  */
 #ifndef EREBUS_TARGET_H
 #define EREBUS_TARGET_H
 
 #include <sys/types.h>
 #include "erebus/experiment.h"
+#include "erebus/proc.h"
 #include "erebus/util.h"
 
-struct proc {
+/* Processes no target may include, and why; the caller (the engine) fills
+ * it: its guardian, for one. Pid 1, Erebus itself and kernel threads are
+ * always refused. */
+struct target_refused {
 	pid_t pid;
-	int pidfd;		/* -1 when not opened */
-	uint64_t starttime;	/* clock ticks since boot, /proc/PID/stat field 22 */
-	char comm[16];
+	const char *why;	/* "it is Erebus' guardian" */
 };
-
-struct proc_set {
-	struct proc *v;
-	size_t n, cap;
+struct target_exclude {
+	const struct target_refused *v;
+	size_t n;
 };
-void proc_set_free(struct proc_set *s);	/* closes the pidfds */
 
 /* Runtime state of a target: the command Erebus launched, if any. */
 struct target_state {
@@ -36,24 +36,11 @@ struct target_state {
 	int exit_status;	/* wait status once exited */
 	bool show_output;	/* launched command keeps stderr (else /dev/null) */
 	int netns_fd;		/* launch the command in this namespace (-1: here); borrowed */
+	const struct target_exclude *exclude;	/* borrowed; NULL: none */
 };
 
-/* Why pid may not be a target, or NULL if it may. */
-const char *proc_refusal(pid_t pid);
-
-/* Read comm and start time of pid. Returns 0 or -errno (-ESRCH if gone). */
-int proc_read(pid_t pid, struct proc *ret);
-/* Open a pidfd for pid and check that it is still the process with
- * starttime (0: any). Returns 0 or -errno; on success ret->pidfd is set. */
-int proc_open(pid_t pid, uint64_t starttime, struct proc *ret);
-/* Send sig through the pidfd. Returns 0, or -ESRCH if the process is gone,
- * or another -errno. */
-int proc_signal(const struct proc *p, int sig);
-/* Nanoseconds of CPU the whole process has used (every thread), from
- * /proc/PID/task/star/schedstat; negative errno when gone. */
-int64_t proc_cpu_ns(pid_t pid);
-/* 'R', 'S', 'T', ... from /proc/PID/stat, or 0 when gone. */
-char proc_state(pid_t pid);
+/* Why pid may not be a target (ex: NULL or more refusals), or NULL if it may. */
+const char *target_refusal(pid_t pid, const struct target_exclude *ex);
 
 /*
  * Every live process matching all of t's selectors (launched-command

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
@@ -97,4 +98,37 @@ unsigned long netns_id(int netns_fd)
 	if (netns_fd >= 0 ? fstat(netns_fd, &st) < 0 : stat("/proc/thread-self/ns/net", &st) < 0)
 		return 0;
 	return (unsigned long)st.st_ino;
+}
+
+/* Look in this thread's namespace, every process's, then /run/netns. */
+int netns_open_id(uint64_t dev, uint64_t ino)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int fd = -ENOENT;
+
+	if (stat("/proc/thread-self/ns/net", &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+		return open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	d = opendir("/proc");
+	while (d && fd < 0 && (de = readdir(d))) {
+		char path[300];
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
+		if (stat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (d)
+		closedir(d);
+	d = opendir("/run/netns");
+	while (d && fd < 0 && (de = readdir(d))) {
+		char path[300];
+		snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
+		if (de->d_name[0] != '.' && stat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (d)
+		closedir(d);
+	return fd < 0 ? -ENOENT : fd;
 }

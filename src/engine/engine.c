@@ -22,6 +22,7 @@
 #include "erebus/fault.h"
 #include "erebus/guardian.h"
 #include "erebus/ledger.h"
+#include "erebus/replay.h"
 #include "erebus/loop.h"
 #include "erebus/netns.h"
 #include "erebus/probe.h"
@@ -72,6 +73,8 @@ struct engine {
 	int64_t first_apply;	/* relative; -1 before any */
 	struct fault_times times;
 	size_t cap_applied, cap_ended;
+	struct target_refused refused[1];	/* the guardian */
+	struct target_exclude exclude;		/* refused, for every target */
 	struct undo_rec *undone;	/* every record replayed, for the cleanup check */
 	size_t n_undone, cap_undone;
 	bool status_shown;
@@ -313,7 +316,7 @@ static int fault_netns(struct fault_inst *fi, int *ret_fd, char **ret_err)
 	}
 	if (!t || (!t->netns && !fi->ctx.procs.n))
 		return 0;
-	fd = t->netns ? netns_open(t->netns) : netns_open_pid(fi->ctx.procs.v[0].pid);
+	fd = t->netns ? netns_open(t->netns) : proc_open_netns(&fi->ctx.procs.v[0]);
 	if (fd < 0) {
 		*ret_err = t->netns ? xasprintf("cannot open network namespace %s: %s", t->netns, strerror(-fd))
 				    : xasprintf("cannot open the network namespace of pid %d: %s",
@@ -924,7 +927,7 @@ int engine_run(struct experiment *x, const struct run_opts *o, struct report **r
 	for (size_t i = 0; i < x->n_targets; i++)
 		e.targets[i] = (struct target_state){ .spec = &x->targets[i], .child_pidfd = -1,
 						      .show_output = o->verbosity >= LOG_VERBOSE,
-						      .netns_fd = -1 };
+						      .netns_fd = -1, .exclude = &e.exclude };
 	for (size_t i = 0; i < x->n_targets; i++)
 		if (x->targets[i].within)
 			e.targets[i].within = &e.targets[x->targets[i].within - x->targets];
@@ -957,12 +960,15 @@ int engine_run(struct experiment *x, const struct run_opts *o, struct report **r
 			v = r == -EEXIST ? VERDICT_CLEANUP_FAILED : VERDICT_UNSUPPORTED;
 			goto out;
 		}
+		undo_journal_set(&ledger_journal);
 		g = guardian_start();
 		if (g < 0) {
 			reason = xasprintf("cannot start the guardian: %s", strerror((int)-g));
 			v = VERDICT_UNSUPPORTED;
 			goto out;
 		}
+		e.refused[0] = (struct target_refused){ g, "it is Erebus' guardian" };
+		e.exclude = (struct target_exclude){ e.refused, 1 };
 	}
 	event(&e, "run", NULL, "experiment %s (seed %llu)", x->name, (unsigned long long)seed);
 
@@ -1067,6 +1073,7 @@ out:
 	/* A clean rollback leaves no ledger; otherwise the guardian tries once
 	 * more as we exit, and `erebus recover` after it. */
 	ledger_close(e.rep->verdict != VERDICT_CLEANUP_FAILED);
+	undo_journal_set(NULL);
 	free(e.host_fds);
 	e.rep->finished_at = wall_usec();
 	/* Samples are handed to the report: detach them from the runs. */

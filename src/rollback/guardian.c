@@ -7,10 +7,7 @@
 
 #include "erebus/guardian.h"
 #include "erebus/ledger.h"
-
-static pid_t guardian;
-
-pid_t guardian_pid(void) { return guardian; }
+#include "erebus/recovery.h"
 
 static _noreturn_ void guard(int engine_fd, pid_t engine, const char *path)
 {
@@ -71,7 +68,6 @@ pid_t guardian_start(void)
 		guard(3, engine, copy);
 	}
 	close(fd);
-	guardian = pid;
 	ledger_note_guardian(pid);
 	return pid;
 }

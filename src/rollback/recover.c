@@ -4,6 +4,7 @@
 #include <getopt.h>
 
 #include "erebus/ledger.h"
+#include "erebus/recovery.h"
 
 int cmd_recover(int argc, char **argv)
 {

@@ -14,158 +14,23 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
-#include "erebus/guardian.h"
 #include "erebus/netns.h"
 #include "erebus/target.h"
 
-#define PF_KTHREAD 0x00200000
-
-void proc_set_free(struct proc_set *s)
+const char *target_refusal(pid_t pid, const struct target_exclude *ex)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].pidfd >= 0)
-			close(s->v[i].pidfd);
-	free(s->v);
-	*s = (struct proc_set){ 0 };
-}
-
-struct stat_fields {
-	char state;
-	pid_t ppid;
-	unsigned long flags;
-	uint64_t starttime;
-	char comm[16];
-};
-
-static int read_stat(pid_t pid, struct stat_fields *ret)
-{
-	char path[64], buf[1024], *open_paren, *close_paren;
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
-	unsigned long long start = 0;
-	size_t clen;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return n < 0 ? -errno : -ESRCH;
-	buf[n] = '\0';
-	open_paren = strchr(buf, '(');
-	close_paren = strrchr(buf, ')');
-	if (!open_paren || !close_paren || close_paren < open_paren)
-		return -EIO;
-	clen = (size_t)(close_paren - open_paren - 1);
-	if (clen > 15)
-		clen = 15;
-	memcpy(ret->comm, open_paren + 1, clen);
-	ret->comm[clen] = '\0';
-	/* after ") ": state ppid pgrp session tty tpgid flags ... starttime (22) */
-	if (sscanf(close_paren + 2, "%c %d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   &ret->state, &ret->ppid, &ret->flags, &start) != 4)
-		return -EIO;
-	ret->starttime = start;
-	return 0;
-}
-
-const char *proc_refusal(pid_t pid)
-{
-	struct stat_fields st;
+	struct proc_stat st;
 
 	if (pid == 1)
 		return "it is pid 1 (init)";
 	if (pid == getpid())
 		return "it is Erebus itself";
-	if (pid == guardian_pid())
-		return "it is Erebus' guardian";
-	if (read_stat(pid, &st) == 0 && ((st.flags & PF_KTHREAD) || pid == 2 || st.ppid == 2))
+	for (size_t i = 0; ex && i < ex->n; i++)
+		if (pid == ex->v[i].pid)
+			return ex->v[i].why;
+	if (proc_stat_read(pid, &st) == 0 && ((st.flags & PROC_PF_KTHREAD) || pid == 2 || st.ppid == 2))
 		return "it is a kernel thread";
 	return NULL;
-}
-
-int proc_read(pid_t pid, struct proc *ret)
-{
-	struct stat_fields st;
-	int r = read_stat(pid, &st);
-
-	if (r < 0)
-		return r;
-	if (st.state == 'Z' || st.state == 'X')
-		return -ESRCH;
-	ret->pid = pid;
-	ret->pidfd = -1;
-	ret->starttime = st.starttime;
-	memcpy(ret->comm, st.comm, sizeof(ret->comm));
-	return 0;
-}
-
-int proc_open(pid_t pid, uint64_t starttime, struct proc *ret)
-{
-	struct proc p;
-	int fd, r;
-
-	fd = pidfd_open(pid, 0);
-	if (fd < 0)
-		return -errno;
-	/* The pidfd now pins pid; make sure it is still the process we meant. */
-	r = proc_read(pid, &p);
-	if (r == 0 && starttime && p.starttime != starttime)
-		r = -ESRCH;
-	if (r < 0) {
-		close(fd);
-		return r;
-	}
-	p.pidfd = fd;
-	*ret = p;
-	return 0;
-}
-
-int proc_signal(const struct proc *p, int sig)
-{
-	if (pidfd_send_signal(p->pidfd, sig, NULL, 0) < 0)
-		return -errno;
-	return 0;
-}
-
-int64_t proc_cpu_ns(pid_t pid)
-{
-	char path[64];
-	DIR *d;
-	struct dirent *de;
-	int64_t total = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return -ESRCH;
-	while ((de = readdir(d))) {
-		char p2[64], buf[128];
-		_cleanup_close_ int fd = -1;
-		ssize_t n;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(p2, sizeof(p2), "%.32s/schedstat", de->d_name);
-		fd = openat(dirfd(d), p2, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		total += strtoll(buf, NULL, 10);
-	}
-	closedir(d);
-	return total;
-}
-
-char proc_state(pid_t pid)
-{
-	struct stat_fields st;
-
-	return read_stat(pid, &st) < 0 ? 0 : st.state;
 }
 
 static int read_pidfile(const char *path, pid_t *ret, char **ret_err)
@@ -251,11 +116,11 @@ static int scan_proc(struct scan **ret, size_t *ret_n)
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
-		struct stat_fields st;
+		struct proc_stat st;
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
 
-		if (*end || pid <= 0 || read_stat((pid_t)pid, &st) < 0)
+		if (*end || pid <= 0 || proc_stat_read((pid_t)pid, &st) < 0)
 			continue;
 		GROW(v, cap, n + 1);
 		v[n++] = (struct scan){ (pid_t)pid, st.ppid };
@@ -304,6 +169,7 @@ int target_match(const struct target_state *ts, struct proc_set *ret, char **ret
 	size_t n_all = 0, n_cg = 0;
 	pid_t want = t->pid;
 	struct proc_set out = { 0 };
+	const char *why;
 	int r;
 
 	*ret_err = NULL;
@@ -344,9 +210,9 @@ int target_match(const struct target_state *ts, struct proc_set *ret, char **ret
 			continue;
 		if (t->cmdline && !cmdline_matches(pid, t->cmdline))
 			continue;
-		if (proc_refusal(pid)) {
+		if ((why = target_refusal(pid, ts->exclude))) {
 			if (want) {
-				*ret_err = xasprintf("Erebus refuses pid %d: %s", (int)pid, proc_refusal(pid));
+				*ret_err = xasprintf("Erebus refuses pid %d: %s", (int)pid, why);
 				proc_set_free(&out);
 				return -EPERM;
 			}

@@ -339,46 +339,11 @@ static int parse_record(char *line, struct undo_rec *r)
 	return 0;
 }
 
-/* Open the namespace with this identity: a process's, or one bound under
- * /run/netns. Returns an fd, or -ENOENT when it no longer exists. */
-static int netns_find(uint64_t dev, uint64_t ino)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *de;
-	int fd = -ENOENT;
-
-	if (stat("/proc/thread-self/ns/net", &st) == 0 && st.st_dev == dev && st.st_ino == ino)
-		return open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	d = opendir("/proc");
-	while (d && fd < 0 && (de = readdir(d))) {
-		char path[300];
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
-		if (stat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
-	if (d)
-		closedir(d);
-	d = opendir("/run/netns");
-	while (d && fd < 0 && (de = readdir(d))) {
-		char path[300];
-		snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
-		if (de->d_name[0] != '.' && stat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
-	if (d)
-		closedir(d);
-	return fd < 0 ? -ENOENT : fd;
-}
-
-int ledger_replay(const char *path, bool dry_run, FILE *log, const char *prefix)
+int ledger_read(const char *path, struct undo_list *ret, FILE *log, const char *prefix)
 {
 	_cleanup_free_ char *text = NULL;
-	struct undo_rec *recs = NULL;
-	size_t n = 0, cap = 0;
-	unsigned failed = 0, lineno = 0;
+	struct undo_list u = { 0 };
+	unsigned lineno = 0;
 	ssize_t len = read_file_max(path, 16 << 20, &text);
 	struct owners o;
 
@@ -404,73 +369,26 @@ int ledger_replay(const char *path, bool dry_run, FILE *log, const char *prefix)
 				fprintf(log, "%s%s:%u: unreadable record skipped\n", prefix, path, lineno);
 				continue;
 			}
-			GROW(recs, cap, n + 1);
-			recs[n++] = r;
+			GROW(u.v, u.cap, u.n + 1);
+			u.v[u.n++] = r;
 		} else if (line[0] == '-' && line[1] == ' ') {
 			unsigned long long seq;
 			if (sscanf(line + 2, "%llu", &seq) != 1) {
 				fprintf(log, "%s%s:%u: unreadable line skipped\n", prefix, path, lineno);
 				continue;
 			}
-			for (size_t i = 0; i < n; i++)
-				if (recs[i].seq == seq)
-					recs[i].done = true;
+			for (size_t i = 0; i < u.n; i++)
+				if (u.v[i].seq == seq)
+					u.v[i].done = true;
 		} else if (lineno > 1 && strncmp(line, "guardian ", 9)) {
 			fprintf(log, "%s%s:%u: unreadable line skipped\n", prefix, path, lineno);
 		}
 	}
-	for (size_t i = n; i-- > 0;) {
-		struct undo_rec *r = &recs[i];
-		struct sbuf what = { 0 };
-		int e = 0, fd = -1;
-
-		if (r->done)
-			continue;
-		undo_describe(r, &what);
-		if (!undo_is_tagged(r)) {
-			fprintf(log, "%s%s: record %u (%s) does not name an object Erebus tags; left alone\n",
-				prefix, path, r->seq, what.s);
-			failed++;
-			sbuf_free(&what);
-			continue;
-		}
-		if (r->kind != UNDO_SIGCONT) {
-			fd = netns_find(r->net.netns_dev, r->net.netns_ino);
-			if (fd == -ENOENT) {
-				fprintf(log, "%s%s: already gone with its network namespace\n", prefix, what.s);
-				sbuf_free(&what);
-				r->done = true;
-				continue;
-			}
-			r->net.netns_fd = fd;
-		} else {
-			struct proc p;
-			if (proc_open(r->proc.pid, r->proc.starttime, &p) < 0) {
-				fprintf(log, "%s%s: process already gone\n", prefix, what.s);
-				sbuf_free(&what);
-				r->done = true;
-				continue;
-			}
-			r->proc.pidfd = p.pidfd;
-		}
-		if (!dry_run)
-			e = undo_one(r);
-		fprintf(log, "%s%s%s%s\n", prefix, dry_run ? "would " : "", what.s,
-			e ? (e == -ENOSYS ? ": not supported by this build" : ": FAILED") : (dry_run ? "" : ": done"));
-		if (e)
-			fprintf(log, "%s  %s\n", prefix, strerror(-e));
-		if (e)
-			failed++;
-		else
-			r->done = !dry_run;
-		if (r->kind == UNDO_SIGCONT && r->proc.pidfd >= 0)
-			close(r->proc.pidfd);
-		if (fd >= 0)
-			close(fd);
-		sbuf_free(&what);
-	}
-	free(recs);
-	if (!failed && !dry_run)
-		(void)unlink(path);
-	return (int)failed;
+	*ret = u;
+	return (int)u.n;
 }
+
+const struct undo_journal ledger_journal = {
+	.append = ledger_append,
+	.done = ledger_done,
+};

@@ -21,6 +21,7 @@
 #include <regex.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "erebus/target.h"
@@ -430,7 +431,7 @@ static void test_refuse_pid1(void **state)
 	struct tfx *f = *state;
 	struct target_spec t = { .name = (char *)"t", .pid = 1 };
 
-	assert_string_equal(proc_refusal(1), "it is pid 1 (init)");
+	assert_string_equal(target_refusal(1, NULL), "it is pid 1 (init)");
 	if (access("/proc/1/stat", R_OK) != 0)
 		skip();	/* pid 1 not visible: nothing to refuse */
 	assert_int_equal(match(f, &t), -EPERM);
@@ -446,11 +447,31 @@ static void test_refuse_self(void **state)
 	struct target_spec t = { .name = (char *)"t", .pid = getpid() };
 	char *want = keep(xasprintf("Erebus refuses pid %d: it is Erebus itself", (int)getpid()));
 
-	assert_string_equal(proc_refusal(getpid()), "it is Erebus itself");
-	assert_null(proc_refusal(a->pid));
+	assert_string_equal(target_refusal(getpid(), NULL), "it is Erebus itself");
+	assert_null(target_refusal(a->pid, NULL));
 	assert_int_equal(match(f, &t), -EPERM);
 	assert_non_null(f->err);
 	assert_string_equal(f->err, want);
+}
+
+/* The engine's exclude set (its guardian) is refused with its reason. */
+static void test_refuse_excluded(void **state)
+{
+	struct tfx *f = *state;
+	struct kid *a = spawn(f, f->comm_a);
+	const struct target_refused no[] = { { a->pid, "it is Erebus' guardian" } };
+	const struct target_exclude ex = { no, 1 };
+	struct target_spec t = { .name = (char *)"t", .pid = a->pid };
+	const struct target_state ts = { .spec = &t, .child_pidfd = -1, .netns_fd = -1, .exclude = &ex };
+	char *want = keep(xasprintf("Erebus refuses pid %d: it is Erebus' guardian", (int)a->pid));
+
+	assert_string_equal(target_refusal(a->pid, &ex), "it is Erebus' guardian");
+	assert_int_equal(match(f, &t), 1);	/* not excluded without the set */
+	proc_set_free(&f->set);
+	assert_int_equal(target_match(&ts, &f->set, &f->err), -EPERM);
+	assert_non_null(f->err);
+	assert_string_equal(f->err, want);
+	assert_int_equal(f->set.n, 0);
 }
 
 /* Regex-escape s into b. */
@@ -624,7 +645,7 @@ static void test_proc_read_and_state(void **state)
 {
 	struct tfx *f = *state;
 	struct kid *a = spawn(f, f->comm_a);
-	struct proc p;
+	struct proc p, other, self;
 	int st;
 	char c;
 
@@ -633,23 +654,57 @@ static void test_proc_read_and_state(void **state)
 	assert_int_equal(p.pidfd, -1);
 	assert_string_equal(p.comm, f->comm_a);
 	assert_true(p.starttime > 0);
-	c = proc_state(a->pid);
+	other = p;
+	c = proc_state(&p);
 	assert_true(c == 'R' || c == 'S');	/* running into pause(), or in it */
-	assert_true(proc_cpu_ns(a->pid) >= 0);
-	assert_true(proc_cpu_ns(getpid()) > 0);
+	assert_true(proc_cpu_ns(&p) >= 0);
+	assert_int_equal(proc_read(getpid(), &self), 0);
+	assert_true(proc_cpu_ns(&self) > 0);
 
 	assert_int_equal(kill(a->pid, SIGSTOP), 0);
 	assert_int_equal(waitpid(a->pid, &st, WUNTRACED), a->pid);
 	assert_true(WIFSTOPPED(st));
-	assert_int_equal(proc_state(a->pid), 'T');
+	assert_int_equal(proc_state(&p), 'T');
+	other.starttime++;	/* the same pid, another process's start time */
+	assert_int_equal(proc_state(&other), 0);
 	assert_int_equal(kill(a->pid, SIGCONT), 0);
 	assert_int_equal(waitpid(a->pid, &st, WCONTINUED), a->pid);
 	assert_true(WIFCONTINUED(st));
 
 	reap(a);
-	assert_int_equal(proc_read(a->pid, &p), -ESRCH);
-	assert_int_equal(proc_state(a->pid), 0);
-	assert_true(proc_cpu_ns(a->pid) < 0);
+	assert_int_equal(proc_read(a->pid, &other), -ESRCH);
+	assert_int_equal(proc_state(&p), 0);
+	assert_true(proc_cpu_ns(&p) < 0);
+}
+
+/* Reads through /proc/PID about a held process are verified through its
+ * pidfd: once it is reaped (its number free for reuse), they fail. */
+static void test_proc_verify_after_reap(void **state)
+{
+	struct tfx *f = *state;
+	struct kid *a = spawn(f, f->comm_a);
+	char path[64];
+	struct stat want, got;
+	struct proc p;
+	int fd;
+
+	assert_int_equal(proc_open(a->pid, 0, &p), 0);
+	f->pidfds[0] = p.pidfd;
+	assert_int_equal(proc_verify(&p), 0);
+	assert_true(proc_cpu_ns(&p) >= 0);
+	fd = proc_open_netns(&p);
+	assert_true(fd >= 0);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)a->pid);
+	assert_int_equal(stat(path, &want), 0);
+	assert_int_equal(fstat(fd, &got), 0);
+	assert_true(got.st_ino == want.st_ino && got.st_dev == want.st_dev);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+
+	reap(a);
+	assert_int_equal(proc_verify(&p), -ESRCH);
+	assert_int_equal(proc_cpu_ns(&p), -ESRCH);
+	assert_int_equal(proc_open_netns(&p), -ESRCH);
 }
 
 static void test_proc_open_starttime(void **state)
@@ -787,6 +842,7 @@ int main(int argc, char **argv)
 		TT(test_match_by_cgroup),
 		TT(test_refuse_pid1),
 		TT(test_refuse_self),
+		TT(test_refuse_excluded),
 		TT(test_pattern_skips_self),
 		TT(test_pick_one),
 		TT(test_pick_share_and_seed),
@@ -794,6 +850,7 @@ int main(int argc, char **argv)
 		TT(test_pick_nothing),
 		TT(test_proc_read_and_state),
 		TT(test_proc_open_starttime),
+		TT(test_proc_verify_after_reap),
 		TT(test_proc_signal_reaped),
 		TT(test_launch_command_and_within),
 		TT(test_launch_missing_command),

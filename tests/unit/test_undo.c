@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for undo_exists() (src/undo.c, with tc_exists() and
+ * Unit tests for undo records and their journal (src/undo/record.c), and
+ * undo_exists() (src/rollback/replay.c, with tc_exists() and
  * nft_exists()): the check the engine runs after rollback. They ask the
  * real kernel, in a network namespace of each test's own (on its
  * loopback, so the host is never touched): objects made with Erebus' own
@@ -26,6 +27,7 @@
 #include "erebus/netns.h"
 #include "erebus/nft.h"
 #include "erebus/tc.h"
+#include "erebus/replay.h"
 #include "erebus/undo.h"
 
 struct fx {
@@ -316,9 +318,55 @@ static void test_sigcont_stopped_process(void **state)
 	assert_int_equal(undo_exists(&r), 0);	/* gone */
 }
 
+/* A journal that remembers what it was told, as the ledger would write it. */
+static struct {
+	uint32_t next, appended[8], done[8];
+	size_t n_appended, n_done;
+} jr;
+
+static int jr_append(struct undo_rec *r)
+{
+	r->seq = ++jr.next;
+	jr.appended[jr.n_appended++] = r->seq;
+	return 0;
+}
+
+static void jr_done(uint32_t seq) { jr.done[jr.n_done++] = seq; }
+
+/* undo_disown() marks the record done in memory and in the journal, so a
+ * replay (the engine's now, the guardian's from the ledger later) skips
+ * it; undo_run() writes a done mark for each record it undoes, once. */
+static void test_disown_reaches_the_journal(void **state)
+{
+	static const struct undo_journal j = { jr_append, jr_done };
+	struct undo_list u = { 0 };
+	struct undo_rec r = { .kind = UNDO_SIGCONT, .proc = { .pid = 0x7ffffff0, .pidfd = -1 } };
+
+	memset(&jr, 0, sizeof(jr));
+	undo_journal_set(&j);
+	assert_int_equal(undo_push(&u, &r), 0);
+	assert_int_equal(undo_push(&u, &r), 0);
+	assert_int_equal(jr.n_appended, 2);
+	assert_int_equal(u.v[1].seq, 2);
+	undo_disown(&u);
+	assert_true(u.v[1].done);
+	assert_false(u.v[0].done);
+	assert_int_equal(jr.n_done, 1);
+	assert_int_equal(jr.done[0], 2);
+	u.v[0].done = false;
+	undo_done(&u.v[0]);	/* what undo_run() does for a record it undid */
+	assert_int_equal(jr.n_done, 2);
+	assert_int_equal(jr.done[1], 1);
+	assert_int_equal(undo_run(&u, NULL), 0);	/* nothing left to replay */
+	assert_int_equal(jr.n_done, 2);
+	undo_journal_set(NULL);
+	undo_free(&u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_disown_reaches_the_journal),
 		cmocka_unit_test_setup_teardown(test_tc_egress_each_object, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tc_other_objects_are_not_there, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tc_shared_root_until_the_last, setup, teardown),

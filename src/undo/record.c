@@ -1,30 +1,46 @@
 /* SPDX-License-Identifier: MIT */
-#include <signal.h>
+/*
+ * Undo records and lists as data (include/erebus/undo.h): no kernel
+ * access and no file I/O of their own. What is pushed or marked done goes
+ * to the journal the caller set (the engine points it at the ledger).
+ */
+#include <assert.h>
 
-#include "erebus/ledger.h"
 #include "erebus/undo.h"
+
+static const struct undo_journal *journal;
+
+void undo_journal_set(const struct undo_journal *j)
+{
+	journal = j;
+}
 
 int undo_push(struct undo_list *u, const struct undo_rec *r)
 {
 	struct undo_rec copy = *r;
-	int e = ledger_append(&copy);
 
-	if (e < 0)
-		return e;
+	assert(u && r);
+	if (journal) {
+		int e = journal->append(&copy);
+		if (e < 0)
+			return e;
+	}
 	GROW(u->v, u->cap, u->n + 1);
 	u->v[u->n++] = copy;
 	return 0;
 }
 
+void undo_done(struct undo_rec *r)
+{
+	r->done = true;
+	if (journal && r->seq)
+		journal->done(r->seq);
+}
+
 void undo_disown(struct undo_list *u)
 {
-	struct undo_rec *r;
-
-	if (!u->n)
-		return;
-	r = &u->v[u->n - 1];
-	r->done = true;
-	ledger_done(r->seq);
+	if (u->n)
+		undo_done(&u->v[u->n - 1]);
 }
 
 void undo_describe(const struct undo_rec *r, struct sbuf *out)
@@ -52,80 +68,6 @@ void undo_describe(const struct undo_rec *r, struct sbuf *out)
 		sbuf_addf(out, "delete nftables table %s", r->net.name);
 		break;
 	}
-}
-
-/* Undo one record. "Already gone" is success: a process that exited
- * needs no SIGCONT. */
-int undo_one(struct undo_rec *r)
-{
-	int e = 0;
-
-	switch (r->kind) {
-	case UNDO_SIGCONT:
-		e = proc_signal(&r->proc, SIGCONT);
-		if (e == -ESRCH)
-			e = 0;
-		break;
-	case UNDO_TC_QDISC:
-	case UNDO_TC_CLASS:
-	case UNDO_TC_FILTER:
-	case UNDO_LINK:
-		e = tc_undo(r);
-		break;
-	case UNDO_NFT_TABLE:
-		e = nft_undo(r);
-		break;
-	}
-	return e;
-}
-
-int undo_exists(const struct undo_rec *r)
-{
-	struct proc p;
-
-	switch (r->kind) {
-	case UNDO_SIGCONT:
-		if (proc_read(r->proc.pid, &p) < 0 || p.starttime != r->proc.starttime)
-			return 0;	/* gone, or the pid is someone else's now */
-		return proc_state(r->proc.pid) == 'T';
-	case UNDO_TC_QDISC:
-	case UNDO_TC_CLASS:
-	case UNDO_TC_FILTER:
-	case UNDO_LINK:
-		return r->net.netns_fd < -1 ? -EBADF : tc_exists(r);
-	case UNDO_NFT_TABLE:
-		return r->net.netns_fd < -1 ? -EBADF : nft_exists(r);
-	}
-	return -EINVAL;
-}
-
-int undo_run(struct undo_list *u, char **ret_err)
-{
-	struct sbuf msg = { 0 };
-	int first = 0;
-
-	for (size_t i = u->n; i-- > 0;) {
-		struct undo_rec *r = &u->v[i];
-		int e;
-
-		if (r->done)
-			continue;
-		e = undo_one(r);
-		if (e < 0) {
-			if (!first)
-				first = e;
-			sbuf_add(&msg, msg.len ? "; " : "");
-			undo_describe(r, &msg);
-			sbuf_addf(&msg, ": %s", strerror(-e));
-			continue;
-		}
-		r->done = true;
-		ledger_done(r->seq);
-	}
-	if (ret_err)
-		*ret_err = first ? sbuf_take(&msg) : NULL;
-	sbuf_free(&msg);
-	return first;
 }
 
 bool undo_is_tagged(const struct undo_rec *r)
