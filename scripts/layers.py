@@ -9,6 +9,7 @@ of which source file calls which, and reports:
   - a circle: source files that call each other in a loop, in any folder;
   - with --sizes: a file under src/ or faults/ over 900 lines.
 Usage: scripts/layers.py BUILD_DIR [--sizes] [--graph]
+Run from the top of the tree (source paths are checked there).
 Exit 0 when clean, 1 with one line per finding."""
 import collections, glob, os, subprocess, sys
 

@@ -62,7 +62,10 @@ int target_pick(const struct target_state *ts, struct rng *rng, struct proc_set 
  * Returns 0 or -errno with *ret_err. */
 int target_launch(struct target_state *ts, char **ret_err);
 /* Stop a launched command and its process group: SIGTERM, then SIGKILL
- * after grace_us. Blocking, bounded by grace_us; used at the end of a run. */
+ * after grace_us. It blocks (bounded by grace_us, then the reap of a
+ * SIGKILLed group): the engine calls it only after its loop has ended,
+ * when every probe is stopped and every fault reverted, so the wait
+ * delays nothing but the exit; a timer would buy nothing there. */
 void target_stop(struct target_state *ts, int64_t grace_us);
 
 #endif

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the files of src/engine/ share: the engine's state and the
+ * functions one part calls in another. Not an API: include/erebus/engine.h
+ * is. run.c sets up, runs the loop and tears down; fault.c applies and
+ * reverts faults; phase.c moves through the phases on probe samples and
+ * timers and judges the probes; cleanup.c reverts everything at the end
+ * and reads the kernel state back.
+ */
+#ifndef EREBUS_ENGINE_INTERNAL_H
+#define EREBUS_ENGINE_INTERNAL_H
+
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+
+#include "erebus/engine.h"
+#include "erebus/fault.h"
+#include "erebus/loop.h"
+#include "erebus/probe.h"
+#include "erebus/sandbox.h"
+#include "erebus/target.h"
+
+enum state { ST_STEADY, ST_WINDOW, ST_RECOVERY, ST_DONE };
+
+struct engine;
+
+struct fault_inst {
+	struct engine *e;
+	const struct fault_spec *spec;
+	struct report_fault *rf;
+	struct fault_ctx ctx;	/* the current application */
+	bool active;		/* applied and not yet reverted */
+	bool finished;		/* no more actions to come */
+	int64_t next_at;	/* relative to the window start */
+	int64_t end_at;		/* relative to the window start */
+	struct loop_timer *timer;
+};
+
+struct probe_track {
+	struct engine *e;
+	struct probe_run run;
+	struct report_probe *rp;
+	bool recovered;
+	unsigned after_streak;		/* passes among samples started after the window */
+	char *last_fail;	/* message of the latest failed sample */
+};
+
+struct engine {
+	struct experiment *x;
+	const struct run_opts *o;
+	struct loop *loop;
+	struct report *rep;
+	struct rng rng;
+	int64_t origin;
+	enum state state;
+	struct target_state *targets;
+	struct sandbox *sandbox;
+	int *host_fds;
+	struct probe_env penv;
+	struct probe_track *probes;
+	struct fault_inst *faults;
+	struct loop_timer *steady_timer, *recovery_timer, *progress_timer;
+	int sigfd;
+	int64_t first_apply;	/* relative; -1 before any */
+	struct fault_times times;
+	size_t cap_applied, cap_ended;
+	struct target_refused refused[1];	/* the guardian */
+	struct target_exclude exclude;		/* refused, for every target */
+	struct undo_rec *undone;	/* every record replayed, for the cleanup check */
+	size_t n_undone, cap_undone;
+	bool status_shown;
+};
+
+/* Microseconds since the run's start. */
+static inline int64_t engine_rel(const struct engine *e) { return now_usec() - e->origin; }
+
+/* log.c */
+/* Record an event in the report and, unless quiet, log it. */
+void engine_event(struct engine *e, const char *kind, const char *subject, const char *fmt, ...)
+	_printf_(4, 5);
+void engine_clear_status(struct engine *e);
+void engine_draw_status(struct engine *e);
+int64_t engine_on_progress(struct loop *l, int64_t now, void *userdata);
+
+/* phase.c: the state machine */
+/* End the run with v (judged again per probe when passed): stop probes,
+ * revert every fault, check the cleanup, set the verdict, quit the loop.
+ * Idempotent. */
+void engine_finish(struct engine *e, enum verdict v, const char *reason);
+
+void engine_on_signal(struct loop *l, int fd, uint32_t events, void *userdata);
+
+/* fault.c */
+/* Pick the targets now and apply one application of the fault. */
+void fault_fire(struct fault_inst *fi);
+/* Stop the fault's ongoing work and replay its undo records. Idempotent.
+ * Returns 0 or the first -errno of the undo records. */
+int fault_revert(struct fault_inst *fi);
+void undone_close(struct engine *e);
+
+void on_sample(struct probe_run *r, const struct sample *s, bool changed, void *owner);
+int64_t on_steady_timeout(struct loop *l, int64_t now, void *userdata);
+void maybe_end_window(struct engine *e);
+void judge_probes(struct engine *e);
+
+/* cleanup.c */
+/* Revert every active fault, newest application first. Returns the number
+ * that could not be reverted. */
+unsigned revert_all(struct engine *e);
+/* After rollback, read the state back; returns the number of leftovers. */
+unsigned verify_cleanup(struct engine *e);
+
+#endif
