@@ -115,9 +115,13 @@ int fault_revert(struct fault_inst *fi)
 		return r;
 	}
 	fi->active = false;
-	fi->rf->reverted_at_us = engine_rel(fi->e);
-	note_time(&fi->e->times.ended, &fi->e->times.n_ended, &fi->e->cap_ended, fi->rf->reverted_at_us);
-	report_fault_reverted(fi->rf, fi->rf->reverted_at_us);	/* the report's fault window */
+	if (fi->took_effect) {	/* one that never took effect was never reverted either */
+		fi->took_effect = false;
+		fi->rf->reverted_at_us = engine_rel(fi->e);
+		note_time(&fi->e->times.ended, &fi->e->times.n_ended, &fi->e->cap_ended,
+			  fi->rf->reverted_at_us);
+		report_fault_reverted(fi->rf, fi->rf->reverted_at_us);	/* the report's fault window */
+	}
 	if (fi->ctx.undo.n) {
 		struct sbuf b = { 0 };
 		for (size_t i = 0; i < fi->ctx.undo.n; i++) {
@@ -211,6 +215,7 @@ void fault_fire(struct fault_inst *fi)
 		(void)fault_revert(fi);
 		return;
 	}
+	fi->took_effect = true;
 	fi->rf->applications++;
 	if (fi->rf->applied_at_us < 0)
 		fi->rf->applied_at_us = engine_rel(e);

@@ -30,7 +30,8 @@ struct fault_inst {
 	const struct fault_spec *spec;
 	struct report_fault *rf;
 	struct fault_ctx ctx;	/* the current application */
-	bool active;		/* applied and not yet reverted */
+	bool active;		/* apply() was called and no revert yet: undo may be due */
+	bool took_effect;	/* the current application succeeded */
 	bool finished;		/* no more actions to come */
 	int64_t next_at;	/* relative to the window start */
 	int64_t end_at;		/* relative to the window start */

@@ -329,5 +329,7 @@ static int64_t on_fault_timer(struct loop *l, int64_t now, void *userdata)
 		maybe_end_window(e);
 		return 0;
 	}
-	return window_start + fi->end_at;
+	/* It lasts its duration from when it took effect, not from when it
+	 * was due: a late application is not cut short. */
+	return e->origin + e->times.applied[e->times.n_applied - 1] + fi->spec->duration_us;
 }
