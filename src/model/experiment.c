@@ -261,11 +261,29 @@ static const char *suggest_word(const char *word, const char *(*at)(size_t i, co
 static const char *at_kind(size_t i, const void *ctx) { return kinds[i]; }
 static const char *at_fault(size_t i, const void *ctx)
 {
-	return fault_types[i] ? fault_types[i]->name : NULL;
+	const struct model_catalog *cat = ctx;
+	return cat->faults[i] ? cat->faults[i]->name : NULL;
 }
 static const char *at_probe(size_t i, const void *ctx)
 {
-	return probe_types[i] ? probe_types[i]->name : NULL;
+	const struct model_catalog *cat = ctx;
+	return cat->probes[i] ? cat->probes[i]->name : NULL;
+}
+
+static const struct fault_type *catalog_fault(const struct model_catalog *cat, const char *name)
+{
+	for (size_t i = 0; cat->faults[i]; i++)
+		if (!strcmp(cat->faults[i]->name, name))
+			return cat->faults[i];
+	return NULL;
+}
+
+static const struct probe_type *catalog_probe(const struct model_catalog *cat, const char *name)
+{
+	for (size_t i = 0; cat->probes[i]; i++)
+		if (!strcmp(cat->probes[i]->name, name))
+			return cat->probes[i];
+	return NULL;
 }
 static const char *at_target(size_t i, const void *ctx)
 {
@@ -673,7 +691,8 @@ static void split_header(const char *header, char **kind, char **name)
 	*name = *sp ? xstrdup(sp) : NULL;
 }
 
-static void build(struct experiment *x, struct reader *r, struct diag *d)
+static void build(struct experiment *x, struct reader *r, const struct model_catalog *cat,
+		  struct diag *d)
 {
 	_cleanup_free_ size_t *map = xcalloc(r->n_secs + 1, sizeof(size_t));
 	size_t nt = 0, nf = 0, np = 0, ne = 0;
@@ -763,16 +782,16 @@ static void build(struct experiment *x, struct reader *r, struct diag *d)
 		if (!type) {
 			/* reported as missing by check_section */
 		} else if (is_fault) {
-			const struct fault_type *ft = fault_type_find(type);
+			const struct fault_type *ft = catalog_fault(cat, type);
 			if (!ft)
-				unknown_name(d, line, s->label, "type", "fault type", type, at_fault, NULL);
+				unknown_name(d, line, s->label, "type", "fault type", type, at_fault, cat);
 			else
 				s->tables[1] = ft->options;
 			x->faults[fi].type = ft;
 		} else {
-			const struct probe_type *pt = probe_type_find(type);
+			const struct probe_type *pt = catalog_probe(cat, type);
 			if (!pt)
-				unknown_name(d, line, s->label, "type", "probe type", type, at_probe, NULL);
+				unknown_name(d, line, s->label, "type", "probe type", type, at_probe, cat);
 			else
 				s->tables[1] = pt->options;
 			x->probes[pi].type = pt;
@@ -828,8 +847,8 @@ static void build(struct experiment *x, struct reader *r, struct diag *d)
 			x->faults[i].type->check_experiment(&x->faults[i], x, d);
 }
 
-int experiment_load_string(const char *name, const char *text, struct diag *d,
-			   struct experiment **ret)
+int experiment_load_string(const char *name, const char *text, const struct model_catalog *cat,
+			   struct diag *d, struct experiment **ret)
 {
 	struct reader r = { .p = text, .d = d };
 	struct experiment *x = xcalloc(1, sizeof(*x));
@@ -845,7 +864,7 @@ int experiment_load_string(const char *name, const char *text, struct diag *d,
 	if (line > 0)
 		diag_error(d, (unsigned)line, NULL, NULL,
 			   "cannot read this line: expected [section], key = value, or a comment");
-	build(x, &r, d);
+	build(x, &r, cat, d);
 
 	for (size_t i = 0; i < r.n_ents; i++) {
 		free(r.ents[i].key);
@@ -863,7 +882,8 @@ int experiment_load_string(const char *name, const char *text, struct diag *d,
 	return 0;
 }
 
-int experiment_load(const char *path, struct diag *d, struct experiment **ret)
+int experiment_load(const char *path, const struct model_catalog *cat, struct diag *d,
+		    struct experiment **ret)
 {
 	_cleanup_free_ char *text = NULL;
 	ssize_t n = read_file_max(path, (1 << 20) + 1, &text);
@@ -881,7 +901,7 @@ int experiment_load(const char *path, struct diag *d, struct experiment **ret)
 		diag_error(d, 0, NULL, NULL, "file contains NUL bytes; is it a text file?");
 		return -EINVAL;
 	}
-	return experiment_load_string(path, text, d, ret);
+	return experiment_load_string(path, text, cat, d, ret);
 }
 
 void experiment_free(struct experiment *x)
