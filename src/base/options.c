@@ -296,6 +296,12 @@ static char *range_msg(const struct opt_def *def, const char *what)
 			 (long long)def->max);
 }
 
+/*
+ * One case per enum opt_type, each with its parse, its message and its range
+ * check side by side, so the switch reads as the list of types; that is why
+ * it is longer than 120 lines. What every type shares (OPT_MULTI's list,
+ * raw, present) comes after the switch.
+ */
 int opt_parse(const struct opt_def *def, const char *text, struct opt_value *v, char **errmsg)
 {
 	char *msg = NULL;

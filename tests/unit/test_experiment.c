@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the experiment parser (src/experiment.c), with the option
- * tables of faults/ and the check hooks of faults/ and src/probe_*.c.
+ * Unit tests for the experiment model (src/model/: the reader in
+ * experiment.c, the checks in check.c), with the option tables of faults/
+ * and the check hooks of faults/ and src/probes/probe_*.c, handed to it in
+ * catalog_builtin.
  *
  * Every message the parser can produce has its own test, which asserts
  * the exact line `NAME:LINE: [section] key: message`, that loading fails
@@ -1332,7 +1334,7 @@ static void test_unparseable_line(void **state)
 
 /* Regression, fixed: ini_parse_stream() only returns the line of the first error, so a
  * second unreadable line is never reported, against "one run shows all
- * of them" (src/experiment.c). */
+ * of them" (src/model/experiment.c). */
 static void test_unparseable_lines_all_reported(void **state)
 {
 	struct fx *f = *state;
