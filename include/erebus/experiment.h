@@ -5,6 +5,11 @@
  * succeeds, every value is present, typed and range-checked, and every
  * reference (a fault's target, a probe's target) is resolved; nothing has
  * been touched on the machine.
+ *
+ * The model sits below the fault and probe types: it does not know them
+ * by itself but is handed a catalogue of them (struct model_catalog) by
+ * its caller, and only reads their descriptors (name, options, flags and
+ * check hooks).
  */
 #ifndef EREBUS_EXPERIMENT_H
 #define EREBUS_EXPERIMENT_H
@@ -101,14 +106,27 @@ struct experiment {
 };
 
 /*
- * Parse and check path. Returns 0 and *ret (free with experiment_free()),
- * or -EINVAL with every problem recorded in d (d->file is set here), or
- * another negative errno if the file cannot be read (also recorded).
+ * The fault and probe types an experiment may name. Both lists end with
+ * NULL and outlive every experiment loaded with them; their order is the
+ * order of "known: ..." in messages. The program's own is catalog_builtin
+ * (erebus/catalog.h).
  */
-int experiment_load(const char *path, struct diag *d, struct experiment **ret);
+struct model_catalog {
+	const struct fault_type *const *faults;
+	const struct probe_type *const *probes;
+};
+
+/*
+ * Parse and check path, resolving type names in cat. Returns 0 and *ret
+ * (free with experiment_free()), or -EINVAL with every problem recorded in
+ * d (d->file is set here), or another negative errno if the file cannot be
+ * read (also recorded). The specs point into cat's descriptors.
+ */
+int experiment_load(const char *path, const struct model_catalog *cat, struct diag *d,
+		    struct experiment **ret);
 /* As experiment_load(), from text in memory; name is used in messages. */
-int experiment_load_string(const char *name, const char *text, struct diag *d,
-			   struct experiment **ret);
+int experiment_load_string(const char *name, const char *text, const struct model_catalog *cat,
+			   struct diag *d, struct experiment **ret);
 void experiment_free(struct experiment *x);
 
 /* True when t names only a network namespace, no processes. */

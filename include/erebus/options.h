@@ -91,8 +91,8 @@ struct opt_value {
 int opt_parse(const struct opt_def *def, const char *text, struct opt_value *v, char **errmsg);
 void opt_value_clear(struct opt_value *v);
 
-/* Parsers used by opt_parse(), exposed for tests and other callers. */
-int parse_duration(const char *s, int64_t *ret_usec);
+/* Parsers used by opt_parse(), exposed for tests and other callers
+ * (OPT_DURATION's, parse_duration(), is in erebus/duration.h). */
 int parse_percent(const char *s, double *ret_pct);
 int parse_signal(const char *s, int *ret_sig);
 const char *signal_name(int sig);	/* "SIGKILL"; NULL if unknown */

@@ -16,6 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Every module shows durations: format_duration(), parse_duration(). */
+#include "erebus/duration.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define USEC_PER_SEC  1000000LL
 #define USEC_PER_MSEC 1000LL
@@ -62,9 +65,6 @@ int64_t wall_usec(void);
 
 /* Format a wall-clock time in microseconds as RFC 3339 UTC with ms. */
 void format_rfc3339(int64_t wall_us, char buf[static 32]);
-
-/* Human duration "1.25s", "340ms", "2m05s" into buf. */
-const char *format_duration(int64_t usec, char *buf, size_t len);
 
 /* A growable NUL-terminated string. */
 struct sbuf {

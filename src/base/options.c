@@ -12,57 +12,6 @@
 #include "erebus/options.h"
 #include "erebus/util.h"
 
-int parse_duration(const char *s, int64_t *ret_usec)
-{
-	static const struct {
-		const char *unit;
-		double usec;
-	} units[] = {
-		{ "us", 1 }, { "ms", 1e3 }, { "s", 1e6 }, { "m", 60e6 }, { "h", 3600e6 },
-	};
-	double total = 0;
-	const char *p = s;
-
-	if (!*p)
-		return -EINVAL;
-	while (*p) {
-		char *end;
-		double v;
-		size_t best = 0, i;
-
-		const char *q = p;
-
-		while (isdigit((unsigned char)*q))
-			q++;
-		if (*q == '.')
-			for (q++; isdigit((unsigned char)*q); q++)
-				;
-		if (q == p || (q == p + 1 && *p == '.'))
-			return -EINVAL;	/* digits, optionally with a fraction: no 1e3, no 0x10 */
-		v = strtod(p, &end);
-		if (end != q || v < 0 || !isfinite(v))
-			return -EINVAL;
-		p = end;
-		for (i = 0; i < ARRAY_SIZE(units); i++) {
-			size_t n = strlen(units[i].unit);
-			if (!strncmp(p, units[i].unit, n) && n > best &&
-			    (!p[n] || isdigit((unsigned char)p[n]) || p[n] == '.'))
-				best = n;
-		}
-		if (!best)
-			return -EINVAL;	/* a unit is required: "250" is ambiguous */
-		for (i = 0; i < ARRAY_SIZE(units); i++)
-			if (strlen(units[i].unit) == best && !strncmp(p, units[i].unit, best))
-				break;
-		total += v * units[i].usec;
-		p += best;
-	}
-	if (total > 1e15)
-		return -EINVAL;
-	*ret_usec = (int64_t)llround(total);
-	return 0;
-}
-
 int parse_percent(const char *s, double *ret_pct)
 {
 	char *end;
@@ -347,6 +296,12 @@ static char *range_msg(const struct opt_def *def, const char *what)
 			 (long long)def->max);
 }
 
+/*
+ * One case per enum opt_type, each with its parse, its message and its range
+ * check side by side, so the switch reads as the list of types; that is why
+ * it is longer than 120 lines. What every type shares (OPT_MULTI's list,
+ * raw, present) comes after the switch.
+ */
 int opt_parse(const struct opt_def *def, const char *text, struct opt_value *v, char **errmsg)
 {
 	char *msg = NULL;

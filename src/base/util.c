@@ -99,22 +99,6 @@ void format_rfc3339(int64_t wall_us, char buf[static 32])
 	snprintf(buf + n, 32 - n, ".%03uZ", (unsigned)(wall_us % USEC_PER_SEC / 1000));
 }
 
-const char *format_duration(int64_t usec, char *buf, size_t len)
-{
-	if (usec < 0)
-		snprintf(buf, len, "-");
-	else if (usec < 1000)
-		snprintf(buf, len, "%dus", (int)usec);
-	else if (usec < USEC_PER_SEC - 500)
-		snprintf(buf, len, "%.0fms", usec / 1000.0);
-	else if (usec < 60 * USEC_PER_SEC - 5000)
-		snprintf(buf, len, "%.2fs", usec / 1e6);
-	else
-		snprintf(buf, len, "%dm%02ds", (int)((usec + 500000) / (60 * USEC_PER_SEC)),
-			 (int)((usec + 500000) / USEC_PER_SEC % 60));
-	return buf;
-}
-
 void sbuf_addn(struct sbuf *b, const char *s, size_t n)
 {
 	GROW(b->s, b->cap, b->len + n + 1);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "erebus/catalog.h"
 #include "erebus/engine.h"
 #include "erebus/experiment.h"
 #include "erebus/fault.h"
@@ -41,7 +42,7 @@ static int usage_error(const char *cmd, const char *fmt, ...)
 static int load(const char *path, struct experiment **ret)
 {
 	struct diag d = { 0 };
-	int r = experiment_load(path, &d, ret);
+	int r = experiment_load(path, &catalog_builtin, &d, ret);
 
 	if (r < 0) {
 		diag_print(&d, stderr);

@@ -1,95 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Experiment files: inih reads the INI syntax through our own line reader
- * (which counts lines, so every message can name one, and refuses lines
- * inih would silently truncate); then each section is checked against the
- * option tables of its kind and type, and references are resolved.
+ * Reading experiment files: inih reads the INI syntax through our own line
+ * reader (which counts lines, so every message can name one, and refuses
+ * lines inih would silently truncate); then the section headers are
+ * checked, [sandbox] and ${host.NAME} are expanded, and the structs are
+ * built, each section going through the checks of check.c on the way.
  * Problems are collected, not stopped at, so one run shows all of them.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <ini.h>
-#include <regex.h>
 
 #include "erebus/experiment.h"
 #include "erebus/fault.h"
 #include "erebus/probe.h"
-
-static const char *const during_choices[] = { "must-pass", "may-fail", NULL };
-
-const struct opt_def experiment_options[] = {
-	{ "name", OPT_STRING, OPT_REQUIRED, NULL, 0, 0, NULL, "Name of the experiment, used in reports" },
-	{ "description", OPT_STRING, 0, NULL, 0, 0, NULL, "What the experiment shows, for people" },
-	{ "seed", OPT_INT, 0, NULL, 0, INT64_MAX, NULL,
-	  "Seed for every random choice (default: random, printed in the report)" },
-	{ "steady_state_timeout", OPT_DURATION, 0, "10s", 1000, 24 * 3600 * USEC_PER_SEC, NULL,
-	  "How long every probe has to become healthy before any fault" },
-	OPT_END
-};
-
-const struct opt_def target_options[] = {
-	{ "pid", OPT_INT, 0, NULL, 1, 4194304, NULL, "A process id" },
-	{ "pidfile", OPT_STRING, 0, NULL, 0, 0, NULL, "A file holding a process id" },
-	{ "process", OPT_STRING, 0, NULL, 0, 0, NULL, "Exact process name (comm, at most 15 characters)" },
-	{ "cmdline", OPT_REGEX, 0, NULL, 0, 0, NULL,
-	  "POSIX extended regex matched against the full command line" },
-	{ "cgroup", OPT_STRING, 0, NULL, 0, 0, NULL, "A cgroup directory: its member processes" },
-	{ "command", OPT_STRING, 0, NULL, 0, 0, NULL,
-	  "A command Erebus launches (without a shell) and owns for the run" },
-	{ "within", OPT_STRING, 0, NULL, 0, 0, NULL,
-	  "Only processes launched by this other target's command (it and its descendants)" },
-	{ "host", OPT_STRING, 0, NULL, 0, 0, NULL,
-	  "Sandbox host the command runs in (see [sandbox])" },
-	{ "netns", OPT_STRING, 0, NULL, 0, 0, NULL,
-	  "Network namespace for network faults: a name under /run/netns or a path (default: the picked processes' own)" },
-	{ "pick", OPT_PICK, 0, "all", 0, 0, NULL, "Which of the matches to act on: all, N or N%" },
-	OPT_END
-};
-
-const struct opt_def sandbox_options[] = {
-	{ "hosts", OPT_STRING, OPT_REQUIRED, NULL, 0, 0, NULL,
-	  "Names of the hosts (network namespaces) Erebus creates, separated by spaces" },
-	{ "subnet", OPT_CIDR, 0, "10.237.0.0/24", 0, 0, NULL,
-	  "IPv4 network the hosts' addresses come from, in order (.1, .2, ...)" },
-	OPT_END
-};
-
-const struct opt_def fault_options[] = {
-	{ "type", OPT_STRING, OPT_REQUIRED, NULL, 0, 0, NULL, "The fault type (see erebus faults)" },
-	{ "target", OPT_STRING, 0, NULL, 0, 0, NULL, "The [target NAME] it acts on" },
-	{ "at", OPT_DURATION, 0, "0s", 0, 24 * 3600 * USEC_PER_SEC, NULL,
-	  "Offset from the start of the fault window" },
-	{ "duration", OPT_DURATION, 0, NULL, 1000, 24 * 3600 * USEC_PER_SEC, NULL,
-	  "How long the fault lasts (or, with every, how long it repeats)" },
-	{ "every", OPT_DURATION, 0, NULL, 10000, 24 * 3600 * USEC_PER_SEC, NULL,
-	  "Repeat period of an instant fault, until duration ends" },
-	OPT_END
-};
-
-const struct opt_def probe_options[] = {
-	{ "type", OPT_STRING, OPT_REQUIRED, NULL, 0, 0, NULL, "The probe type (see erebus faults)" },
-	{ "interval", OPT_DURATION, 0, "1s", 1000, 3600 * USEC_PER_SEC, NULL, "Time between samples" },
-	{ "timeout", OPT_DURATION, 0, "1s", 1000, 3600 * USEC_PER_SEC, NULL,
-	  "A sample not done by then fails" },
-	{ "healthy_after", OPT_INT, 0, "2", 1, 1000, NULL,
-	  "Consecutive successes that make the probe healthy" },
-	{ "during", OPT_ENUM, 0, "must-pass", 0, 0, during_choices,
-	  "must-pass: failures during the fault window count against tolerance; may-fail: they do not" },
-	{ "tolerance", OPT_PERCENT, 0, "100%", 0, 0, NULL,
-	  "Share of samples that must pass during the fault window (must-pass)" },
-	{ "recover_within", OPT_DURATION, 0, "30s", 1000, 24 * 3600 * USEC_PER_SEC, NULL,
-	  "After the faults end, the probe must be healthy again within this" },
-	{ "from", OPT_STRING, 0, NULL, 0, 0, NULL,
-	  "Sandbox host the probe runs from (see [sandbox]); default: where Erebus runs" },
-	OPT_END
-};
-
-/* One key = value line as inih gave it to us. */
-struct entry {
-	char *key, *value;
-	unsigned line;
-	size_t sec;	/* index into raw sections */
-};
+#include "model_internal.h"
 
 struct raw_section {
 	char *header;	/* text between the brackets */
@@ -105,6 +30,7 @@ struct reader {
 	struct raw_section *secs;
 	size_t n_secs, cap_secs;
 	struct entry *ents;
+
 	size_t n_ents, cap_ents;
 	bool outside_reported;
 };
@@ -192,226 +118,37 @@ static int on_value(void *user, const char *section, const char *name, const cha
 	return 1;
 }
 
-const struct opt_value *section_get(const struct section *s, const char *key)
+static const char *at_fault(size_t i, const void *ctx)
 {
-	for (int t = 0; t < 2 && s->tables[t]; t++)
-		for (size_t i = 0; s->tables[t][i].key; i++)
-			if (!strcmp(s->tables[t][i].key, key))
-				return &s->vals[t][i];
+	const struct model_catalog *cat = ctx;
+	return cat->faults[i] ? cat->faults[i]->name : NULL;
+}
+
+static const char *at_probe(size_t i, const void *ctx)
+{
+	const struct model_catalog *cat = ctx;
+	return cat->probes[i] ? cat->probes[i]->name : NULL;
+}
+
+static const struct fault_type *catalog_fault(const struct model_catalog *cat, const char *name)
+{
+	for (size_t i = 0; cat->faults[i]; i++)
+		if (!strcmp(cat->faults[i]->name, name))
+			return cat->faults[i];
 	return NULL;
 }
 
-static const struct opt_value *must_get(const struct section *s, const char *key)
+static const struct probe_type *catalog_probe(const struct model_catalog *cat, const char *name)
 {
-	const struct opt_value *v = section_get(s, key);
-
-	if (!v) {
-		fprintf(stderr, "erebus: internal error: no key %s in [%s]\n", key, s->label);
-		abort();
-	}
-	return v;
-}
-
-const char *section_str(const struct section *s, const char *key)
-{
-	const struct opt_value *v = must_get(s, key);
-	return v->present ? v->raw : NULL;
-}
-
-int64_t section_int(const struct section *s, const char *key) { return must_get(s, key)->i; }
-int64_t section_usec(const struct section *s, const char *key) { return must_get(s, key)->usec; }
-double section_pct(const struct section *s, const char *key) { return must_get(s, key)->pct; }
-bool section_has(const struct section *s, const char *key)
-{
-	const struct opt_value *v = section_get(s, key);
-	return v && v->present;
-}
-
-static const char *const kinds[] = { "experiment", "target", "fault", "probe", "sandbox", NULL };
-
-static const struct opt_def *kind_table(const char *kind)
-{
-	if (!strcmp(kind, "experiment"))
-		return experiment_options;
-	if (!strcmp(kind, "target"))
-		return target_options;
-	if (!strcmp(kind, "fault"))
-		return fault_options;
-	if (!strcmp(kind, "sandbox"))
-		return sandbox_options;
-	return probe_options;
-}
-
-static const char *suggest_word(const char *word, const char *(*at)(size_t i, const void *ctx),
-				const void *ctx)
-{
-	const char *best = NULL, *w;
-	unsigned best_d = ~0u;
-
-	for (size_t i = 0; (w = at(i, ctx)); i++) {
-		unsigned d = edit_distance(word, w);
-		if (d < best_d) {
-			best_d = d;
-			best = w;
-		}
-	}
-	return best && plausible_typo(word, best_d) ? best : NULL;
-}
-
-static const char *at_kind(size_t i, const void *ctx) { return kinds[i]; }
-static const char *at_fault(size_t i, const void *ctx)
-{
-	return fault_types[i] ? fault_types[i]->name : NULL;
-}
-static const char *at_probe(size_t i, const void *ctx)
-{
-	return probe_types[i] ? probe_types[i]->name : NULL;
-}
-static const char *at_target(size_t i, const void *ctx)
-{
-	const struct experiment *x = ctx;
-	return i < x->n_targets ? x->targets[i].name : NULL;
-}
-
-static void list_names(struct sbuf *b, const char *(*at)(size_t i, const void *ctx), const void *ctx)
-{
-	const char *w;
-
-	for (size_t i = 0; (w = at(i, ctx)); i++)
-		sbuf_addf(b, "%s%s", i ? ", " : "", w);
-}
-
-/* "unknown X \"foo\"; did you mean bar?" or "...; known: a, b, c". */
-static void unknown_name(struct diag *d, unsigned line, const char *label, const char *key,
-			 const char *what, const char *word,
-			 const char *(*at)(size_t i, const void *ctx), const void *ctx)
-{
-	const char *s = suggest_word(word, at, ctx);
-	struct sbuf b = { 0 };
-
-	if (s) {
-		diag_error(d, line, label, key, "unknown %s \"%s\"; did you mean \"%s\"?", what, word, s);
-		return;
-	}
-	list_names(&b, at, ctx);
-	diag_error(d, line, label, key, "unknown %s \"%s\"; known: %s", what, word,
-		   b.s ? b.s : "none");
-	sbuf_free(&b);
-}
-
-/* Check one section's entries against its tables; fill s->vals. */
-static void check_section(struct section *s, struct entry *ents, size_t n_ents, size_t idx,
-			  struct diag *d)
-{
-	const struct opt_def *const tables[3] = { s->tables[0], s->tables[1], NULL };
-	unsigned *first_line[2] = { NULL, NULL };
-
-	for (int t = 0; t < 2 && s->tables[t]; t++) {
-		size_t n = 0;
-		while (s->tables[t][n].key)
-			n++;
-		s->vals[t] = xcalloc(n + 1, sizeof(struct opt_value));
-		first_line[t] = xcalloc(n + 1, sizeof(unsigned));
-		for (size_t i = 0; i < n; i++)
-			s->vals[t][i].def = &s->tables[t][i];
-	}
-	for (size_t e = 0; e < n_ents; e++) {
-		struct entry *en = &ents[e];
-		struct opt_value *v = NULL;
-		unsigned *first = NULL;
-		_cleanup_free_ char *msg = NULL;
-
-		if (en->sec != idx)
-			continue;
-		for (int t = 0; t < 2 && s->tables[t] && !v; t++)
-			for (size_t i = 0; s->tables[t][i].key; i++)
-				if (!strcmp(s->tables[t][i].key, en->key)) {
-					v = &s->vals[t][i];
-					first = &first_line[t][i];
-					break;
-				}
-		if (!v && !s->tables[1] && strcmp(s->kind, "target") && strcmp(s->kind, "experiment")) {
-			/* Type missing or unknown: its own keys cannot be judged, but
-			 * a typo of a common key can still be pointed out. */
-			const char *sug = opt_suggest(tables, en->key);
-			if (sug)
-				diag_error(d, en->line, s->label, en->key,
-					   "unknown key; did you mean \"%s\"?", sug);
-			continue;
-		}
-		if (!v) {
-			const char *sug = opt_suggest(tables, en->key);
-			struct sbuf b = { 0 };
-
-			if (sug) {
-				diag_error(d, en->line, s->label, en->key,
-					   "unknown key; did you mean \"%s\"?", sug);
-				continue;
-			}
-			for (int t = 0; t < 2 && tables[t]; t++)
-				for (const struct opt_def *o = tables[t]; o->key; o++)
-					sbuf_addf(&b, "%s%s", b.len ? ", " : "", o->key);
-			diag_error(d, en->line, s->label, en->key, "unknown key; valid keys here: %s", b.s);
-			sbuf_free(&b);
-			continue;
-		}
-		if (*first && !(v->def->flags & OPT_MULTI)) {
-			diag_error(d, en->line, s->label, en->key,
-				   "duplicate key (first given on line %u)", *first);
-			continue;
-		}
-		if (!*first)
-			*first = en->line;
-		if (opt_parse(v->def, en->value, v, &msg) < 0) {
-			diag_error(d, en->line, s->label, en->key, "%s", msg);
-			v->set = true;	/* given, though wrong: no "missing" error after this one */
-			v->line = en->line;
-			continue;
-		}
-		v->set = true;
-		v->line = en->line;
-	}
-	for (int t = 0; t < 2 && s->tables[t]; t++) {
-		for (size_t i = 0; s->tables[t][i].key; i++) {
-			struct opt_value *v = &s->vals[t][i];
-			if (v->present || first_line[t][i])
-				continue;
-			if (v->def->def) {
-				if (opt_parse(v->def, v->def->def, v, NULL) < 0) {
-					fprintf(stderr, "erebus: internal error: bad default for %s\n",
-						v->def->key);
-					abort();
-				}
-			} else if (v->def->flags & OPT_REQUIRED) {
-				diag_error(d, s->line, s->label, v->def->key, "missing required key");
-			}
-		}
-		free(first_line[t]);
-	}
-}
-
-/* Index of a sandbox host by name, or -1. */
-static int sandbox_host(const struct experiment *x, const char *name)
-{
-	for (size_t i = 0; i < x->sandbox.n_hosts; i++)
-		if (!strcmp(x->sandbox.hosts[i], name))
-			return (int)i;
-	return -1;
-}
-
-static const char *at_host(size_t i, const void *ctx)
-{
-	const struct experiment *x = ctx;
-	return i < x->sandbox.n_hosts ? x->sandbox.hosts[i] : NULL;
+	for (size_t i = 0; cat->probes[i]; i++)
+		if (!strcmp(cat->probes[i]->name, name))
+			return cat->probes[i];
+	return NULL;
 }
 
 static void build_target(struct experiment *x, struct section *s, struct target_spec *t,
 			 struct diag *d)
 {
-	static const char *const selectors[] = { "pid", "pidfile", "process", "cmdline", "cgroup",
-						  "command", "within", "netns", "host" };
-	bool any = false;
-
 	t->name = xstrdup(s->name);
 	t->line = s->line;
 	t->sec = s;
@@ -424,70 +161,12 @@ static void build_target(struct experiment *x, struct section *s, struct target_
 	t->cmdline_src = section_str(s, "cmdline");
 	t->pick = section_get(s, "pick")->pick;
 	t->netns = section_str(s, "netns");
-	t->host = -1;
-	if (section_has(s, "host")) {
-		const struct opt_value *h = section_get(s, "host");
-		t->host = sandbox_host(x, h->raw);
-		if (t->host < 0)
-			unknown_name(d, h->line, s->label, "host", "sandbox host", h->raw, at_host, x);
-		else if (!t->command)
-			diag_error(d, h->line, s->label, "host",
-				   "host needs command: Erebus launches the command inside the sandbox host");
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(selectors); i++)
-		any |= section_get(s, selectors[i])->set;
-	if (!any)
-		diag_error(d, s->line, s->label, NULL,
-			   "a target needs at least one of pid, pidfile, process, cmdline, cgroup, command, within or netns");
-	if (t->pid == 1)
-		diag_error(d, section_get(s, "pid")->line, s->label, "pid",
-			   "Erebus refuses to act on pid 1 (init)");
-	if (t->process && strlen(t->process) > 15)
-		diag_error(d, section_get(s, "process")->line, s->label, "process",
-			   "\"%s\" is longer than 15 characters, the most a process name (comm) holds; use cmdline to match longer names",
-			   t->process);
-	if (t->command && (t->pid || t->pidfile))
-		diag_error(d, section_get(s, "command")->line, s->label, "command",
-			   "command cannot be combined with pid or pidfile (Erebus launches the process itself)");
-	if (t->command) {
-		char **argv = NULL;
-		if (split_command(t->command, &argv) < 0)
-			diag_error(d, section_get(s, "command")->line, s->label, "command",
-				   "cannot split \"%s\" into words (unbalanced quote?)", t->command);
-		strv_free(argv);
-	}
-	(void)x;
-}
-
-/* Resolve the "target" key of s into a target spec, if s has one. */
-static struct target_spec *resolve_target(struct experiment *x, struct section *s, bool required,
-					   struct diag *d)
-{
-	const struct opt_value *v = section_get(s, "target");
-	struct target_spec *t;
-
-	if (!v || !v->present) {
-		/* (an OPT_REQUIRED key was reported missing by check_section) */
-		if (required && v && !v->set && !(v->def->flags & OPT_REQUIRED))
-			diag_error(d, s->line, s->label, "target", "missing required key");
-		return NULL;
-	}
-	t = experiment_target(x, v->raw);
-	if (!t)
-		unknown_name(d, v->line, s->label, "target", "target", v->raw, at_target, x);
-	return t;
-}
-
-bool target_netns_only(const struct target_spec *t)
-{
-	return t->netns && !t->pid && !t->pidfile && !t->process && !t->cmdline && !t->cgroup &&
-	       !t->command && !t->within;
+	model_check_target(x, t, d);
 }
 
 static void build_fault(struct experiment *x, struct section *s, struct fault_spec *f,
 			struct diag *d)
 {
-	const struct fault_type *ft = f->type;
 	const struct opt_value *dur = section_get(s, "duration"), *every = section_get(s, "every");
 
 	f->name = xstrdup(s->name);
@@ -496,32 +175,7 @@ static void build_fault(struct experiment *x, struct section *s, struct fault_sp
 	f->at_us = section_usec(s, "at");
 	f->duration_us = dur->present ? dur->usec : 0;
 	f->every_us = every->present ? every->usec : 0;
-	if (!ft)
-		return;
-	f->target = resolve_target(x, s, ft->flags & FAULT_NEEDS_TARGET, d);
-	if (f->target && target_netns_only(f->target) && !(ft->flags & FAULT_NETWORK))
-		diag_error(d, section_get(s, "target")->line, s->label, "target",
-			   "[target %s] names only a network namespace; a %s fault acts on processes",
-			   f->target->name, ft->name);
-	if ((ft->flags & FAULT_NEEDS_DURATION) && !dur->present && !dur->set)
-		diag_error(d, s->line, s->label, "duration", "missing required key (a %s fault lasts a while)",
-			   ft->name);
-	if (every->set && !(ft->flags & FAULT_INSTANT))
-		diag_error(d, every->line, s->label, "every",
-			   "only instant faults (like kill) repeat; a %s fault lasts its duration", ft->name);
-	if (every->set && !dur->set)
-		diag_error(d, every->line, s->label, "every",
-			   "every needs duration, which bounds the repetitions");
-	if ((ft->flags & FAULT_INSTANT) && dur->set && !every->set)
-		diag_error(d, dur->line, s->label, "duration",
-			   "a %s fault acts once; add every to repeat it for this duration, or remove duration",
-			   ft->name);
-	if (every->present && dur->present && every->usec > dur->usec)
-		diag_error(d, every->line, s->label, "every",
-			   "every (%s) is longer than duration (%s): it would never repeat", every->raw,
-			   dur->raw);
-	if (ft->check)
-		ft->check(f, d);
+	model_check_fault(x, f, d);
 }
 
 static void build_probe(struct experiment *x, struct section *s, struct probe_spec *p,
@@ -536,22 +190,7 @@ static void build_probe(struct experiment *x, struct section *s, struct probe_sp
 	p->healthy_after = (unsigned)section_int(s, "healthy_after");
 	p->during = (enum probe_during)section_int(s, "during");
 	p->tolerance = section_pct(s, "tolerance");
-	p->from = -1;
-	if (section_has(s, "from")) {
-		const struct opt_value *h = section_get(s, "from");
-		p->from = sandbox_host(x, h->raw);
-		if (p->from < 0)
-			unknown_name(d, h->line, s->label, "from", "sandbox host", h->raw, at_host, x);
-	}
-	if (!p->type)
-		return;
-	p->target = resolve_target(x, s, true, d);
-	if (p->target && target_netns_only(p->target))
-		diag_error(d, section_get(s, "target")->line, s->label, "target",
-			   "[target %s] names only a network namespace; a %s probe counts processes",
-			   p->target->name, p->type->name);
-	if (p->type->check)
-		p->type->check(p, d);
+	model_check_probe(x, p, d);
 }
 
 static const char *entry_value(struct reader *r, size_t sec, const char *key, unsigned *line)
@@ -581,13 +220,14 @@ static void interpolate(struct experiment *x, struct entry *e, const char *label
 			break;
 		}
 		name = xstrndup(open + 7, (size_t)(close - open - 7));
-		h = sandbox_host(x, name);
+		h = model_sandbox_host(x, name);
 		if (h < 0) {
 			if (!x->sandbox.n_hosts)
 				diag_error(d, e->line, label, e->key,
 					   "${host.%s} names a sandbox host, but there is no [sandbox] section", name);
 			else
-				unknown_name(d, e->line, label, e->key, "sandbox host", name, at_host, x);
+				model_unknown_name(d, e->line, label, e->key, "sandbox host", name,
+						   model_at_host, x);
 			break;
 		}
 		sbuf_addn(&out, p, (size_t)(open - p));
@@ -634,7 +274,7 @@ static void build_sandbox(struct experiment *x, struct reader *r, struct diag *d
 					   "\"%s\" is not a host name (letters, digits, - and _, at most 32)", tok);
 				continue;
 			}
-			if (sandbox_host(x, tok) >= 0) {
+			if (model_sandbox_host(x, tok) >= 0) {
 				diag_error(d, line, "sandbox", "hosts", "host \"%s\" is named twice", tok);
 				continue;
 			}
@@ -673,13 +313,13 @@ static void split_header(const char *header, char **kind, char **name)
 	*name = *sp ? xstrdup(sp) : NULL;
 }
 
-static void build(struct experiment *x, struct reader *r, struct diag *d)
+/* Check the section headers; keep the good sections in x->sections and
+ * point the entries at them (SIZE_MAX: their section was dropped). */
+static void build_sections(struct experiment *x, struct reader *r, struct diag *d)
 {
 	_cleanup_free_ size_t *map = xcalloc(r->n_secs + 1, sizeof(size_t));
-	size_t nt = 0, nf = 0, np = 0, ne = 0;
 	unsigned exp_line = 0, sandbox_line = 0;
 
-	/* Sections: check headers; map raw index -> x->sections index. */
 	x->sections = xcalloc(r->n_secs + 1, sizeof(*x->sections));
 	for (size_t i = 0; i < r->n_secs; i++) {
 		struct section *s = &x->sections[x->n_sections];
@@ -702,7 +342,6 @@ static void build(struct experiment *x, struct reader *r, struct diag *d)
 					   "duplicate [%s] section (first on line %u)", kind, *first);
 				ok = false;
 			}
-			ne += !strcmp(kind, "experiment");
 			if (!*first)
 				*first = s->line;
 		} else if (!strcmp(kind, "target") || !strcmp(kind, "fault") || !strcmp(kind, "probe")) {
@@ -722,35 +361,37 @@ static void build(struct experiment *x, struct reader *r, struct diag *d)
 					ok = false;
 				}
 		} else {
-			unknown_name(d, s->line, NULL, NULL, "section kind", kind, at_kind, NULL);
+			model_unknown_name(d, s->line, NULL, NULL, "section kind", kind, model_at_kind, NULL);
 			ok = false;
 		}
 		if (!ok) {	/* its keys are not checked further */
-			free(s->kind);
-			free(s->name);
-			free(s->label);
+			model_section_clear(s);
 			*s = (struct section){ 0 };
 			continue;
 		}
-		s->tables[0] = kind_table(kind);
-		nt += !strcmp(kind, "target");
-		nf += !strcmp(kind, "fault");
-		np += !strcmp(kind, "probe");
+		s->tables[0] = model_kind_table(kind);
 		map[i] = x->n_sections++;
 	}
 	for (size_t e = 0; e < r->n_ents; e++)
 		r->ents[e].sec = map[r->ents[e].sec];
-	if (!ne)
+	if (!exp_line)
 		diag_error(d, 0, NULL, NULL, "missing [experiment] section (with at least name = ...)");
-	if (!np)
-		diag_error(d, 0, NULL, NULL,
-			   "no [probe NAME] section: an experiment needs at least one probe to judge recovery");
+}
 
-	x->targets = xcalloc(nt + 1, sizeof(*x->targets));
-	x->faults = xcalloc(nf + 1, sizeof(*x->faults));
-	x->probes = xcalloc(np + 1, sizeof(*x->probes));
+static size_t count_kind(const struct experiment *x, const char *kind)
+{
+	size_t n = 0;
 
-	/* Types first: they decide which type table a section's keys meet. */
+	for (size_t i = 0; i < x->n_sections; i++)
+		n += !strcmp(x->sections[i].kind, kind);
+	return n;
+}
+
+/* Resolve the type of every fault and probe section in cat. Types come
+ * first: they decide which type table a section's keys meet. */
+static void resolve_types(struct experiment *x, struct reader *r, const struct model_catalog *cat,
+			  struct diag *d)
+{
 	for (size_t i = 0, fi = 0, pi = 0; i < x->n_sections; i++) {
 		struct section *s = &x->sections[i];
 		bool is_fault = !strcmp(s->kind, "fault");
@@ -761,18 +402,20 @@ static void build(struct experiment *x, struct reader *r, struct diag *d)
 			continue;
 		type = entry_value(r, i, "type", &line);
 		if (!type) {
-			/* reported as missing by check_section */
+			/* reported as missing by model_check_section */
 		} else if (is_fault) {
-			const struct fault_type *ft = fault_type_find(type);
+			const struct fault_type *ft = catalog_fault(cat, type);
 			if (!ft)
-				unknown_name(d, line, s->label, "type", "fault type", type, at_fault, NULL);
+				model_unknown_name(d, line, s->label, "type", "fault type", type,
+						   at_fault, cat);
 			else
 				s->tables[1] = ft->options;
 			x->faults[fi].type = ft;
 		} else {
-			const struct probe_type *pt = probe_type_find(type);
+			const struct probe_type *pt = catalog_probe(cat, type);
 			if (!pt)
-				unknown_name(d, line, s->label, "type", "probe type", type, at_probe, NULL);
+				model_unknown_name(d, line, s->label, "type", "probe type", type,
+						   at_probe, cat);
 			else
 				s->tables[1] = pt->options;
 			x->probes[pi].type = pt;
@@ -782,10 +425,26 @@ static void build(struct experiment *x, struct reader *r, struct diag *d)
 		else
 			pi++;
 	}
+}
 
+static void build(struct experiment *x, struct reader *r, const struct model_catalog *cat,
+		  struct diag *d)
+{
+	size_t np;
+
+	build_sections(x, r, d);
+	np = count_kind(x, "probe");
+	if (!np)
+		diag_error(d, 0, NULL, NULL,
+			   "no [probe NAME] section: an experiment needs at least one probe to judge recovery");
+	x->targets = xcalloc(count_kind(x, "target") + 1, sizeof(*x->targets));
+	x->faults = xcalloc(count_kind(x, "fault") + 1, sizeof(*x->faults));
+	x->probes = xcalloc(np + 1, sizeof(*x->probes));
+
+	resolve_types(x, r, cat, d);
 	build_sandbox(x, r, d);
 	for (size_t i = 0; i < x->n_sections; i++)
-		check_section(&x->sections[i], r->ents, r->n_ents, i, d);
+		model_check_section(&x->sections[i], r->ents, r->n_ents, i, d);
 
 	for (size_t i = 0; i < x->n_sections; i++) {
 		struct section *s = &x->sections[i];
@@ -801,21 +460,7 @@ static void build(struct experiment *x, struct reader *r, struct diag *d)
 			build_target(x, s, &x->targets[x->n_targets++], d);
 		}
 	}
-	for (size_t i = 0; i < x->n_targets; i++) {
-		struct target_spec *t = &x->targets[i];
-		const struct opt_value *w = section_get(t->sec, "within");
-		if (!w->present)
-			continue;
-		t->within = experiment_target(x, w->raw);
-		if (!t->within)
-			unknown_name(d, w->line, t->sec->label, "within", "target", w->raw, at_target, x);
-		else if (!t->within->command)
-			diag_error(d, w->line, t->sec->label, "within",
-				   "[target %s] has no command; within names a target Erebus launches", w->raw);
-		else if (t->command)
-			diag_error(d, w->line, t->sec->label, "within",
-				   "a target with its own command cannot also be within another");
-	}
+	model_check_within(x, d);
 	for (size_t i = 0; i < x->n_sections; i++) {
 		struct section *s = &x->sections[i];
 		if (!strcmp(s->kind, "fault"))
@@ -828,8 +473,8 @@ static void build(struct experiment *x, struct reader *r, struct diag *d)
 			x->faults[i].type->check_experiment(&x->faults[i], x, d);
 }
 
-int experiment_load_string(const char *name, const char *text, struct diag *d,
-			   struct experiment **ret)
+int experiment_load_string(const char *name, const char *text, const struct model_catalog *cat,
+			   struct diag *d, struct experiment **ret)
 {
 	struct reader r = { .p = text, .d = d };
 	struct experiment *x = xcalloc(1, sizeof(*x));
@@ -845,7 +490,7 @@ int experiment_load_string(const char *name, const char *text, struct diag *d,
 	if (line > 0)
 		diag_error(d, (unsigned)line, NULL, NULL,
 			   "cannot read this line: expected [section], key = value, or a comment");
-	build(x, &r, d);
+	build(x, &r, cat, d);
 
 	for (size_t i = 0; i < r.n_ents; i++) {
 		free(r.ents[i].key);
@@ -863,7 +508,8 @@ int experiment_load_string(const char *name, const char *text, struct diag *d,
 	return 0;
 }
 
-int experiment_load(const char *path, struct diag *d, struct experiment **ret)
+int experiment_load(const char *path, const struct model_catalog *cat, struct diag *d,
+		    struct experiment **ret)
 {
 	_cleanup_free_ char *text = NULL;
 	ssize_t n = read_file_max(path, (1 << 20) + 1, &text);
@@ -881,26 +527,15 @@ int experiment_load(const char *path, struct diag *d, struct experiment **ret)
 		diag_error(d, 0, NULL, NULL, "file contains NUL bytes; is it a text file?");
 		return -EINVAL;
 	}
-	return experiment_load_string(path, text, d, ret);
+	return experiment_load_string(path, text, cat, d, ret);
 }
 
 void experiment_free(struct experiment *x)
 {
 	if (!x)
 		return;
-	for (size_t i = 0; i < x->n_sections; i++) {
-		struct section *s = &x->sections[i];
-		for (int t = 0; t < 2; t++) {
-			if (!s->vals[t])
-				continue;
-			for (size_t j = 0; s->tables[t][j].key; j++)
-				opt_value_clear(&s->vals[t][j]);
-			free(s->vals[t]);
-		}
-		free(s->kind);
-		free(s->name);
-		free(s->label);
-	}
+	for (size_t i = 0; i < x->n_sections; i++)
+		model_section_clear(&x->sections[i]);
 	for (size_t i = 0; i < x->n_targets; i++)
 		free(x->targets[i].name);
 	for (size_t i = 0; i < x->n_faults; i++)
@@ -921,30 +556,4 @@ void experiment_free(struct experiment *x)
 	free(x->name);
 	free(x->description);
 	free(x);
-}
-
-struct target_spec *experiment_target(const struct experiment *x, const char *name)
-{
-	for (size_t i = 0; i < x->n_targets; i++)
-		if (!strcmp(x->targets[i].name, name))
-			return &x->targets[i];
-	return NULL;
-}
-
-int64_t experiment_window_us(const struct experiment *x)
-{
-	int64_t end = 0;
-
-	for (size_t i = 0; i < x->n_faults; i++) {
-		const struct fault_spec *f = &x->faults[i];
-		int64_t e = f->at_us;
-
-		if (f->every_us)
-			e += (f->duration_us / f->every_us) * f->every_us;
-		else if (!(f->type && (f->type->flags & FAULT_INSTANT)))
-			e += f->duration_us;
-		if (e > end)
-			end = e;
-	}
-	return end;
 }

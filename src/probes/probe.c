@@ -125,7 +125,7 @@ static int64_t runner_deadline(struct loop *l, int64_t now_us, void *userdata)
 	if (r->ctx.spec->type->cancel)
 		r->ctx.spec->type->cancel(&r->ctx);
 	snprintf(msg, sizeof(msg), "timed out after %s",
-		 probe_format_usec(r->ctx.spec->timeout_us, what, sizeof(what)));
+		 format_duration(r->ctx.spec->timeout_us, what, sizeof(what)));
 	runner_finish(rn, false, -1, msg);
 	return 0;
 }
@@ -250,45 +250,6 @@ void probe_run_free(struct probe_run *r)
 	free(rn);
 }
 
-const char *probe_format_usec(int64_t usec, char *buf, size_t len)
-{
-	struct sbuf b = { 0 };
-	int64_t s;
-
-	if (usec <= 0) {
-		snprintf(buf, len, "0s");
-		return buf;
-	}
-	if (usec < USEC_PER_SEC) {
-		if (usec % USEC_PER_MSEC)
-			snprintf(buf, len, "%lldus", (long long)usec);
-		else
-			snprintf(buf, len, "%lldms", (long long)(usec / USEC_PER_MSEC));
-		return buf;
-	}
-	s = usec / USEC_PER_SEC;
-	if (s >= 3600)
-		sbuf_addf(&b, "%lldh", (long long)(s / 3600));
-	if (s % 3600 >= 60)
-		sbuf_addf(&b, "%lldm", (long long)(s % 3600 / 60));
-	if (usec % USEC_PER_SEC) {
-		/* "1.5s", "1m2.25s": fractional seconds, trailing zeros cut */
-		char frac[16];
-		size_t n;
-
-		snprintf(frac, sizeof(frac), "%06lld", (long long)(usec % USEC_PER_SEC));
-		n = strlen(frac);
-		while (n && frac[n - 1] == '0')
-			frac[--n] = '\0';
-		sbuf_addf(&b, "%lld.%ss", (long long)(s % 60), frac);
-	} else if (s % 60 || !b.len) {
-		sbuf_addf(&b, "%llds", (long long)(s % 60));
-	}
-	snprintf(buf, len, "%s", b.s);
-	sbuf_free(&b);
-	return buf;
-}
-
 const char *probe_strerror(int err, char *buf, size_t len)
 {
 	const char *d = strerrordesc_np(err);
@@ -306,6 +267,6 @@ void probe_describe_timing(const struct probe_spec *p, struct sbuf *out)
 {
 	char a[32], b[32];
 
-	sbuf_addf(out, ", every %s, timeout %s", probe_format_usec(p->interval_us, a, sizeof(a)),
-		  probe_format_usec(p->timeout_us, b, sizeof(b)));
+	sbuf_addf(out, ", every %s, timeout %s", format_duration(p->interval_us, a, sizeof(a)),
+		  format_duration(p->timeout_us, b, sizeof(b)));
 }

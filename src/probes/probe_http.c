@@ -187,7 +187,7 @@ static void http_check(const struct probe_spec *p, struct diag *d)
 
 		diag_error(d, http_line(p, "max_latency"), sec->label, "max_latency",
 			   "max_latency %s is not below timeout %s, so it could never fail a sample; raise timeout or lower max_latency",
-			   probe_format_usec(ml->usec, a, sizeof(a)), probe_format_usec(p->timeout_us, b, sizeof(b)));
+			   format_duration(ml->usec, a, sizeof(a)), format_duration(p->timeout_us, b, sizeof(b)));
 	}
 }
 
@@ -258,16 +258,6 @@ static size_t http_write_cb(char *data, size_t size, size_t n, void *userdata)
 	st->len += total;
 	st->buf[st->len] = '\0';
 	return total;
-}
-
-/* Milliseconds for a latency in a message: "850ms", "12.3s". */
-static const char *http_format_latency(int64_t us, char *buf, size_t len)
-{
-	if (us < 10 * USEC_PER_SEC)
-		snprintf(buf, len, "%lldms", (long long)((us + 500) / USEC_PER_MSEC));
-	else
-		snprintf(buf, len, "%.1fs", (double)us / USEC_PER_SEC);
-	return buf;
 }
 
 /* Copy text into buf starting in lower case, unless it starts with an
@@ -358,8 +348,8 @@ static bool http_judge(const struct http_state *st, CURL *easy, CURLcode res, in
 	if (st->max_latency_us && latency_us > st->max_latency_us) {
 		char a[32], b[32];
 
-		snprintf(msg, len, "took %s, max_latency %s", http_format_latency(latency_us, a, sizeof(a)),
-			 probe_format_usec(st->max_latency_us, b, sizeof(b)));
+		snprintf(msg, len, "took %s, max_latency %s", format_duration(latency_us, a, sizeof(a)),
+			 format_duration(st->max_latency_us, b, sizeof(b)));
 		return false;
 	}
 	return true;
@@ -687,7 +677,7 @@ static void http_describe(const struct probe_spec *p, struct sbuf *out)
 	if (ml && ml->present) {
 		char a[32];
 
-		sbuf_addf(out, ", within %s", probe_format_usec(ml->usec, a, sizeof(a)));
+		sbuf_addf(out, ", within %s", format_duration(ml->usec, a, sizeof(a)));
 	}
 	if (!section_int(sec, "tls_verify"))
 		sbuf_add(out, ", TLS certificate not verified");

@@ -9,6 +9,7 @@
  */
 #include <sys/resource.h>
 
+#include "erebus/catalog.h"
 #include "erebus/experiment.h"
 #include "erebus/loop.h"
 #include "erebus/probe.h"
@@ -48,7 +49,7 @@ int main(int argc, char **argv)
 	sbuf_add(&ini, "[experiment]\nname = http-rate\n");
 	for (size_t i = 0; i < n; i++)
 		sbuf_addf(&ini, "[probe p%zu]\ntype = http\nurl = %s\ninterval = 1ms\ntimeout = 2s\n", i, argv[1]);
-	if (experiment_load_string("http-rate", ini.s, &d, &x) < 0) {
+	if (experiment_load_string("http-rate", ini.s, &catalog_builtin, &d, &x) < 0) {
 		diag_print(&d, stderr);
 		return 2;
 	}

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the experiment parser (src/experiment.c), with the option
- * tables of faults/ and the check hooks of faults/ and src/probe_*.c.
+ * Unit tests for the experiment model (src/model/: the reader in
+ * experiment.c, the checks in check.c), with the option tables of faults/
+ * and the check hooks of faults/ and src/probes/probe_*.c, handed to it in
+ * catalog_builtin.
  *
  * Every message the parser can produce has its own test, which asserts
  * the exact line `NAME:LINE: [section] key: message`, that loading fails
@@ -16,6 +18,7 @@
 #include <fcntl.h>
 #include <signal.h>
 
+#include "erebus/catalog.h"
 #include "erebus/experiment.h"
 #include "erebus/fault.h"
 #include "erebus/probe.h"
@@ -66,7 +69,7 @@ static void dump(const struct diag *d)
 /* Load text as x.ini; it must succeed with no diagnostics. */
 static struct experiment *load_ok(struct fx *f, const char *text)
 {
-	int r = experiment_load_string("x.ini", text, &f->d, &f->x);
+	int r = experiment_load_string("x.ini", text, &catalog_builtin, &f->d, &f->x);
 
 	if (r != 0 || f->d.n) {
 		dump(&f->d);
@@ -80,7 +83,7 @@ static struct experiment *load_ok(struct fx *f, const char *text)
 /* Load text as x.ini; it must fail with -EINVAL and leave *ret alone. */
 static void load_fail(struct fx *f, const char *text)
 {
-	int r = experiment_load_string("x.ini", text, &f->d, &f->x);
+	int r = experiment_load_string("x.ini", text, &catalog_builtin, &f->d, &f->x);
 
 	if (r != -EINVAL) {
 		dump(&f->d);
@@ -1331,7 +1334,7 @@ static void test_unparseable_line(void **state)
 
 /* Regression, fixed: ini_parse_stream() only returns the line of the first error, so a
  * second unreadable line is never reported, against "one run shows all
- * of them" (src/experiment.c). */
+ * of them" (src/model/experiment.c). */
 static void test_unparseable_lines_all_reported(void **state)
 {
 	struct fx *f = *state;
@@ -1444,7 +1447,7 @@ static void test_load_file(void **state)
 	struct fx *f = *state;
 	const char *path = write_temp(f, full_text, strlen(full_text));
 
-	assert_int_equal(experiment_load(path, &f->d, &f->x), 0);
+	assert_int_equal(experiment_load(path, &catalog_builtin, &f->d, &f->x), 0);
 	assert_int_equal(f->d.n, 0);
 	assert_string_equal(f->x->file, path);
 	assert_string_equal(f->x->name, "full");
@@ -1457,7 +1460,7 @@ static void test_load_file_errors_name_the_file(void **state)
 	const char *path = write_temp(f, text, strlen(text));
 	char *want = keep(xasprintf("%s:7: [probe up] interval: \"1\" is not a duration (write it like 250ms, 2s or 1m30s)", path));
 
-	assert_int_equal(experiment_load(path, &f->d, &f->x), -EINVAL);
+	assert_int_equal(experiment_load(path, &catalog_builtin, &f->d, &f->x), -EINVAL);
 	assert_ptr_equal(f->x, &untouched);
 	assert_int_equal(f->d.n, 1);
 	assert_string_equal(f->d.msgs[0], want);
@@ -1468,7 +1471,7 @@ static void test_load_missing_file(void **state)
 {
 	struct fx *f = *state;
 
-	assert_int_equal(experiment_load("/nonexistent/erebus/x.ini", &f->d, &f->x), -ENOENT);
+	assert_int_equal(experiment_load("/nonexistent/erebus/x.ini", &catalog_builtin, &f->d, &f->x), -ENOENT);
 	assert_ptr_equal(f->x, &untouched);
 	assert_int_equal(f->d.n, 1);
 	assert_string_equal(f->d.msgs[0], "/nonexistent/erebus/x.ini: cannot read: No such file or directory");
@@ -1482,7 +1485,7 @@ static void test_load_nul_bytes(void **state)
 	const char *path = write_temp(f, text, sizeof(text) - 1);
 	char *want = keep(xasprintf("%s: file contains NUL bytes; is it a text file?", path));
 
-	assert_int_equal(experiment_load(path, &f->d, &f->x), -EINVAL);
+	assert_int_equal(experiment_load(path, &catalog_builtin, &f->d, &f->x), -EINVAL);
 	assert_ptr_equal(f->x, &untouched);
 	assert_int_equal(f->d.n, 1);
 	assert_string_equal(f->d.msgs[0], want);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the JSON reader (src/json_read.c): what it accepts, every
- * kind of malformed input it must refuse (with where and why), its limits,
- * and that no prefix or byte flip of a real report crashes it.
+ * Unit tests for the JSON reader (src/base/json_read.c): what it accepts,
+ * every kind of malformed input it must refuse (with where and why), its
+ * limits, and that no prefix or byte flip of a real report crashes it.
  */
 #include <stdarg.h>
 #include <stddef.h>

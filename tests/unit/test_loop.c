@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the event loop (src/loop.c): timer order and repetition,
- * deleting timers and fds from inside callbacks, fd callbacks on pipes,
- * and the code loop_quit() hands back to loop_run().
+ * Unit tests for the event loop (src/base/loop.c): timer order and
+ * repetition, deleting timers and fds from inside callbacks, fd callbacks
+ * on pipes, and the code loop_quit() hands back to loop_run().
  *
  * Nothing sleeps: every test ends through loop_quit() from a callback,
  * and a watchdog timer quits with a distinct code if that never happens.

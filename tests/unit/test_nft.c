@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 
+#include "erebus/catalog.h"
 #include "erebus/experiment.h"
 #include "erebus/fault.h"
 #include "erebus/nft.h"
@@ -246,7 +247,7 @@ static struct experiment *load(const char *text, struct diag *d)
 {
 	struct experiment *x = NULL;
 
-	if (experiment_load_string("x.ini", text, d, &x) != 0) {
+	if (experiment_load_string("x.ini", text, &catalog_builtin, d, &x) != 0) {
 		for (size_t i = 0; i < d->n; i++)
 			print_message("  diag: %s\n", d->msgs[i]);
 		fail_msg("experiment did not load");
@@ -298,7 +299,7 @@ static void test_partition_rejects(void **state)
 				       HEAD "[fault cut]\ntype = partition\ntarget = a\ninterface = eth0\n"
 					    "destination = 10.0.0.300\nprotocol = icmp\nport = 80\n"
 					    "direction = sideways\n",
-				       &d, &x);
+				       &catalog_builtin, &d, &x);
 
 	assert_int_equal(r, -EINVAL);
 	assert_null(x);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the option value parsers (src/options.c) and the string
- * helpers they lean on (src/util.c): durations, percentages, signals,
- * status sets, picks, booleans, opt_parse() messages, suggestions,
- * edit distance, command splitting and duration formatting.
+ * Unit tests for the option value parsers (src/base/options.c) and the
+ * string helpers they lean on (src/base/util.c): percentages, signals,
+ * status sets, picks, booleans, opt_parse() messages, suggestions, edit
+ * distance and command splitting. Durations: test_duration.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,57 +15,6 @@
 
 #include "erebus/options.h"
 #include "erebus/util.h"
-
-/* ---- parse_duration ---------------------------------------------------- */
-
-static void assert_duration(const char *text, int64_t want)
-{
-	int64_t got = -12345;
-
-	if (parse_duration(text, &got) != 0)
-		fail_msg("parse_duration(\"%s\") failed, expected %lld", text, (long long)want);
-	if (got != want)
-		fail_msg("parse_duration(\"%s\") = %lld, expected %lld", text, (long long)got,
-			 (long long)want);
-}
-
-static void assert_duration_rejected(const char *text)
-{
-	int64_t got = -12345;
-
-	if (parse_duration(text, &got) != -EINVAL)
-		fail_msg("parse_duration(\"%s\") accepted (%lld), expected -EINVAL", text,
-			 (long long)got);
-	/* the output is left untouched on failure */
-	assert_int_equal(got, -12345);
-}
-
-static void test_parse_duration_valid(void **state)
-{
-	assert_duration("250ms", 250 * USEC_PER_MSEC);
-	assert_duration("1m30s", 90 * USEC_PER_SEC);
-	assert_duration("2h", 2 * 3600 * USEC_PER_SEC);
-	assert_duration("500us", 500);
-	assert_duration("1.5s", 1500 * USEC_PER_MSEC);
-	assert_duration("0s", 0);
-	assert_duration("1h30m15s500ms", (5415 * USEC_PER_SEC) + 500 * USEC_PER_MSEC);
-	assert_duration("10m", 600 * USEC_PER_SEC);
-	assert_duration("1ms500us", 1500);
-}
-
-static void test_parse_duration_rejects(void **state)
-{
-	assert_duration_rejected("");
-	assert_duration_rejected("250");	/* a unit is required */
-	assert_duration_rejected("ms");
-	assert_duration_rejected("-1s");
-	assert_duration_rejected("1x");
-	assert_duration_rejected("1s2");	/* trailing number without unit */
-	assert_duration_rejected(" 1s");
-	assert_duration_rejected("1 s");
-	assert_duration_rejected("1.5.5s");
-	assert_duration_rejected("s1");
-}
 
 /* ---- parse_percent ----------------------------------------------------- */
 
@@ -525,43 +474,9 @@ static void test_split_command_errors(void **state)
 	}
 }
 
-/* ---- format_duration --------------------------------------------------- */
-
-static void assert_format(int64_t usec, const char *want)
-{
-	char buf[32];
-
-	assert_ptr_equal(format_duration(usec, buf, sizeof(buf)), buf);
-	if (strcmp(buf, want))
-		fail_msg("format_duration(%lld) = \"%s\", expected \"%s\"", (long long)usec, buf, want);
-}
-
-static void test_format_duration(void **state)
-{
-	char small[4];
-
-	assert_format(-1, "-");
-	assert_format(0, "0us");
-	assert_format(999, "999us");
-	assert_format(1000, "1ms");
-	assert_format(250 * USEC_PER_MSEC, "250ms");
-	assert_format(1250 * USEC_PER_MSEC, "1.25s");
-	assert_format(30 * USEC_PER_SEC, "30.00s");
-	assert_format(60 * USEC_PER_SEC, "1m00s");
-	assert_format(125 * USEC_PER_SEC, "2m05s");
-	assert_format(90 * USEC_PER_SEC + 999 * USEC_PER_MSEC, "1m31s");
-	assert_format(3600 * USEC_PER_SEC, "60m00s");
-
-	/* truncated, still terminated */
-	format_duration(125 * USEC_PER_SEC, small, sizeof(small));
-	assert_string_equal(small, "2m0");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_duration_valid),
-		cmocka_unit_test(test_parse_duration_rejects),
 		cmocka_unit_test(test_parse_percent),
 		cmocka_unit_test(test_parse_signal),
 		cmocka_unit_test(test_signal_name),
@@ -579,7 +494,6 @@ int main(void)
 		cmocka_unit_test(test_edit_distance),
 		cmocka_unit_test(test_split_command),
 		cmocka_unit_test(test_split_command_errors),
-		cmocka_unit_test(test_format_duration),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

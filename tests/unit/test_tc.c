@@ -24,6 +24,7 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
+#include "erebus/catalog.h"
 #include "erebus/experiment.h"
 #include "erebus/options.h"
 #include "erebus/tc.h"
@@ -754,7 +755,7 @@ static void test_slots(void **state)
 static size_t load_problems(const char *text, struct diag *d)
 {
 	struct experiment *x = NULL;
-	int r = experiment_load_string("x.ini", text, d, &x);
+	int r = experiment_load_string("x.ini", text, &catalog_builtin, d, &x);
 
 	assert_int_equal(r, d->n ? -EINVAL : 0);
 	experiment_free(x);
