@@ -93,7 +93,11 @@ void opt_value_clear(struct opt_value *v);
 
 /* Parsers used by opt_parse(), exposed for tests and other callers
  * (OPT_DURATION's, parse_duration(), is in erebus/duration.h). */
+/* "95%", "12.5%": 0..100 with a % sign. A bare number ("0.9") is -EDOM:
+ * it may mean 90% or 0.9%, so it is refused with percent_hint()'s words
+ * (caller frees); anything else invalid is -EINVAL. */
 int parse_percent(const char *s, double *ret_pct);
+char *percent_hint(const char *s);
 int parse_signal(const char *s, int *ret_sig);
 const char *signal_name(int sig);	/* "SIGKILL"; NULL if unknown */
 int parse_status_set(const char *s, struct status_range **ret, unsigned *ret_n);

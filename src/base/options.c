@@ -22,12 +22,21 @@ int parse_percent(const char *s, double *ret_pct)
 	v = strtod(s, &end);
 	if (end == s || !isfinite(v))
 		return -EINVAL;
-	if (*end == '%')
-		end++;
-	if (*end || v < 0 || v > 100)
+	if (!*end)
+		return -EDOM;	/* a bare number: 0.9 may mean 90% or 0.9% */
+	if (*end != '%' || end[1] || v < 0 || v > 100)
 		return -EINVAL;
 	*ret_pct = v;
 	return 0;
+}
+
+char *percent_hint(const char *s)
+{
+	double v = strtod(s, NULL);
+
+	if (v > 0 && v <= 1)
+		return xasprintf("\"%s\" needs a %% sign: write %g%% or %s%%", s, v * 100, s);
+	return xasprintf("\"%s\" needs a %% sign: write %s%%", s, s);
 }
 
 static const struct {
@@ -341,8 +350,14 @@ int opt_parse(const struct opt_def *def, const char *text, struct opt_value *v, 
 			goto fail;
 		}
 		break;
-	case OPT_PERCENT:
-		if (parse_percent(text, &v->pct) < 0) {
+	case OPT_PERCENT: {
+		int r = parse_percent(text, &v->pct);
+
+		if (r == -EDOM) {
+			msg = percent_hint(text);
+			goto fail;
+		}
+		if (r < 0) {
 			msg = xasprintf("\"%s\" is not a percentage between 0%% and 100%%", text);
 			goto fail;
 		}
@@ -352,6 +367,7 @@ int opt_parse(const struct opt_def *def, const char *text, struct opt_value *v, 
 			goto fail;
 		}
 		break;
+	}
 	case OPT_SIGNAL: {
 		int sig;
 

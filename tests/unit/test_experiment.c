@@ -413,7 +413,7 @@ static void test_window(void **state)
 	assert_int_equal(window_of(f, "[fault a]\ntype = pause\ntarget = web\nduration = 10s\n"
 				      "[fault b]\ntype = kill\ntarget = web\nat = 4s\n"
 				      "[fault c]\ntype = throttle\ntarget = web\nat = 5s\n"
-				      "duration = 6s\ncpu = 50\n"),
+				      "duration = 6s\ncpu = 50%\n"),
 			 11 * USEC_PER_SEC);
 	assert_int_equal(window_of(f, ""), 0);
 }
@@ -625,6 +625,17 @@ static void test_bad_percent(void **state)
 		PROBE			/* 3-6 */
 		"tolerance = 101%\n",	/* 7 */
 		"x.ini:7: [probe up] tolerance: \"101%\" is not a percentage between 0% and 100%");
+}
+
+/* A bare 0.9 may mean 90% or 0.9%: refused, with both spellings. */
+static void test_percent_needs_its_sign(void **state)
+{
+	expect_only(state,
+		"[experiment]\n"
+		"name = x\n"
+		PROBE			/* 3-6 */
+		"tolerance = 0.9\n",	/* 7 */
+		"x.ini:7: [probe up] tolerance: \"0.9\" needs a % sign: write 90% or 0.9%");
 }
 
 static void test_throttle_cpu_range(void **state)
@@ -1517,6 +1528,7 @@ int main(void)
 		T(test_bad_duration),
 		T(test_duration_range),
 		T(test_bad_percent),
+		T(test_percent_needs_its_sign),
 		T(test_throttle_cpu_range),
 		T(test_throttle_period_range),
 		T(test_bad_signal),

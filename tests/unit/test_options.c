@@ -24,7 +24,8 @@ static void test_parse_percent(void **state)
 
 	assert_int_equal(parse_percent("95%", &v), 0);
 	assert_float_equal(v, 95, 1e-9);
-	assert_int_equal(parse_percent("95", &v), 0);
+	assert_int_equal(parse_percent("95", &v), -EDOM);	/* needs its % sign */
+	assert_int_equal(parse_percent("0.9", &v), -EDOM);
 	assert_float_equal(v, 95, 1e-9);
 	assert_int_equal(parse_percent("12.5%", &v), 0);
 	assert_float_equal(v, 12.5, 1e-9);
@@ -36,7 +37,7 @@ static void test_parse_percent(void **state)
 	v = -1;
 	assert_int_equal(parse_percent("", &v), -EINVAL);
 	assert_int_equal(parse_percent("101%", &v), -EINVAL);
-	assert_int_equal(parse_percent("100.5", &v), -EINVAL);
+	assert_int_equal(parse_percent("100.5%", &v), -EINVAL);
 	assert_int_equal(parse_percent("-1%", &v), -EINVAL);
 	assert_int_equal(parse_percent("5%%", &v), -EINVAL);
 	assert_int_equal(parse_percent("%", &v), -EINVAL);
@@ -276,7 +277,8 @@ static void test_opt_parse_errors(void **state)
 	assert_opt_error("wait", "2m", "2m must be between 1ms and 1m00s");
 	assert_opt_error("share", "150%", "\"150%\" is not a percentage between 0% and 100%");
 	assert_opt_error("share", "100%", "100% must be between 1% and 99%");
-	assert_opt_error("share", "0.5", "0.5 must be between 1% and 99%");
+	assert_opt_error("share", "0.5", "\"0.5\" needs a % sign: write 50% or 0.5%");
+	assert_opt_error("share", "50", "\"50\" needs a % sign: write 50%");
 	assert_opt_error("sig", "SIGFOO", "\"SIGFOO\" is not a signal (write SIGKILL, KILL or 9)");
 	assert_opt_error("color", "blue", "\"blue\" is not one of: red, green");
 	assert_opt_error("status", "300-200",
