@@ -76,6 +76,7 @@ struct probe_spec {
 	unsigned healthy_after;
 	enum probe_during during;
 	double tolerance;	/* percent 0..100 */
+	int64_t halt_us;	/* halt when down longer than this; 0: at once; -1: never */
 	int from;		/* sandbox host index it probes from, or -1 */
 };
 
@@ -94,6 +95,8 @@ struct experiment {
 	uint64_t seed;
 	bool seed_set;
 	int64_t steady_timeout_us;
+	int64_t hold_us;		/* every probe healthy this long before the end */
+	bool halt_on_lost_tolerance;
 	struct section *sections;
 	size_t n_sections;
 	struct target_spec *targets;

@@ -19,6 +19,10 @@ const struct opt_def experiment_options[] = {
 	  "Seed for every random choice (default: random, printed in the report)" },
 	{ "steady_state_timeout", OPT_DURATION, 0, "10s", 1000, 24 * 3600 * USEC_PER_SEC, NULL,
 	  "How long every probe has to become healthy before any fault" },
+	{ "hold", OPT_DURATION, 0, "2s", 0, 24 * 3600 * USEC_PER_SEC, NULL,
+	  "After the last fault ends and every probe recovered, how long every probe must stay healthy" },
+	{ "halt_on_lost_tolerance", OPT_BOOL, 0, "yes", 0, 0, NULL,
+	  "Revert everything and stop when a must-pass probe can no longer reach its tolerance" },
 	OPT_END
 };
 
@@ -71,7 +75,9 @@ const struct opt_def probe_options[] = {
 	{ "during", OPT_ENUM, 0, "must-pass", 0, 0, during_choices,
 	  "must-pass: failures during the fault window count against tolerance; may-fail: they do not" },
 	{ "tolerance", OPT_PERCENT, 0, "100%", 0, 0, NULL,
-	  "Share of samples that must pass during the fault window (must-pass)" },
+	  "Share of the impact phase's time the probe must pass (must-pass)" },
+	{ "halt", OPT_STRING, 0, "no", 0, 0, NULL,
+	  "yes: revert everything and stop when this probe is down during the impact phase; a duration: when down longer than that" },
 	{ "recover_within", OPT_DURATION, 0, "30s", 1000, 24 * 3600 * USEC_PER_SEC, NULL,
 	  "After the faults end, the probe must be healthy again within this" },
 	{ "from", OPT_STRING, 0, NULL, 0, 0, NULL,
@@ -348,6 +354,21 @@ void model_check_probe(struct experiment *x, struct probe_spec *p, struct diag *
 	struct section *s = p->sec;
 
 	p->from = resolve_host(x, s, "from", d);
+	{
+		const struct opt_value *h = section_get(s, "halt");
+		const char *v = h->present ? h->raw : "no";
+		int64_t us;
+
+		if (!strcmp(v, "no"))
+			p->halt_us = -1;
+		else if (!strcmp(v, "yes"))
+			p->halt_us = 0;
+		else if (parse_duration(v, &us) == 0 && us >= 0 && us <= 24 * 3600 * USEC_PER_SEC)
+			p->halt_us = us;
+		else
+			diag_error(d, h->line, s->label, "halt",
+				   "\"%s\" is not yes, no or a duration (halt = yes, or halt = 1s)", v);
+	}
 	if (!p->type)
 		return;
 	p->target = resolve_target(x, s, true, d);

@@ -456,6 +456,8 @@ static void build(struct experiment *x, struct reader *r, const struct model_cat
 			x->seed_set = seed->present;
 			x->seed = (uint64_t)seed->i;
 			x->steady_timeout_us = section_usec(s, "steady_state_timeout");
+			x->hold_us = section_usec(s, "hold");
+			x->halt_on_lost_tolerance = section_int(s, "halt_on_lost_tolerance");
 		} else if (!strcmp(s->kind, "target")) {
 			build_target(x, s, &x->targets[x->n_targets++], d);
 		}
