@@ -62,7 +62,11 @@ extern const struct probe_type *const probe_types[];
 const struct probe_type *probe_type_find(const char *name);
 
 /* Phases of a run; samples carry the phase in which they started. */
-enum phase { PHASE_BEFORE, PHASE_DURING, PHASE_AFTER, PHASE_COUNT };
+/* The phases of a run a sample can start in (before: the steady state;
+ * during: the fault window; after: recovery and hold), and the impact
+ * phase that the report adds over them: from the first fault applied to
+ * the end of the run. No sample is tagged PHASE_IMPACT. */
+enum phase { PHASE_BEFORE, PHASE_DURING, PHASE_AFTER, PHASE_IMPACT, PHASE_COUNT };
 
 struct sample {
 	int64_t t_us;		/* start, relative to the run's start */

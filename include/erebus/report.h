@@ -11,7 +11,8 @@
 #include "erebus/probe.h"
 #include "erebus/util.h"
 
-#define REPORT_SCHEMA "erebus.report/1"
+#define REPORT_SCHEMA "erebus.report/2"
+#define REPORT_SCHEMA_V1 "erebus.report/1"	/* still read: availability counted samples */
 
 enum verdict {
 	VERDICT_PASSED,		/* exit 0 */
@@ -20,14 +21,33 @@ enum verdict {
 	VERDICT_ABORTED,	/* exit 3: steady state not met, or interrupted before injection */
 	VERDICT_CLEANUP_FAILED,	/* exit 4: a fault could not be reverted */
 	VERDICT_UNSUPPORTED,	/* exit 5: missing kernel feature or capability */
+	VERDICT_HALTED,		/* exit 1: a halting probe was down, or tolerance was lost */
 };
 const char *verdict_name(enum verdict v);
 int verdict_exit_code(enum verdict v);
 
+/* A probe over a span of the run. Availability is a share of time: of the
+ * probe's interval-grid slots that start in the span, those passing
+ * (include/erebus/figures.h). Latency is over the samples started in it. */
 struct report_phase {
-	unsigned samples, failures;
-	double availability;	/* 0..1; NAN when there were no samples */
+	unsigned samples, failures;	/* samples started in the span */
+	unsigned slots;		/* grid slots counted; 0 in a /1 report */
+	double availability;	/* 0..1; NAN when no slot (or, /1, no sample) */
 	int64_t p50, p95, p99, max;	/* latency, usec; -1 when no samples */
+};
+
+/* A probe's outage: its first failed sample to the end of the first of
+ * healthy_after passes after it, and the fault it belongs to. */
+struct report_outage {
+	int64_t start_us, end_us;	/* end -1: still down at the end of the run */
+	int fault;			/* index into report.faults; -1: unattributed */
+};
+
+/* What one fault did to one probe (see fig_effect()). */
+struct report_effect {
+	int64_t detect_us, mitigate_us, recover_us, down_us;	/* -1: does not apply */
+	unsigned outages;
+	struct report_phase span;	/* over the fault's effect window */
 };
 
 struct report_probe {
@@ -38,6 +58,12 @@ struct report_probe {
 	double tolerance;	/* percent */
 	int64_t recover_within_us;
 	int64_t time_to_detect_us, time_to_recover_us;	/* -1: does not apply */
+	int64_t interval_us;	/* the grid availability is counted on; 0 in /1 */
+	unsigned healthy_after;
+	int64_t halt_us;	/* -1: does not halt the run */
+	unsigned relapses;	/* times it failed again after it had recovered */
+	struct report_outage *outages;	/* owned; from the fault window on */
+	size_t n_outages;
 	struct report_phase phases[PHASE_COUNT];
 	struct sample *samples;	/* every sample, in order; owned */
 	size_t n_samples;
@@ -63,8 +89,10 @@ struct report_fault {
 	int64_t applied_at_us, reverted_at_us;	/* first apply, last revert */
 	unsigned applications;
 	char *error;		/* why it could not be applied or reverted */
+	bool instant;		/* acts at a moment (kill): its windows have end == start */
 	struct report_window *windows;	/* one per application, in order; owned */
 	size_t n_windows, cap_windows;
+	struct report_effect *effects;	/* one per probe, in probes' order; NULL in /1 */
 };
 
 struct report_event {
@@ -75,6 +103,7 @@ struct report_event {
 };
 
 struct report {
+	int schema;		/* 2; 1 for a report read back from erebus.report/1 */
 	char *experiment, *description, *file;
 	uint64_t seed;
 	int64_t started_at, finished_at;	/* wall clock, usec since the epoch */
@@ -83,6 +112,10 @@ struct report {
 	int64_t steady_at_us;	/* steady state reached; -1 if never */
 	int64_t window_start_us, window_end_us;	/* fault window; -1 if not reached */
 	int64_t recovered_at_us;	/* every probe healthy again; -1 if not */
+	int64_t impact_start_us;	/* the first fault applied; -1 if none was */
+	int64_t ended_us;	/* probes stopped; the end of the impact phase */
+	int64_t halted_at_us;	/* when a halt reverted everything; -1 if none */
+	int64_t hold_us;	/* [experiment] hold */
 	struct report_fault *faults;
 	size_t n_faults;
 	struct report_probe *probes;
@@ -101,31 +134,21 @@ void report_leftover(struct report *r, const char *fmt, ...) _printf_(2, 3);
 void report_event(struct report *r, int64_t t_us, const char *kind, const char *subject,
 		  const char *fmt, ...) _printf_(5, 6);
 
-/* Per-phase counts, availability and latency percentiles of samples. */
+/* Per-phase counts, availability and latency percentiles of samples, by
+ * the phase each sample was tagged with (availability a share of samples,
+ * as in /1; report_compute() replaces it). */
 void report_phase_stats(const struct sample *s, size_t n, enum phase ph, struct report_phase *ret);
+/*
+ * Every figure of r from its timeline (src/report/compute.c): per probe,
+ * the phases before, during, after and impact on the interval grid, the
+ * outages and the faults they belong to, time to detect and to recover;
+ * per fault and probe, the effects. Needs the samples, interval_us and
+ * healthy_after of each probe, the windows and instant flag of each
+ * fault, and r's phase times (ended_us included). Pure but for r.
+ */
+void report_compute(struct report *r);
 /* Nearest-rank percentile (0 < p <= 100) of sorted values; -1 if n == 0. */
 int64_t percentile(const int64_t *sorted, size_t n, double p);
-
-/* The moments faults acted, relative to the run's start, ascending. */
-struct fault_times {
-	int64_t *applied;	/* each application (an instant fault's firing too) */
-	size_t n_applied;
-	int64_t *ended;		/* each revert, and each instant fault's firing */
-	size_t n_ended;
-};
-
-/*
- * Time to detect and time to recover of one probe, from its samples:
- *  - detect: from the latest fault application before the first failed
- *    sample ended (the sample started after the first application) to
- *    that end;
- *  - recover: from the latest fault end (revert, or kill) before the probe
- *    was healthy again, to the end of the first of the healthy_after
- *    consecutive passes that followed its last failure.
- * Each is -1 when it does not apply (never failed; never recovered).
- */
-void probe_times(const struct sample *s, size_t n, const struct fault_times *ft,
-		 unsigned healthy_after, int64_t *ret_detect, int64_t *ret_recover);
 
 /* Render r as JSON (schema erebus.report/1) into out. Pure. */
 void report_render_json(const struct report *r, struct sbuf *out);

@@ -47,12 +47,6 @@ static void note_targets(struct report_fault *rf, const struct proc_set *ps)
 	}
 }
 
-void note_time(int64_t **v, size_t *n, size_t *cap, int64_t t)
-{
-	GROW(*v, *cap, *n + 1);
-	(*v)[(*n)++] = t;
-}
-
 static struct target_state *state_of(struct engine *e, const struct target_spec *t)
 {
 	return &e->targets[t - e->x->targets];
@@ -118,8 +112,6 @@ int fault_revert(struct fault_inst *fi)
 	if (fi->took_effect) {	/* one that never took effect was never reverted either */
 		fi->took_effect = false;
 		fi->rf->reverted_at_us = engine_rel(fi->e);
-		note_time(&fi->e->times.ended, &fi->e->times.n_ended, &fi->e->cap_ended,
-			  fi->rf->reverted_at_us);
 		report_fault_reverted(fi->rf, fi->rf->reverted_at_us);	/* the report's fault window */
 	}
 	if (fi->ctx.undo.n) {
@@ -216,14 +208,13 @@ void fault_fire(struct fault_inst *fi)
 		return;
 	}
 	fi->took_effect = true;
+	fi->app_at = engine_rel(e);	/* one moment for every record of it */
 	fi->rf->applications++;
 	if (fi->rf->applied_at_us < 0)
-		fi->rf->applied_at_us = engine_rel(e);
-	if (e->first_apply < 0)
-		e->first_apply = engine_rel(e);
-	note_time(&e->times.applied, &e->times.n_applied, &e->cap_applied, engine_rel(e));
-	report_fault_applied(fi->rf, e->times.applied[e->times.n_applied - 1],	/* the report's fault window */
-			     f->type->flags & FAULT_INSTANT);
+		fi->rf->applied_at_us = fi->app_at;
+	if (e->rep->impact_start_us < 0)
+		e->rep->impact_start_us = fi->app_at;
+	report_fault_applied(fi->rf, fi->app_at, f->type->flags & FAULT_INSTANT);
 	note_targets(fi->rf, &fi->ctx.procs);
 	if (f->type->flags & FAULT_NETWORK) {
 		const struct target_spec *t = f->target;

@@ -21,7 +21,10 @@
 #include "erebus/sandbox.h"
 #include "erebus/target.h"
 
-enum state { ST_STEADY, ST_WINDOW, ST_RECOVERY, ST_DONE };
+/* STEADY until every probe is healthy; WINDOW while faults act; RECOVERY
+ * until every probe is healthy again (or out of time); HOLD while every
+ * probe must stay healthy for [experiment] hold; DONE. */
+enum state { ST_STEADY, ST_WINDOW, ST_RECOVERY, ST_HOLD, ST_DONE };
 
 struct engine;
 
@@ -35,6 +38,7 @@ struct fault_inst {
 	bool finished;		/* no more actions to come */
 	int64_t next_at;	/* relative to the window start */
 	int64_t end_at;		/* relative to the window start */
+	int64_t app_at;		/* when the current application took effect, relative */
 	struct loop_timer *timer;
 };
 
@@ -42,8 +46,12 @@ struct probe_track {
 	struct engine *e;
 	struct probe_run run;
 	struct report_probe *rp;
-	bool recovered;
-	unsigned after_streak;		/* passes among samples started after the window */
+	bool recovered;		/* healthy after the window (or judged: it will not be) */
+	bool judged;		/* its verdict is decided: unrecovered, or a must-pass relapse */
+	int64_t recovered_at;	/* when it recovered, relative; a later failure is a relapse */
+	unsigned after_streak;	/* passes among samples started after the window */
+	int64_t down_since;	/* start of the sample that made it down, relative */
+	struct loop_timer *halt_timer;	/* while a halting probe is down in the impact phase */
 	char *last_fail;	/* message of the latest failed sample */
 };
 
@@ -61,11 +69,9 @@ struct engine {
 	struct probe_env penv;
 	struct probe_track *probes;
 	struct fault_inst *faults;
-	struct loop_timer *steady_timer, *recovery_timer, *progress_timer;
+	struct loop_timer *steady_timer, *recovery_timer, *hold_timer, *progress_timer;
 	int sigfd;
-	int64_t first_apply;	/* relative; -1 before any */
-	struct fault_times times;
-	size_t cap_applied, cap_ended;
+	int64_t hold_end;	/* relative: when the hold under way ends */
 	struct target_refused refused[1];	/* the guardian */
 	struct target_exclude exclude;		/* refused, for every target */
 	struct undo_rec *undone;	/* every record replayed, for the cleanup check */
@@ -101,9 +107,12 @@ int fault_revert(struct fault_inst *fi);
 void undone_close(struct engine *e);
 
 void on_sample(struct probe_run *r, const struct sample *s, bool changed, void *owner);
+/* Revert everything now, inject nothing more, end the run as halted. */
+void engine_halt(struct engine *e, const char *reason);
 int64_t on_steady_timeout(struct loop *l, int64_t now, void *userdata);
 void maybe_end_window(struct engine *e);
 void judge_probes(struct engine *e);
+void hand_samples(struct engine *e);
 
 /* cleanup.c */
 /* Revert every active fault, newest application first. Returns the number

@@ -34,7 +34,7 @@ void engine_event(struct engine *e, const char *kind, const char *subject, const
 	sbuf_free(&b);
 }
 
-static const char *const state_names[] = { "steady state", "fault window", "recovery", "done" };
+static const char *const state_names[] = { "steady state", "fault window", "recovery", "hold", "done" };
 
 /* Time until the current phase ends at the latest. */
 static int64_t phase_left(const struct engine *e)
@@ -54,6 +54,9 @@ static int64_t phase_left(const struct engine *e)
 			if (!e->probes[i].recovered && d > end)
 				end = d;
 		}
+		break;
+	case ST_HOLD:	/* at least the hold; a relapse starts it over */
+		end = e->hold_end;
 		break;
 	case ST_DONE:
 		break;

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The phases of a run, driven by probe samples and timers: steady state,
- * fault window, recovery; and the judgement of each probe at the end.
+ * fault window, recovery, hold; the brakes (halting probes, a tolerance
+ * that can no longer be reached); and the judgement of each probe at the
+ * end, on the figures of report_compute().
  */
 #include <sys/signalfd.h>
 
+#include "erebus/figures.h"
 #include "internal.h"
 
 /* ---- probes and phases -------------------------------------------------- */
@@ -13,6 +16,8 @@ static int64_t on_fault_timer(struct loop *l, int64_t now, void *userdata);
 static void start_window(struct engine *e);
 static void start_recovery(struct engine *e);
 static void check_recovered(struct engine *e);
+static void watch_brakes(struct probe_track *pt, const struct sample *s);
+static void relapse(struct probe_track *pt, const struct sample *s);
 
 static bool all_healthy(const struct engine *e)
 {
@@ -50,25 +55,141 @@ void on_sample(struct probe_run *r, const struct sample *s, bool changed, void *
 		start_window(e);
 		return;
 	}
-	if (e->state == ST_RECOVERY && !pt->recovered && s->t_us >= e->rep->window_end_us) {
-		if (!s->ok) {
-			pt->after_streak = 0;
-			return;
-		}
-		if (++pt->after_streak >= r->ctx.spec->healthy_after) {
-			int64_t ttd, ttr;
-			pt->recovered = true;
-			probe_times(r->samples, r->n_samples, &e->times, r->ctx.spec->healthy_after, &ttd, &ttr);
-			pt->rp->time_to_recover_us = ttr;	/* fixed now, whatever comes after */
-			if (ttr >= 0)
-				engine_event(e, "probe.recovered", pt->rp->name,
-				      "healthy again; time to recover %s (from the end of the fault it last failed in)",
-				      format_duration(ttr, a, sizeof(a)));
-			else
-				engine_event(e, "probe.recovered", pt->rp->name, "healthy (never degraded)");
-			check_recovered(e);
+	if (e->rep->impact_start_us >= 0)
+		watch_brakes(pt, s);
+	if (e->state != ST_RECOVERY && e->state != ST_HOLD)
+		return;
+	if (pt->recovered) {
+		if (!s->ok && !pt->judged && s->t_us >= pt->recovered_at)
+			relapse(pt, s);
+		return;
+	}
+	if (s->t_us < e->rep->window_end_us)
+		return;	/* started before the window ended: does not count */
+	if (!s->ok) {
+		pt->after_streak = 0;
+		return;
+	}
+	if (++pt->after_streak >= r->ctx.spec->healthy_after) {
+		int64_t healed = s->t_us + s->latency_us;
+
+		pt->recovered = true;
+		pt->recovered_at = healed;
+		engine_event(e, "probe.recovered", pt->rp->name, "healthy again, %s after the fault window ended",
+			     format_duration(healed > e->rep->window_end_us ? healed - e->rep->window_end_us : 0,
+					     a, sizeof(a)));
+		check_recovered(e);
+	}
+}
+
+/* The latest the impact phase can end: the end of the window (planned, or
+ * known), the longest recover_within, the hold, and a second to spare for
+ * late timers. A tolerance unreachable by then is lost. */
+static int64_t impact_end_bound(const struct engine *e)
+{
+	int64_t end = e->rep->window_end_us >= 0 ? e->rep->window_end_us :
+		      e->rep->window_start_us + experiment_window_us(e->x) + USEC_PER_SEC;
+	int64_t longest = 0;
+
+	for (size_t i = 0; i < e->x->n_probes; i++)
+		if (e->x->probes[i].recover_within_us > longest)
+			longest = e->x->probes[i].recover_within_us;
+	return end + longest + e->x->hold_us + USEC_PER_SEC;
+}
+
+static int64_t on_halt_timer(struct loop *l, int64_t now, void *userdata)
+{
+	struct probe_track *pt = userdata;
+	_cleanup_free_ char *reason = NULL;
+	char a[32];
+
+	if (pt->run.health != HEALTH_DOWN || pt->e->state == ST_DONE)
+		return 0;
+	reason = xasprintf("halted: [probe %s] down for %s", pt->rp->name,
+			   format_duration(now - pt->e->origin - pt->down_since, a, sizeof(a)));
+	engine_halt(pt->e, reason);
+	return 0;
+}
+
+/*
+ * In the impact phase: a halting probe down for longer than its halt
+ * (started on the sample that made it down, or the first application if
+ * it was down already), and a must-pass probe whose tolerance can no
+ * longer be reached (halt_on_lost_tolerance) stop the run.
+ */
+static void watch_brakes(struct probe_track *pt, const struct sample *s)
+{
+	struct engine *e = pt->e;
+	const struct probe_spec *spec = pt->run.ctx.spec;
+
+	if (e->state == ST_DONE || e->state == ST_STEADY)
+		return;
+	if (pt->run.health != HEALTH_DOWN) {
+		loop_timer_del(e->loop, pt->halt_timer);
+		pt->halt_timer = NULL;
+		pt->down_since = -1;
+	} else if (spec->halt_us >= 0 && !pt->halt_timer) {
+		if (pt->down_since < 0)
+			pt->down_since = s->t_us;
+		if (pt->down_since < e->rep->impact_start_us)
+			pt->down_since = e->rep->impact_start_us;
+		pt->halt_timer = loop_timer_add(e->loop, e->origin + pt->down_since + spec->halt_us,
+						on_halt_timer, pt);
+		return;	/* it may fire at once: the loop calls it next */
+	}
+	if (!s->ok && spec->during == DURING_MUST_PASS && e->x->halt_on_lost_tolerance) {
+		int64_t a = e->rep->impact_start_us, b = s->t_us + s->latency_us;
+		struct fig_slots so_far = fig_slots(pt->run.samples, pt->run.n_samples, spec->interval_us, a, b);
+		unsigned max_slots = (unsigned)((impact_end_bound(e) - a + spec->interval_us - 1) / spec->interval_us);
+
+		if (!fig_tolerance_reachable(so_far, max_slots, spec->tolerance / 100.0)) {
+			_cleanup_free_ char *reason = xasprintf(
+				"halted: [probe %s] can no longer reach its tolerance of %g%%: down %u of %u slots "
+				"since the first fault, of at most %u", pt->rp->name, spec->tolerance,
+				so_far.slots - so_far.up, so_far.slots, max_slots);
+			engine_halt(e, reason);
 		}
 	}
+}
+
+/* A probe that had recovered failed again. A must-pass one fails the run
+ * now; a may-fail one must recover again, within recover_within of the end
+ * of the last fault, and the hold starts over. */
+static void relapse(struct probe_track *pt, const struct sample *s)
+{
+	struct engine *e = pt->e;
+	char a[32];
+
+	pt->rp->relapses++;
+	format_duration(s->t_us - pt->recovered_at, a, sizeof(a));
+	if (pt->rp->during == DURING_MUST_PASS) {
+		pt->judged = true;
+		pt->rp->verdict = VERDICT_FAILED;
+		free(pt->rp->reason);
+		pt->rp->reason = xasprintf("relapsed %s after recovering: %s", a, s->msg ? s->msg : "failed");
+		engine_event(e, "probe.relapsed", pt->rp->name, "%s", pt->rp->reason);
+		engine_finish(e, VERDICT_PASSED, NULL);	/* judged: failed */
+		return;
+	}
+	engine_event(e, "probe.relapsed", pt->rp->name, "failed again %s after recovering: %s; waiting for it again",
+		     a, s->msg ? s->msg : "failed");
+	pt->recovered = false;
+	pt->after_streak = 0;
+	if (e->state == ST_HOLD) {
+		loop_timer_set(e->loop, e->hold_timer, 0);
+		e->state = ST_RECOVERY;
+	}
+	loop_timer_set(e->loop, e->recovery_timer,
+		       e->origin + e->rep->window_end_us + pt->run.ctx.spec->recover_within_us);
+}
+
+void engine_halt(struct engine *e, const char *reason)
+{
+	if (e->state == ST_DONE)
+		return;
+	e->rep->halted_at_us = engine_rel(e);
+	engine_event(e, "halt", NULL, "%s", reason);
+	engine_finish(e, VERDICT_HALTED, reason);
 }
 
 static void set_phase(struct engine *e, enum phase ph)
@@ -136,6 +257,20 @@ void maybe_end_window(struct engine *e)
 	start_recovery(e);
 }
 
+/* The earliest recovery deadline among probes still waiting, or 0. */
+static int64_t next_recovery_deadline(const struct engine *e)
+{
+	int64_t next = 0;
+
+	for (size_t i = 0; i < e->x->n_probes; i++) {
+		const struct probe_track *pt = &e->probes[i];
+		int64_t d = e->origin + e->rep->window_end_us + pt->run.ctx.spec->recover_within_us;
+		if (!pt->recovered && (!next || d < next))
+			next = d;
+	}
+	return next;
+}
+
 static int64_t on_recovery_deadline(struct loop *l, int64_t now, void *userdata)
 {
 	struct engine *e = userdata;
@@ -146,100 +281,113 @@ static int64_t on_recovery_deadline(struct loop *l, int64_t now, void *userdata)
 		char a[32];
 		if (pt->recovered || t < e->rep->window_end_us + pt->run.ctx.spec->recover_within_us)
 			continue;
-		if (!pt->rp->reason)
-			pt->rp->reason = xasprintf("not healthy %s after the fault window ended",
-						   format_duration(pt->run.ctx.spec->recover_within_us, a, sizeof(a)));
-		pt->recovered = true;	/* judged: stop waiting for it */
+		free(pt->rp->reason);
+		pt->rp->reason = xasprintf("not healthy %s after the fault window ended",
+					   format_duration(pt->run.ctx.spec->recover_within_us, a, sizeof(a)));
+		pt->recovered = pt->judged = true;	/* judged: stop waiting for it */
 		pt->rp->verdict = VERDICT_FAILED;
 		engine_event(e, "probe.unrecovered", pt->rp->name, "%s", pt->rp->reason);
 	}
 	check_recovered(e);
-	if (e->state != ST_RECOVERY)
-		return 0;
-	/* the next deadline among probes still waiting */
-	{
-		int64_t next = 0;
-		for (size_t i = 0; i < e->x->n_probes; i++) {
-			struct probe_track *pt = &e->probes[i];
-			int64_t d = e->origin + e->rep->window_end_us + pt->run.ctx.spec->recover_within_us;
-			if (!pt->recovered && (!next || d < next))
-				next = d;
-		}
-		return next;
-	}
+	return e->state == ST_RECOVERY ? next_recovery_deadline(e) : 0;
+}
+
+static int64_t on_hold_end(struct loop *l, int64_t now, void *userdata)
+{
+	struct engine *e = userdata;
+
+	if (e->state == ST_HOLD)
+		engine_finish(e, VERDICT_PASSED, NULL);	/* judged per probe in engine_finish() */
+	return 0;
 }
 
 static void start_recovery(struct engine *e)
 {
-	int64_t first = 0;
-
 	e->state = ST_RECOVERY;
 	e->rep->window_end_us = engine_rel(e);
 	set_phase(e, PHASE_AFTER);
+	e->recovery_timer = loop_timer_add(e->loop, 0, on_recovery_deadline, e);
+	e->hold_timer = loop_timer_add(e->loop, 0, on_hold_end, e);
 	if (!e->x->n_faults) {
 		/* Nothing was injected, so nothing to recover from: the run was
 		 * its steady-state check. */
 		engine_event(e, "phase", NULL, "no faults: the steady state is the whole check");
-		for (size_t i = 0; i < e->x->n_probes; i++)
-			e->probes[i].recovered = true;
-		check_recovered(e);
+		engine_finish(e, VERDICT_PASSED, NULL);
 		return;
 	}
 	engine_event(e, "phase", NULL, "fault window ended; waiting for recovery");
-	for (size_t i = 0; i < e->x->n_probes; i++) {
-		int64_t d = e->origin + e->rep->window_end_us + e->probes[i].run.ctx.spec->recover_within_us;
-		if (!first || d < first)
-			first = d;
-	}
-	e->recovery_timer = loop_timer_add(e->loop, first, on_recovery_deadline, e);
+	loop_timer_set(e->loop, e->recovery_timer, next_recovery_deadline(e));
 }
 
+/* Every probe recovered (or judged): hold, then end. */
 static void check_recovered(struct engine *e)
 {
 	bool any_failed = false;
+	char a[32];
 
+	if (e->state != ST_RECOVERY)
+		return;
 	for (size_t i = 0; i < e->x->n_probes; i++) {
 		if (!e->probes[i].recovered)
 			return;
 		any_failed |= e->probes[i].rp->verdict == VERDICT_FAILED;
 	}
-	if (!any_failed)
-		e->rep->recovered_at_us = engine_rel(e);
-	engine_finish(e, VERDICT_PASSED, NULL);	/* judged per probe in engine_finish() */
+	e->rep->recovered_at_us = any_failed ? -1 : engine_rel(e);
+	loop_timer_set(e->loop, e->recovery_timer, 0);
+	if (!e->x->hold_us || any_failed) {
+		engine_finish(e, VERDICT_PASSED, NULL);	/* judged per probe in engine_finish() */
+		return;
+	}
+	e->state = ST_HOLD;
+	e->hold_end = engine_rel(e) + e->x->hold_us;
+	engine_event(e, "phase", NULL, "every probe recovered; holding for %s",
+		     format_duration(e->x->hold_us, a, sizeof(a)));
+	loop_timer_set(e->loop, e->hold_timer, now_usec() + e->x->hold_us);
 }
 
+/* Each probe's verdict, on the figures report_compute() made. */
 void judge_probes(struct engine *e)
 {
 	for (size_t i = 0; i < e->x->n_probes; i++) {
 		struct probe_track *pt = &e->probes[i];
 		struct report_probe *rp = pt->rp;
-		const struct report_phase *during;
+		const struct report_phase *impact = &rp->phases[PHASE_IMPACT];
 		char a[32];
 
-		for (int ph = 0; ph < PHASE_COUNT; ph++)
-			report_phase_stats(pt->run.samples, pt->run.n_samples, ph, &rp->phases[ph]);
-		{
-			int64_t ttr;
-			probe_times(pt->run.samples, pt->run.n_samples, &e->times,
-				    pt->run.ctx.spec->healthy_after, &rp->time_to_detect_us, &ttr);
-		}
 		if (e->rep->window_start_us < 0) {
 			rp->verdict = pt->run.health == HEALTH_HEALTHY ? VERDICT_PASSED : VERDICT_ABORTED;
 			continue;
 		}
-		during = &rp->phases[PHASE_DURING];
-		if (rp->verdict != VERDICT_FAILED && rp->during == DURING_MUST_PASS && during->samples &&
-		    during->availability * 100.0 < rp->tolerance - 1e-9) {
+		if (rp->verdict != VERDICT_FAILED && rp->during == DURING_MUST_PASS && impact->slots &&
+		    impact->availability * 100.0 < rp->tolerance - 1e-9) {
 			rp->verdict = VERDICT_FAILED;
-			rp->reason = xasprintf("%.0f%% of samples passed during the fault window, tolerance %g%%",
-					       floor(during->availability * 100.0), rp->tolerance);
+			free(rp->reason);
+			rp->reason = xasprintf("available %.1f%% of the impact phase (from the first fault to the end), "
+					       "tolerance %g%%", floor(impact->availability * 1000.0) / 10.0,
+					       rp->tolerance);
 		}
-		if (rp->verdict != VERDICT_FAILED && e->state == ST_DONE && !pt->recovered &&
-		    e->rep->window_end_us >= 0) {
+		if (rp->verdict != VERDICT_FAILED && !pt->recovered && e->rep->window_end_us >= 0) {
 			rp->verdict = VERDICT_FAILED;
+			free(rp->reason);
 			rp->reason = xasprintf("the run ended before it was healthy again (%s after the window)",
-					       format_duration(engine_rel(e) - e->rep->window_end_us, a, sizeof(a)));
+					       format_duration(e->rep->ended_us - e->rep->window_end_us, a, sizeof(a)));
 		}
+	}
+}
+
+/* Hand every probe's samples to the report (once; the runs keep none). */
+void hand_samples(struct engine *e)
+{
+	for (size_t i = 0; e->probes && i < e->x->n_probes; i++) {
+		struct report_probe *rp = &e->rep->probes[i];
+		struct probe_run *run = &e->probes[i].run;
+
+		if (!run->samples)
+			continue;
+		rp->samples = run->samples;
+		rp->n_samples = run->n_samples;
+		run->samples = NULL;
+		run->n_samples = 0;
 	}
 }
 
@@ -250,10 +398,16 @@ void engine_finish(struct engine *e, enum verdict v, const char *reason)
 	if (e->state == ST_DONE)
 		return;
 	e->state = ST_DONE;
-	for (size_t i = 0; i < e->x->n_probes; i++)
+	for (size_t i = 0; i < e->x->n_probes; i++) {
 		probe_run_stop(&e->probes[i].run);
+		loop_timer_del(e->loop, e->probes[i].halt_timer);
+		e->probes[i].halt_timer = NULL;
+	}
+	e->rep->ended_us = engine_rel(e);
 	unreverted = revert_all(e);
 	unreverted += verify_cleanup(e);
+	hand_samples(e);
+	report_compute(e->rep);
 	if (v == VERDICT_PASSED) {
 		judge_probes(e);
 		for (size_t i = 0; i < e->x->n_probes; i++)
@@ -331,5 +485,5 @@ static int64_t on_fault_timer(struct loop *l, int64_t now, void *userdata)
 	}
 	/* It lasts its duration from when it took effect, not from when it
 	 * was due: a late application is not cut short. */
-	return e->origin + e->times.applied[e->times.n_applied - 1] + fi->spec->duration_us;
+	return e->origin + fi->app_at + fi->spec->duration_us;
 }

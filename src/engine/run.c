@@ -46,7 +46,10 @@ static struct report *new_report(const struct experiment *x, uint64_t seed)
 	r->file = xstrdup(x->file);
 	r->seed = seed;
 	r->started_at = wall_usec();
+	r->schema = 2;
 	r->steady_at_us = r->window_start_us = r->window_end_us = r->recovered_at_us = -1;
+	r->impact_start_us = r->ended_us = r->halted_at_us = -1;
+	r->hold_us = x->hold_us;
 	r->faults = xcalloc(x->n_faults + 1, sizeof(*r->faults));
 	r->n_faults = x->n_faults;
 	for (size_t i = 0; i < x->n_faults; i++) {
@@ -56,7 +59,8 @@ static struct report *new_report(const struct experiment *x, uint64_t seed)
 		*f = (struct report_fault){ .name = xstrdup(x->faults[i].name),
 					    .type = xstrdup(x->faults[i].type->name),
 					    .description = sbuf_take(&b),
-					    .applied_at_us = -1, .reverted_at_us = -1 };
+					    .applied_at_us = -1, .reverted_at_us = -1,
+					    .instant = x->faults[i].type->flags & FAULT_INSTANT };
 	}
 	r->probes = xcalloc(x->n_probes + 1, sizeof(*r->probes));
 	r->n_probes = x->n_probes;
@@ -66,7 +70,8 @@ static struct report *new_report(const struct experiment *x, uint64_t seed)
 			.name = xstrdup(p->name), .type = xstrdup(p->type->name),
 			.verdict = VERDICT_PASSED, .during = p->during, .tolerance = p->tolerance,
 			.recover_within_us = p->recover_within_us,
-			.time_to_detect_us = -1, .time_to_recover_us = -1 };
+			.time_to_detect_us = -1, .time_to_recover_us = -1,
+			.interval_us = p->interval_us, .healthy_after = p->healthy_after, .halt_us = p->halt_us };
 	}
 	return r;
 }
@@ -211,6 +216,7 @@ static int prepare_runs(struct engine *e, char **ret_reason, enum verdict *ret_v
 
 		pt->e = e;
 		pt->rp = &e->rep->probes[i];
+		pt->down_since = -1;
 		if (probe_run_init(&pt->run, &x->probes[i], &e->penv, e->origin, &err) < 0) {
 			*ret_reason = xasprintf("%s:%u: [probe %s]: %s", x->file, x->probes[i].line,
 						x->probes[i].name, err ? err : "cannot start");
@@ -277,12 +283,8 @@ static void teardown(struct engine *e)
 	undo_journal_set(NULL);
 	free(e->host_fds);
 	e->rep->finished_at = wall_usec();
-	/* Samples are handed to the report: detach them from the runs. */
+	hand_samples(e);	/* done at the verdict; here when there was none */
 	for (size_t i = 0; e->probes && i < x->n_probes; i++) {
-		e->rep->probes[i].samples = e->probes[i].run.samples;
-		e->rep->probes[i].n_samples = e->probes[i].run.n_samples;
-		e->probes[i].run.samples = NULL;
-		e->probes[i].run.n_samples = 0;
 		if (e->probes[i].e)
 			probe_run_free(&e->probes[i].run);
 		free(e->probes[i].last_fail);
@@ -292,8 +294,6 @@ static void teardown(struct engine *e)
 			close(e->faults[i].ctx.netns_fd);
 	free(e->probes);
 	free(e->faults);
-	free(e->times.applied);
-	free(e->times.ended);
 	undone_close(e);
 	free(e->undone);
 	free(e->targets);
@@ -304,7 +304,7 @@ static void teardown(struct engine *e)
 
 int engine_run(struct experiment *x, const struct run_opts *o, struct report **ret)
 {
-	struct engine e = { .x = x, .o = o, .sigfd = -1, .first_apply = -1 };
+	struct engine e = { .x = x, .o = o, .sigfd = -1 };
 	sigset_t mask, oldmask;
 	uint64_t seed = o->seed_set ? o->seed : x->seed_set ? x->seed : random_seed();
 	_cleanup_free_ char *reason = NULL;

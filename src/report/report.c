@@ -8,6 +8,7 @@ static const char *const verdict_names[] = {
 	[VERDICT_PASSED] = "passed", [VERDICT_FAILED] = "failed",
 	[VERDICT_INVALID] = "invalid", [VERDICT_ABORTED] = "aborted",
 	[VERDICT_CLEANUP_FAILED] = "cleanup-failed", [VERDICT_UNSUPPORTED] = "unsupported",
+	[VERDICT_HALTED] = "halted",
 };
 
 const char *verdict_name(enum verdict v) { return verdict_names[v]; }
@@ -17,6 +18,7 @@ int verdict_exit_code(enum verdict v)
 	static const int codes[] = {
 		[VERDICT_PASSED] = 0, [VERDICT_FAILED] = 1, [VERDICT_INVALID] = 2,
 		[VERDICT_ABORTED] = 3, [VERDICT_CLEANUP_FAILED] = 4, [VERDICT_UNSUPPORTED] = 5,
+		[VERDICT_HALTED] = 1,
 	};
 	return codes[v];
 }
@@ -94,50 +96,6 @@ void report_phase_stats(const struct sample *s, size_t n, enum phase ph, struct 
 	*ret = p;
 }
 
-/* Latest v[i] <= t, or -1. v is ascending. */
-static int64_t latest_before(const int64_t *v, size_t n, int64_t t)
-{
-	int64_t best = -1;
-
-	for (size_t i = 0; i < n && v[i] <= t; i++)
-		best = v[i];
-	return best;
-}
-
-void probe_times(const struct sample *s, size_t n, const struct fault_times *ft,
-		 unsigned healthy_after, int64_t *ret_detect, int64_t *ret_recover)
-{
-	int64_t first_apply = ft->n_applied ? ft->applied[0] : -1;
-	size_t last_fail = SIZE_MAX, passes = 0;
-
-	*ret_detect = *ret_recover = -1;
-	if (first_apply < 0)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i].ok || s[i].t_us < first_apply)
-			continue;
-		if (*ret_detect < 0) {
-			/* The fault active when the failure was seen caused it: a sample
-			 * that started just before a fault and failed during it counts
-			 * from that fault, not an earlier one. */
-			int64_t end = s[i].t_us + s[i].latency_us;
-			*ret_detect = end - latest_before(ft->applied, ft->n_applied, end);
-		}
-		last_fail = i;
-	}
-	if (last_fail == SIZE_MAX)
-		return;
-	for (size_t i = last_fail + 1; i < n && s[i].ok; i++)
-		passes++;
-	if (passes >= healthy_after && passes > 0) {
-		int64_t healthy = s[last_fail + 1].t_us + s[last_fail + 1].latency_us;
-		int64_t ref = latest_before(ft->ended, ft->n_ended, healthy);
-		if (ref < 0)
-			ref = latest_before(ft->applied, ft->n_applied, healthy);
-		*ret_recover = healthy > ref ? healthy - ref : 0;
-	}
-}
-
 static void json_str(struct sbuf *b, const char *s)
 {
 	if (!s) {
@@ -183,7 +141,8 @@ static void json_time(struct sbuf *b, int64_t wall_us)
 
 static void json_phase(struct sbuf *b, const struct report_phase *p)
 {
-	sbuf_addf(b, "{\"samples\": %u, \"failures\": %u, \"availability\": ", p->samples, p->failures);
+	sbuf_addf(b, "{\"samples\": %u, \"failures\": %u, \"slots\": %u, \"availability\": ", p->samples,
+		  p->failures, p->slots);
 	if (isnan(p->availability))
 		sbuf_add(b, "null");
 	else
@@ -199,7 +158,25 @@ static void json_phase(struct sbuf *b, const struct report_phase *p)
 	sbuf_add(b, "}}");
 }
 
-const char *const phase_keys[PHASE_COUNT] = { "before", "during", "after" };
+/* One entry of a fault's effects: what it did to probe name. */
+static void json_effect(struct sbuf *b, const char *name, const struct report_effect *e, size_t i)
+{
+	sbuf_add(b, i ? ",\n       {\"probe\": " : "\n       {\"probe\": ");
+	json_str(b, name);
+	sbuf_add(b, ", \"time_to_detect_ms\": ");
+	json_ms(b, e->detect_us);
+	sbuf_add(b, ", \"time_to_mitigate_ms\": ");
+	json_ms(b, e->mitigate_us);
+	sbuf_add(b, ", \"time_to_recover_ms\": ");
+	json_ms(b, e->recover_us);
+	sbuf_add(b, ", \"down_ms\": ");
+	json_ms(b, e->down_us);
+	sbuf_addf(b, ", \"outages\": %u, \"window\": ", e->outages);
+	json_phase(b, &e->span);
+	sbuf_add(b, "}");
+}
+
+const char *const phase_keys[PHASE_COUNT] = { "before", "during", "after", "impact" };
 
 void report_render_json(const struct report *r, struct sbuf *b)
 {
@@ -227,6 +204,14 @@ void report_render_json(const struct report *r, struct sbuf *b)
 	json_ms(b, r->window_end_us);
 	sbuf_add(b, "},\n  \"recovered_at_ms\": ");
 	json_ms(b, r->recovered_at_us);
+	sbuf_add(b, ",\n  \"impact_start_ms\": ");
+	json_ms(b, r->impact_start_us);
+	sbuf_add(b, ", \"ended_ms\": ");
+	json_ms(b, r->ended_us);
+	sbuf_add(b, ", \"halted_at_ms\": ");
+	json_ms(b, r->halted_at_us);
+	sbuf_add(b, ", \"hold_ms\": ");
+	json_ms(b, r->hold_us);
 
 	sbuf_add(b, ",\n  \"faults\": [");
 	for (size_t i = 0; i < r->n_faults; i++) {
@@ -258,7 +243,10 @@ void report_render_json(const struct report *r, struct sbuf *b)
 		json_ms(b, f->reverted_at_us);
 		sbuf_add(b, ", \"error\": ");
 		json_str(b, f->error);
-		sbuf_add(b, "}");
+		sbuf_addf(b, ", \"instant\": %s,\n     \"effects\": [", f->instant ? "true" : "false");
+		for (size_t j = 0; f->effects && j < r->n_probes; j++)
+			json_effect(b, r->probes[j].name, &f->effects[j], j);
+		sbuf_add(b, "]}");
 	}
 	sbuf_add(b, r->n_faults ? "\n  ],\n" : "],\n");
 
@@ -278,10 +266,26 @@ void report_render_json(const struct report *r, struct sbuf *b)
 			  p->during == DURING_MAY_FAIL ? "may-fail" : "must-pass", p->tolerance / 100.0);
 		sbuf_add(b, ", \"recover_within_ms\": ");
 		json_ms(b, p->recover_within_us);
+		sbuf_add(b, ", \"interval_ms\": ");
+		json_ms(b, p->interval_us);
+		sbuf_addf(b, ", \"healthy_after\": %u, \"halt_ms\": ", p->healthy_after);
+		json_ms(b, p->halt_us);
 		sbuf_add(b, ",\n     \"time_to_detect_ms\": ");
 		json_ms(b, p->time_to_detect_us);
 		sbuf_add(b, ", \"time_to_recover_ms\": ");
 		json_ms(b, p->time_to_recover_us);
+		sbuf_addf(b, ", \"relapses\": %u, \"outages\": [", p->relapses);
+		for (size_t j = 0; j < p->n_outages; j++) {
+			const struct report_outage *o = &p->outages[j];
+			sbuf_add(b, j ? ", {\"start_ms\": " : "{\"start_ms\": ");
+			json_ms(b, o->start_us);
+			sbuf_add(b, ", \"end_ms\": ");
+			json_ms(b, o->end_us);
+			sbuf_add(b, ", \"fault\": ");
+			json_str(b, o->fault >= 0 && (size_t)o->fault < r->n_faults ? r->faults[o->fault].name : NULL);
+			sbuf_add(b, "}");
+		}
+		sbuf_add(b, "]");
 		sbuf_add(b, ",\n     \"phases\": {");
 		for (int ph = 0; ph < PHASE_COUNT; ph++) {
 			sbuf_addf(b, "%s\n       \"%s\": ", ph ? "," : "", phase_keys[ph]);
@@ -381,6 +385,7 @@ void report_free(struct report *r)
 		free(r->faults[i].targets);
 		free(r->faults[i].error);
 		free(r->faults[i].windows);
+		free(r->faults[i].effects);
 	}
 	for (size_t i = 0; i < r->n_probes; i++) {
 		free(r->probes[i].name);
@@ -389,6 +394,7 @@ void report_free(struct report *r)
 		for (size_t j = 0; j < r->probes[i].n_samples; j++)
 			free(r->probes[i].samples[j].msg);
 		free(r->probes[i].samples);
+		free(r->probes[i].outages);
 	}
 	for (size_t i = 0; i < r->n_events; i++) {
 		free(r->events[i].kind);

@@ -442,7 +442,7 @@ static void test_several_errors_one_pass(void **state)
 		"type = tcp\n"			/* 15 */
 		"host = 127.0.0.1\n"		/* 16 */
 		"port = 99999\n");		/* 17 */
-	assert_diag_has(&f->d, "x.ini:3: [experiment] colour: unknown key; valid keys here: name, description, seed, steady_state_timeout");
+	assert_diag_has(&f->d, "x.ini:3: [experiment] colour: unknown key; valid keys here: name, description, seed, steady_state_timeout, hold, halt_on_lost_tolerance");
 	assert_diag_has(&f->d, "x.ini:6: [target web] pick: \"none\" is not all, a count (2) or a share (30%)");
 	assert_diag_has(&f->d, "x.ini:9: [fault k] target: unknown target \"webb\"; did you mean \"web\"?");
 	assert_diag_has(&f->d, "x.ini:10: [fault k] at: \"soon\" is not a duration (write it like 250ms, 2s or 1m30s)");

@@ -135,148 +135,65 @@ static void test_phase_stats_empty(void **state)
 	assert_int_equal(p.max, -1);
 }
 
-/* ---- probe_times ------------------------------------------------------- */
+/* ---- report_compute ----------------------------------------------------- */
 
 #define OK(t, lat)   { .t_us = (t), .latency_us = (lat), .ok = true }
 #define FAIL(t, lat) { .t_us = (t), .latency_us = (lat), .ok = false }
+#define MS 1000LL
 
-static void test_times_never_failed(void **state)
+/*
+ * A staged run: steady state at 0.5 s; a kill at 1 s (the service back at
+ * 2 s), a pause from 3 s to 4 s the probe heals under at 3.5 s; the window
+ * ends at 4 s, the run at 5 s. Probe on a 250 ms grid from 0.
+ */
+static void test_compute_staged_run(void **state)
 {
-	const struct sample s[] = { OK(0, 10), OK(1000, 10), OK(2000, 10), OK(3000, 10) };
-	int64_t applied[] = { 1500 }, ended[] = { 2500 };
-	const struct fault_times ft = { applied, 1, ended, 1 };
-	int64_t detect = 7, recover = 7;
-
-	probe_times(s, ARRAY_SIZE(s), &ft, 2, &detect, &recover);
-	assert_int_equal(detect, -1);
-	assert_int_equal(recover, -1);
-}
-
-static void test_times_no_fault(void **state)
-{
-	const struct sample s[] = { OK(0, 10), FAIL(1000, 10), OK(2000, 10), OK(3000, 10) };
-	const struct fault_times ft = { 0 };
-	int64_t detect = 7, recover = 7;
-
-	probe_times(s, ARRAY_SIZE(s), &ft, 1, &detect, &recover);
-	assert_int_equal(detect, -1);
-	assert_int_equal(recover, -1);
-}
-
-/* A failure before the first application is not the fault's doing. */
-static void test_times_failure_before_fault(void **state)
-{
-	const struct sample s[] = { FAIL(0, 10), OK(1000, 10), OK(2000, 10), OK(3000, 10) };
-	int64_t applied[] = { 1500 }, ended[] = { 2500 };
-	const struct fault_times ft = { applied, 1, ended, 1 };
-	int64_t detect = 7, recover = 7;
-
-	probe_times(s, ARRAY_SIZE(s), &ft, 1, &detect, &recover);
-	assert_int_equal(detect, -1);
-	assert_int_equal(recover, -1);
-}
-
-static void test_times_failed_and_recovered(void **state)
-{
-	const struct sample s[] = {
-		OK(0, 10), OK(1000, 10),
-		FAIL(1200, 100),	/* first failure: ends at 1300 */
-		FAIL(2000, 100),
-		OK(3500, 50),		/* first pass after the last failure: ends at 3550 */
-		OK(4500, 50),
+	struct sample s[20];
+	struct report_window kill = { 1000 * MS, 1000 * MS }, pause = { 3000 * MS, 4000 * MS };
+	struct report_fault f[2] = {
+		{ .name = (char *)"kill", .instant = true, .windows = &kill, .n_windows = 1 },
+		{ .name = (char *)"pause", .windows = &pause, .n_windows = 1 },
 	};
-	int64_t applied[] = { 1000 }, ended[] = { 3000 };
-	const struct fault_times ft = { applied, 1, ended, 1 };
-	int64_t detect, recover;
+	struct report_probe p = { .name = (char *)"health", .interval_us = 250 * MS, .healthy_after = 1 };
+	struct report r = { .faults = f, .n_faults = 2, .probes = &p, .n_probes = 1,
+			    .window_start_us = 500 * MS, .window_end_us = 4000 * MS, .impact_start_us = 1000 * MS,
+			    .ended_us = 5000 * MS };
 
-	probe_times(s, ARRAY_SIZE(s), &ft, 2, &detect, &recover);
-	assert_int_equal(detect, 300);		/* 1300 - 1000 */
-	assert_int_equal(recover, 550);		/* 3550 - 3000 */
-}
+	for (int k = 0; k < 20; k++) {	/* down 1.0 .. 2.0 s and 3.0 .. 3.5 s */
+		bool down = (k >= 4 && k < 8) || (k >= 12 && k < 14);
+		s[k] = (struct sample){ .t_us = k * 250 * MS, .latency_us = 2 * MS, .ok = !down };
+	}
+	p.samples = s;
+	p.n_samples = 20;
+	report_compute(&r);
 
-static void test_times_never_recovered(void **state)
-{
-	const struct sample s[] = { OK(0, 10), FAIL(1200, 100), OK(2000, 10), FAIL(3000, 10),
-				    FAIL(4000, 10) };
-	int64_t applied[] = { 1000 }, ended[] = { 2500 };
-	const struct fault_times ft = { applied, 1, ended, 1 };
-	int64_t detect, recover;
-
-	probe_times(s, ARRAY_SIZE(s), &ft, 1, &detect, &recover);
-	assert_int_equal(detect, 300);
-	assert_int_equal(recover, -1);
-}
-
-/* Recovery counts from the latest fault end before the probe was healthy
- * again: not an earlier one, and not one after it. */
-static void test_times_recover_from_latest_end(void **state)
-{
-	const struct sample s[] = {
-		OK(0, 10),
-		FAIL(1500, 100),
-		FAIL(5500, 100),	/* last failure */
-		OK(6000, 200),		/* healthy from its end, 6200 */
-		OK(7000, 10),
-		OK(8000, 10),
-		OK(10000, 10),
-	};
-	int64_t applied[] = { 1000, 4000, 8500 }, ended[] = { 2000, 5000, 9000 };
-	const struct fault_times ft = { applied, 3, ended, 3 };
-	int64_t detect, recover;
-
-	probe_times(s, ARRAY_SIZE(s), &ft, 3, &detect, &recover);
-	assert_int_equal(detect, 600);		/* 1600 - 1000 */
-	assert_int_equal(recover, 1200);	/* 6200 - 5000 */
-}
-
-/* Detection counts from the latest application before the first failure. */
-static void test_times_detect_from_latest_apply(void **state)
-{
-	const struct sample s[] = {
-		OK(0, 10),
-		OK(1500, 10),		/* the first application did nothing visible */
-		OK(3500, 10),
-		FAIL(4500, 250),	/* ends at 4750 */
-		OK(6000, 10),
-		OK(7000, 10),
-	};
-	int64_t applied[] = { 1000, 4000 }, ended[] = { 2000, 5000 };
-	const struct fault_times ft = { applied, 2, ended, 2 };
-	int64_t detect, recover;
-
-	probe_times(s, ARRAY_SIZE(s), &ft, 2, &detect, &recover);
-	assert_int_equal(detect, 750);		/* 4750 - 4000 */
-	assert_int_equal(recover, 1010);	/* 6010 - 5000 */
-}
-
-/* Fewer passes after the last failure than healthy_after: not recovered. */
-static void test_times_not_enough_passes(void **state)
-{
-	const struct sample s[] = { OK(0, 10), FAIL(1200, 100), OK(3000, 10), OK(4000, 10) };
-	int64_t applied[] = { 1000 }, ended[] = { 2000 };
-	const struct fault_times ft = { applied, 1, ended, 1 };
-	int64_t detect, recover;
-
-	probe_times(s, ARRAY_SIZE(s), &ft, 3, &detect, &recover);
-	assert_int_equal(detect, 300);
-	assert_int_equal(recover, -1);
-
-	probe_times(s, ARRAY_SIZE(s), &ft, 2, &detect, &recover);
-	assert_int_equal(recover, 1010);	/* 3010 - 2000 */
-}
-
-/* An instant fault (kill) has no revert: its firing is also its end. */
-static void test_times_instant_fault(void **state)
-{
-	const struct sample s[] = { OK(0, 10), FAIL(1100, 50), FAIL(1600, 50), OK(2100, 40),
-				    OK(2600, 40) };
-	int64_t applied[] = { 1000 }, ended[] = { 1000 };
-	const struct fault_times ft = { applied, 1, ended, 1 };
-	int64_t detect, recover;
-
-	probe_times(s, ARRAY_SIZE(s), &ft, 2, &detect, &recover);
-	assert_int_equal(detect, 150);		/* 1150 - 1000 */
-	assert_int_equal(recover, 1140);	/* 2140 - 1000 */
+	/* impact 1 s .. 5 s: 16 slots, 6 down */
+	assert_int_equal(p.phases[PHASE_IMPACT].slots, 16);
+	assert_float_equal(p.phases[PHASE_IMPACT].availability, 10.0 / 16.0, 1e-9);
+	assert_int_equal(p.phases[PHASE_BEFORE].slots, 2);
+	assert_int_equal(p.phases[PHASE_DURING].slots, 14);	/* 0.5 .. 4.0 s */
+	assert_int_equal(p.phases[PHASE_AFTER].slots, 4);
+	assert_int_equal(p.n_outages, 2);
+	assert_int_equal(p.outages[0].fault, 0);
+	assert_int_equal(p.outages[1].fault, 1);
+	/* the kill: detected at once, recovered 1.002 s after its instant */
+	assert_int_equal(f[0].effects[0].detect_us, 0);
+	assert_int_equal(f[0].effects[0].recover_us, 1002 * MS);
+	assert_int_equal(f[0].effects[0].mitigate_us, -1);
+	assert_int_equal(f[0].effects[0].span.slots, 8);	/* 1 s .. 3 s: until the pause */
+	assert_int_equal(f[0].effects[0].down_us, 1002 * MS);
+	/* the pause: healed under it, nothing to recover from */
+	assert_int_equal(f[1].effects[0].detect_us, 0);
+	assert_int_equal(f[1].effects[0].mitigate_us, 502 * MS);
+	assert_int_equal(f[1].effects[0].recover_us, -1);
+	assert_int_equal(f[1].effects[0].span.slots, 8);	/* 3 s .. 5 s */
+	assert_float_equal(f[1].effects[0].span.availability, 6.0 / 8.0, 1e-9);
+	/* probe level: the first outage's detection, the last recovery */
+	assert_int_equal(p.time_to_detect_us, 0);
+	assert_int_equal(p.time_to_recover_us, 1002 * MS);
+	free(p.outages);
+	free(f[0].effects);
+	free(f[1].effects);
 }
 
 /* ---- verdicts ---------------------------------------------------------- */
@@ -295,6 +212,8 @@ static void test_verdicts(void **state)
 	assert_string_equal(verdict_name(VERDICT_ABORTED), "aborted");
 	assert_string_equal(verdict_name(VERDICT_CLEANUP_FAILED), "cleanup-failed");
 	assert_string_equal(verdict_name(VERDICT_UNSUPPORTED), "unsupported");
+	assert_int_equal(verdict_exit_code(VERDICT_HALTED), 1);
+	assert_string_equal(verdict_name(VERDICT_HALTED), "halted");
 }
 
 /* ---- JSON -------------------------------------------------------------- */
@@ -401,7 +320,7 @@ static void test_json_content(void **state)
 	report_render_json(j->r, &j->out);
 	s = j->out.s;
 	assert_non_null(s);
-	assert_int_equal(strncmp(s, "{\n  \"schema\": \"erebus.report/1\",\n", 33), 0);
+	assert_int_equal(strncmp(s, "{\n  \"schema\": \"erebus.report/2\",\n", 33), 0);
 	assert_int_equal(s[j->out.len - 1], '\n');
 	assert_int_equal(s[j->out.len - 2], '}');
 
@@ -421,14 +340,14 @@ static void test_json_content(void **state)
 	assert_contains(s, "\"fault_window\": {\"start_ms\": 2000, \"end_ms\": 2001.500}");
 	assert_contains(s, "\"recovered_at_ms\": null,");
 	assert_contains(s, "{\"pid\": 4242, \"comm\": \"demo-worker\"}, {\"pid\": 4243, \"comm\": \"a\\\"b\"}");
-	assert_contains(s, "\"applications\": 3, \"applied_at_ms\": 1000, \"reverted_at_ms\": null, \"error\": null}");
+	assert_contains(s, "\"applications\": 3, \"applied_at_ms\": 1000, \"reverted_at_ms\": null, \"error\": null, \"instant\": false,");
 	assert_contains(s, "\"reason\": \"status 503\\r\\n\"");
 	assert_contains(s, "\"during\": \"may-fail\", \"tolerance\": 0.6");
 	assert_contains(s, "\"recover_within_ms\": 5000");
 	assert_contains(s, "\"time_to_detect_ms\": 250.500, \"time_to_recover_ms\": null");
-	assert_contains(s, "\"before\": {\"samples\": 1, \"failures\": 0, \"availability\": 1.0000, \"latency_ms\": {\"p50\": 1, \"p95\": 1, \"p99\": 1, \"max\": 1}}");
-	assert_contains(s, "\"during\": {\"samples\": 1, \"failures\": 1, \"availability\": 0.0000");
-	assert_contains(s, "\"after\": {\"samples\": 0, \"failures\": 0, \"availability\": null, \"latency_ms\": {\"p50\": null, \"p95\": null, \"p99\": null, \"max\": null}}");
+	assert_contains(s, "\"before\": {\"samples\": 1, \"failures\": 0, \"slots\": 0, \"availability\": 1.0000, \"latency_ms\": {\"p50\": 1, \"p95\": 1, \"p99\": 1, \"max\": 1}}");
+	assert_contains(s, "\"during\": {\"samples\": 1, \"failures\": 1, \"slots\": 0, \"availability\": 0.0000");
+	assert_contains(s, "\"after\": {\"samples\": 0, \"failures\": 0, \"slots\": 0, \"availability\": null, \"latency_ms\": {\"p50\": null, \"p95\": null, \"p99\": null, \"max\": null}}");
 	assert_contains(s, "{\"t_ms\": 0, \"kind\": \"phase\", \"subject\": null, \"detail\": \"before\"}");
 	assert_contains(s, "{\"t_ms\": 1000, \"kind\": \"fault.applied\", \"subject\": \"kill-worker\", \"detail\": \"pid 4242\"}");
 	{
@@ -506,7 +425,7 @@ static void test_json_parses(void **state)
 		/* -e: the whole document parses and is not null/false */
 		char *all = keep(jq("-e -c .schema", j->path));
 		assert_non_null(all);
-		assert_string_equal(all, "\"erebus.report/1\"");
+		assert_string_equal(all, "\"erebus.report/2\"");
 	}
 	{
 		/* the awkward string comes back exactly */
@@ -552,15 +471,7 @@ int main(void)
 		cmocka_unit_test(test_percentile_every_integer_rank),
 		cmocka_unit_test(test_phase_stats),
 		cmocka_unit_test(test_phase_stats_empty),
-		cmocka_unit_test(test_times_never_failed),
-		cmocka_unit_test(test_times_no_fault),
-		cmocka_unit_test(test_times_failure_before_fault),
-		cmocka_unit_test(test_times_failed_and_recovered),
-		cmocka_unit_test(test_times_never_recovered),
-		cmocka_unit_test(test_times_recover_from_latest_end),
-		cmocka_unit_test(test_times_detect_from_latest_apply),
-		cmocka_unit_test(test_times_not_enough_passes),
-		cmocka_unit_test(test_times_instant_fault),
+		cmocka_unit_test(test_compute_staged_run),
 		cmocka_unit_test(test_verdicts),
 		J(test_json_content),
 		cmocka_unit_test(test_json_empty_lists),
