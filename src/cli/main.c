@@ -8,6 +8,7 @@
 #include "erebus/experiment.h"
 #include "erebus/fault.h"
 #include "erebus/gate.h"
+#include "erebus/plan.h"
 #include "erebus/probe.h"
 #include "erebus/report.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* `erebus plan`: what a run would do, resolved against the machine now. */
-#include "erebus/engine.h"
 #include "erebus/fault.h"
+#include "erebus/plan.h"
 #include "erebus/probe.h"
 #include "erebus/target.h"
 
