@@ -2,7 +2,7 @@
 /*
  * Health probes. A probe type starts one sample at a time and reports its
  * end with probe_complete(); it never blocks the loop. The runner in
- * src/probe.c schedules samples every interval, enforces the timeout
+ * src/probes/runner.c schedules samples every interval, enforces the timeout
  * (calling cancel()), measures latency, keeps the samples and tracks the
  * healthy/down state (healthy after healthy_after consecutive successes,
  * down at the first failure).

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for the experiment parser (src/experiment.c), with the option
- * tables of faults/ and the check hooks of faults/ and src/probe_*.c.
+ * tables of faults/ and the check hooks of faults/ and src/probes/.
  *
  * Every message the parser can produce has its own test, which asserts
  * the exact line `NAME:LINE: [section] key: message`, that loading fails

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers shared by the probe types in src/probe_*.c; not part of the
+ * Helpers shared by the probe types (src/probes/TYPE.c); not part of the
  * public contract (that is include/erebus/probe.h).
  */
 #ifndef EREBUS_PROBE_INTERNAL_H

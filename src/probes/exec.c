@@ -19,7 +19,7 @@
 
 #include "erebus/netns.h"
 #include "erebus/probe.h"
-#include "probe_internal.h"
+#include "internal.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3

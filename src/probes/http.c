@@ -19,7 +19,7 @@
 #include "curl_dl.h"
 #include "erebus/netns.h"
 #include "erebus/probe.h"
-#include "probe_internal.h"
+#include "internal.h"
 
 #define HTTP_BODY_MAX (1024 * 1024)
 /* curl's own timeout, a backstop behind the runner's. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The probe runner and the probe registry.
+ * The probe runner, and the helpers probe types share (internal.h).
  *
  * Scheduling: samples are due on a fixed grid, t0 + k * interval, where t0
  * is when probe_run_start() was called; deadlines are absolute, so the
@@ -15,28 +15,7 @@
  * probe_run_stop() cancels without recording anything.
  */
 #include "erebus/probe.h"
-#include "probe_internal.h"
-
-#define PROBE(n) extern const struct probe_type probe_##n;
-#include "probes.def"
-#undef PROBE
-
-const struct probe_type *const probe_types[] = {
-#define PROBE(n) &probe_##n,
-#include "probes.def"
-#undef PROBE
-	NULL,
-};
-
-const struct probe_type *probe_type_find(const char *name)
-{
-	if (!name)
-		return NULL;
-	for (const struct probe_type *const *t = probe_types; *t; t++)
-		if (strcmp((*t)->name, name) == 0)
-			return *t;
-	return NULL;
-}
+#include "internal.h"
 
 /* The runner's private state, hung on r->ctx.runner. */
 struct runner {

@@ -8,7 +8,7 @@
  * from "gone" is the job of an http, tcp or exec probe.
  */
 #include "erebus/probe.h"
-#include "probe_internal.h"
+#include "internal.h"
 
 struct process_state {
 	const struct target_spec *target;

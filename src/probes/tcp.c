@@ -15,7 +15,7 @@
 
 #include "erebus/netns.h"
 #include "erebus/probe.h"
-#include "probe_internal.h"
+#include "internal.h"
 
 struct tcp_state {
 	struct probe_ctx *ctx;
