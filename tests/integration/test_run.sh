@@ -399,6 +399,58 @@ EOF2
 	assert_eq "$(json "$T/r.json" '.probes[1].samples[-1].ok')" true "the last sample of watch (killed command reaped)"
 }
 
+# Name lookups never block the loop: with a name server that answers
+# nothing, the tcp probe's lookup and the http probe's (curl's resolver
+# thread) hang for 5 s, past their 100 ms timeout. Cancelling them must
+# not wait for the lookup: the exec probe goes on sampling right after.
+# Had either waited (blocking the loop for the lookup's 5 s), no sample
+# could have started after its timeout and ended within 1 s of its start.
+test_hung_name_lookup_does_not_block_the_loop() {
+	command -v unshare >/dev/null || skip "needs unshare"
+	local ns="127.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))" p
+	spawn DNS python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+print("ready", flush=True)
+while True:
+    s.recv(4096)' "$ns"
+	wait_for_line "$T/spawned.out" ready 10
+	printf 'nameserver %s\noptions timeout:5 attempts:1\n' "$ns" >"$T/resolv.conf"
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = hung-lookup
+steady_state_timeout = 2s
+[probe by-tcp]
+type = tcp
+host = erebus-hung-lookup.invalid
+port = 9
+timeout = 100ms
+interval = 10s
+[probe by-http]
+type = http
+url = http://erebus-hung-lookup.invalid:9/
+timeout = 100ms
+interval = 10s
+[probe tick]
+type = exec
+command = true
+interval = 20ms
+EOF2
+	# Erebus in a mount namespace of its own, where resolv.conf names that server.
+	RC=0
+	unshare --mount --propagation private sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' \
+		"$T/resolv.conf" "$EREBUS" run "$T/x.ini" --json "$T/r.json" >"$T/out" 2>"$T/err" || RC=$?
+	assert_eq "$RC" 3 "exit code (steady state never reached): $(cat "$T/err")"
+	for p in by-tcp by-http; do
+		assert_eq "$(json "$T/r.json" ".probes[] | select(.name == \"$p\") | .samples[0].error")" \
+			"timed out after 100ms" "$p's first sample"
+		jq -e --arg p "$p" '(.probes[] | select(.name == $p) | .samples[0].t_ms) as $t
+			| .probes[] | select(.name == "tick") | .samples | map(select(.t_ms > $t + 100 and .t_ms + .latency_ms < $t + 1000))
+			| length > 0' "$T/r.json" >/dev/null ||
+			fail "no sample ran while $p's lookup hung; its first sample: $(jq -c ".probes[] | select(.name == \"$p\") | .samples[0]" "$T/r.json")"
+	done
+}
+
 test_every_kills_again_picking_anew() {
 	start_demo --restart-delay 100ms
 	cat >"$T/x.ini" <<EOF2
