@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* What the subcommands share: help, usage errors, options, loading files. */
+#include <assert.h>
 #include "cli.h"
 
 int cli_print_usage(const struct command *c)
 {
+	assert(c && c->usage && c->summary);
 	printf("usage: erebus %s\n\n%s.\n", c->usage, c->summary);
 	if (c->options)
 		printf("\n%s", c->options);
@@ -36,8 +38,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 int cli_getopt(const struct command *self, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts, int *ret_exit)
 {
-	int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	int c;
 
+	assert(self && ret_exit);
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
 	if (c == 'h') {
 		*ret_exit = cli_help(self);
 		return CLI_OPT_EXIT;

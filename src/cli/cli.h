@@ -5,7 +5,8 @@
  * own row of the table (for its name and help), its arguments with argv[0]
  * its name and getopt reset to argv[1], and returns the process's exit
  * code (docs/exit-codes.md): a usage error is EXIT_USAGE after a message
- * on stderr that names the command.
+ * on stderr that names the command. Pointer arguments of the helpers must
+ * not be NULL (checked with assert()).
  */
 #ifndef EREBUS_CLI_H
 #define EREBUS_CLI_H

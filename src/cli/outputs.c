@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Report files: the formats a report is written in, to paths or a folder. */
+#include <assert.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -53,6 +54,7 @@ int cli_outputs_set(const char *cmd, struct cli_outputs *o, int opt, const char 
 {
 	int which = opt - CLI_OUT_OPT;
 
+	assert(which >= 0 && which < CLI_N_OUTPUTS && path);
 	o->paths[which] = path;
 	for (int i = 0; i < CLI_N_OUTPUTS; i++)
 		if (i != which && o->paths[i] && !strcmp(path, "-") && !strcmp(o->paths[i], "-"))

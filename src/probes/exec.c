@@ -14,6 +14,7 @@
  * when the kernel lets it, and the other probes and the faults' timeline
  * must not wait for that.
  */
+#include <assert.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -108,8 +109,10 @@ static int64_t exec_reap_give_up(struct loop *l, int64_t now_us, void *userdata)
 static void exec_kill(struct exec_state *st, pid_t pid, int pidfd)
 {
 	struct loop *l = st->ctx->env->loop;
-	struct exec_reap *r = xcalloc(1, sizeof(*r));
+	struct exec_reap *r;
 
+	assert(pid > 0);	/* kill(-0) would be our own group */
+	r = xcalloc(1, sizeof(*r));
 	(void)kill(-pid, SIGKILL);
 	*r = (struct exec_reap){ .st = st, .pid = pid, .pidfd = pidfd, .next = st->reaping };
 	st->reaping = r;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Helpers shared by the probe types (src/probes/TYPE.c); not part of the
- * public contract (that is include/erebus/probe.h).
+ * public contract (that is include/erebus/probe.h). Pointer arguments must
+ * not be NULL unless a function says otherwise (checked with assert()).
  */
 #ifndef EREBUS_PROBE_INTERNAL_H
 #define EREBUS_PROBE_INTERNAL_H
@@ -44,7 +45,7 @@ void probe_lookup_detach(struct loop *l);
  * Returns 0 with *ret, or an EAI_* code (errno set for EAI_SYSTEM). */
 int probe_lookup_start(const char *host, const char *port, const struct addrinfo *hints,
 		       probe_lookup_cb done, void *userdata, struct probe_lookup **ret);
-/* Abandon q: its done() is never called. Never waits: a lookup under way
+/* Abandon q (NULL: nothing): its done() is never called. Never waits: a lookup under way
  * finishes in its thread (within the resolver's own timeouts) and is freed
  * when it reports. */
 void probe_lookup_cancel(struct probe_lookup *q);

@@ -12,6 +12,7 @@
  * freed then. Every lookup not yet reported stays on one list (reachable,
  * for leak checkers too, until it reports or the process exits).
  */
+#include <assert.h>
 #include <fcntl.h>
 #include <signal.h>
 
@@ -77,6 +78,7 @@ int probe_lookup_attach(struct loop *l)
 {
 	int rc;
 
+	assert(l);
 	if (lookups.attached)
 		return lookups.loop == l ? (lookups.attached++, 0) : -EBUSY;
 	if (lookups.rfd < 0) {
@@ -117,6 +119,7 @@ int probe_lookup_start(const char *host, const char *port, const struct addrinfo
 	struct sigevent sev = { .sigev_notify = SIGEV_THREAD };
 	int rc;
 
+	assert(host && port && hints && done && ret);
 	q->hints = *hints;
 	q->host = xstrdup(host);
 	q->port = xstrdup(port);

@@ -14,6 +14,7 @@
  * error, or the deadline timer fires first and the runner cancels it.
  * probe_run_stop() cancels without recording anything.
  */
+#include <assert.h>
 #include "erebus/probe.h"
 #include "internal.h"
 
@@ -128,8 +129,10 @@ static void runner_sample_start(struct runner *rn)
 
 void probe_complete(struct probe_ctx *ctx, bool ok, int64_t latency_us, const char *msg)
 {
-	struct runner *rn = ctx->runner;
+	struct runner *rn;
 
+	assert(ctx);
+	rn = ctx->runner;
 	/* Stale (after a cancel or stop): the type should not call us, but a
 	 * late completion must never be counted. */
 	if (!rn || !rn->run->running)
@@ -143,6 +146,8 @@ int probe_run_init(struct probe_run *r, const struct probe_spec *spec, struct pr
 	struct runner *rn;
 	int rc;
 
+	assert(r && spec && spec->type && spec->type->start);
+	assert(env && env->loop && ret_err);
 	/* on_sample, owner and phase belong to the caller and are kept. */
 	r->ctx = (struct probe_ctx){ .spec = spec, .env = env, .netns_fd = -1 };
 	if (spec->from >= 0 && (size_t)spec->from < env->n_hosts)
@@ -177,8 +182,10 @@ int probe_run_init(struct probe_run *r, const struct probe_spec *spec, struct pr
 
 void probe_run_start(struct probe_run *r)
 {
-	struct runner *rn = r->ctx.runner;
+	struct runner *rn;
 
+	assert(r);
+	rn = r->ctx.runner;
 	if (!rn || rn->active)
 		return;
 	rn->active = true;
@@ -234,6 +241,7 @@ const char *probe_format_usec(int64_t usec, char *buf, size_t len)
 	struct sbuf b = { 0 };
 	int64_t s;
 
+	assert(buf && len > 0);
 	if (usec <= 0) {
 		snprintf(buf, len, "0s");
 		return buf;
@@ -285,6 +293,7 @@ void probe_describe_timing(const struct probe_spec *p, struct sbuf *out)
 {
 	char a[32], b[32];
 
+	assert(p && out);
 	sbuf_addf(out, ", every %s, timeout %s", probe_format_usec(p->interval_us, a, sizeof(a)),
 		  probe_format_usec(p->timeout_us, b, sizeof(b)));
 }

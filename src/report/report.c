@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <assert.h>
 #include <fcntl.h>
 #include <math.h>
 
@@ -10,7 +11,11 @@ static const char *const verdict_names[] = {
 	[VERDICT_CLEANUP_FAILED] = "cleanup-failed", [VERDICT_UNSUPPORTED] = "unsupported",
 };
 
-const char *verdict_name(enum verdict v) { return verdict_names[v]; }
+const char *verdict_name(enum verdict v)
+{
+	assert((size_t)v < ARRAY_SIZE(verdict_names));
+	return verdict_names[v];
+}
 
 int verdict_exit_code(enum verdict v)
 {
@@ -18,6 +23,8 @@ int verdict_exit_code(enum verdict v)
 		[VERDICT_PASSED] = 0, [VERDICT_FAILED] = 1, [VERDICT_INVALID] = 2,
 		[VERDICT_ABORTED] = 3, [VERDICT_CLEANUP_FAILED] = 4, [VERDICT_UNSUPPORTED] = 5,
 	};
+
+	assert((size_t)v < ARRAY_SIZE(codes));
 	return codes[v];
 }
 
@@ -28,6 +35,7 @@ void report_event(struct report *r, int64_t t_us, const char *kind, const char *
 	struct sbuf b = { 0 };
 	va_list ap;
 
+	assert(r && kind && fmt);
 	va_start(ap, fmt);
 	sbuf_vaddf(&b, fmt, ap);
 	va_end(ap);
@@ -42,6 +50,7 @@ void report_leftover(struct report *r, const char *fmt, ...)
 	struct sbuf b = { 0 };
 	va_list ap;
 
+	assert(r && fmt);
 	va_start(ap, fmt);
 	sbuf_vaddf(&b, fmt, ap);
 	va_end(ap);
@@ -53,6 +62,8 @@ int64_t percentile(const int64_t *sorted, size_t n, double p)
 {
 	size_t rank;
 
+	assert(p > 0 && p <= 100);
+	assert(sorted || !n);
 	if (!n)
 		return -1;
 	rank = (size_t)ceil(p * (double)n / 100.0 - 1e-9);
@@ -75,6 +86,8 @@ void report_phase_stats(const struct sample *s, size_t n, enum phase ph, struct 
 	struct report_phase p = { .availability = NAN, .p50 = -1, .p95 = -1, .p99 = -1, .max = -1 };
 	size_t k = 0;
 
+	assert(s || !n);
+	assert((unsigned)ph < PHASE_COUNT && ret);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i].phase != ph)
 			continue;
@@ -107,9 +120,11 @@ static int64_t latest_before(const int64_t *v, size_t n, int64_t t)
 void probe_times(const struct sample *s, size_t n, const struct fault_times *ft,
 		 unsigned healthy_after, int64_t *ret_detect, int64_t *ret_recover)
 {
-	int64_t first_apply = ft->n_applied ? ft->applied[0] : -1;
+	int64_t first_apply;
 	size_t last_fail = SIZE_MAX, passes = 0;
 
+	assert((s || !n) && ft && ret_detect && ret_recover);
+	first_apply = ft->n_applied ? ft->applied[0] : -1;
 	*ret_detect = *ret_recover = -1;
 	if (first_apply < 0)
 		return;
@@ -203,6 +218,7 @@ const char *const phase_keys[PHASE_COUNT] = { "before", "during", "after" };
 
 void report_render_json(const struct report *r, struct sbuf *b)
 {
+	assert(r && b);
 	sbuf_add(b, "{\n  \"schema\": \"" REPORT_SCHEMA "\",\n  \"experiment\": ");
 	json_str(b, r->experiment);
 	sbuf_add(b, ",\n  \"description\": ");
@@ -330,12 +346,14 @@ void report_render_json(const struct report *r, struct sbuf *b)
 
 void report_fault_applied(struct report_fault *f, int64_t t_us, bool instant)
 {
+	assert(f);
 	GROW(f->windows, f->cap_windows, f->n_windows + 1);
 	f->windows[f->n_windows++] = (struct report_window){ t_us, instant ? t_us : -1 };
 }
 
 void report_fault_reverted(struct report_fault *f, int64_t t_us)
 {
+	assert(f);
 	if (f->n_windows && f->windows[f->n_windows - 1].end_us < 0)
 		f->windows[f->n_windows - 1].end_us = t_us;
 }
