@@ -29,8 +29,4 @@ struct run_opts {
  */
 int engine_run(struct experiment *x, const struct run_opts *o, struct report **ret);
 
-/* Print the plan of x (targets resolved now, the timeline) to out. Changes
- * nothing. Returns 0, or 2 when a target matches nothing. */
-int engine_plan(const struct experiment *x, FILE *out);
-
 #endif

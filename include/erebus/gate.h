@@ -3,7 +3,8 @@
  * `erebus gate`: CI's decision over saved reports. Every report must have
  * passed and meet the thresholds; with a baseline report, no probe's time
  * to recover or p95 latency in the fault window may have grown by more
- * than the allowed share.
+ * than the allowed share. Pointer arguments must not be NULL (in may be
+ * when n is 0).
  */
 #ifndef EREBUS_GATE_H
 #define EREBUS_GATE_H

@@ -2,10 +2,11 @@
 /*
  * Health probes. A probe type starts one sample at a time and reports its
  * end with probe_complete(); it never blocks the loop. The runner in
- * src/probe.c schedules samples every interval, enforces the timeout
+ * src/probes/runner.c schedules samples every interval, enforces the timeout
  * (calling cancel()), measures latency, keeps the samples and tracks the
  * healthy/down state (healthy after healthy_after consecutive successes,
- * down at the first failure).
+ * down at the first failure). Pointer arguments must not be NULL unless a
+ * function says otherwise (checked with assert()).
  */
 #ifndef EREBUS_PROBE_H
 #define EREBUS_PROBE_H
@@ -59,6 +60,7 @@ struct probe_type {
 void probe_complete(struct probe_ctx *ctx, bool ok, int64_t latency_us, const char *msg);
 
 extern const struct probe_type *const probe_types[];
+/* The type called name, or NULL (also for a NULL name). */
 const struct probe_type *probe_type_find(const char *name);
 
 /* Phases of a run; samples carry the phase in which they started. */
@@ -100,8 +102,9 @@ int probe_run_init(struct probe_run *r, const struct probe_spec *spec, struct pr
 		   int64_t origin_us, char **ret_err);
 /* Start sampling now (first sample immediately, then every interval). */
 void probe_run_start(struct probe_run *r);
-/* Stop sampling and cancel any sample in flight. */
+/* Stop sampling and cancel any sample in flight. r may be NULL. */
 void probe_run_stop(struct probe_run *r);
+/* Stop, destroy the type's state and free the samples. r may be NULL. */
 void probe_run_free(struct probe_run *r);
 
 #endif

@@ -4,6 +4,9 @@
  * fills it; renderers are pure functions from it to text (JSON here; JUnit,
  * HTML and metrics build on the same struct). Times are microseconds
  * relative to the run's start unless named otherwise; -1 means "none".
+ * Pointer arguments must not be NULL (an array may be when its count is
+ * 0) and enum arguments must be in range, unless a function says otherwise
+ * (report_free(NULL) is fine): breaking that is a bug, caught by assert().
  */
 #ifndef EREBUS_REPORT_H
 #define EREBUS_REPORT_H
@@ -147,7 +150,7 @@ void report_phase_stats(const struct sample *s, size_t n, enum phase ph, struct 
  * fault, and r's phase times (ended_us included). Pure but for r.
  */
 void report_compute(struct report *r);
-/* Nearest-rank percentile (0 < p <= 100) of sorted values; -1 if n == 0. */
+/* Nearest-rank percentile (0 < p <= 100) of n sorted values; -1 if n == 0. */
 int64_t percentile(const int64_t *sorted, size_t n, double p);
 
 /* Render r as JSON (schema erebus.report/1) into out. Pure. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* `erebus plan`: what a run would do, resolved against the machine now. */
-#include "erebus/engine.h"
+#include <assert.h>
 #include "erebus/fault.h"
+#include "erebus/plan.h"
 #include "erebus/probe.h"
 #include "erebus/target.h"
 
@@ -77,6 +78,7 @@ int engine_plan(const struct experiment *x, FILE *out)
 	int code = 0;
 	char a[32];
 
+	assert(x && out);
 	fprintf(out, "experiment %s (%s)\n", x->name, x->file);
 	if (x->description)
 		fprintf(out, "  %s\n", x->description);

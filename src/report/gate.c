@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* `erebus gate`: thresholds and a baseline comparison over saved reports. */
+#include <assert.h>
 #include <math.h>
 
 #include "erebus/gate.h"
@@ -211,6 +212,7 @@ size_t gate_check(const struct gate_input *in, size_t n, const struct gate_opts 
 	struct sbuf breaches = { 0 };
 	size_t count = 0;
 
+	assert((in || !n) && o && out);
 	for (size_t i = 0; i < n; i++)
 		thresholds(&in[i], o, &breaches, &count);
 	if (o->baseline) {

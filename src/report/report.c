@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <assert.h>
 #include <fcntl.h>
 #include <math.h>
 
@@ -11,7 +12,11 @@ static const char *const verdict_names[] = {
 	[VERDICT_HALTED] = "halted",
 };
 
-const char *verdict_name(enum verdict v) { return verdict_names[v]; }
+const char *verdict_name(enum verdict v)
+{
+	assert((size_t)v < ARRAY_SIZE(verdict_names));
+	return verdict_names[v];
+}
 
 int verdict_exit_code(enum verdict v)
 {
@@ -20,6 +25,8 @@ int verdict_exit_code(enum verdict v)
 		[VERDICT_ABORTED] = 3, [VERDICT_CLEANUP_FAILED] = 4, [VERDICT_UNSUPPORTED] = 5,
 		[VERDICT_HALTED] = 1,
 	};
+
+	assert((size_t)v < ARRAY_SIZE(codes));
 	return codes[v];
 }
 
@@ -30,6 +37,7 @@ void report_event(struct report *r, int64_t t_us, const char *kind, const char *
 	struct sbuf b = { 0 };
 	va_list ap;
 
+	assert(r && kind && fmt);
 	va_start(ap, fmt);
 	sbuf_vaddf(&b, fmt, ap);
 	va_end(ap);
@@ -44,6 +52,7 @@ void report_leftover(struct report *r, const char *fmt, ...)
 	struct sbuf b = { 0 };
 	va_list ap;
 
+	assert(r && fmt);
 	va_start(ap, fmt);
 	sbuf_vaddf(&b, fmt, ap);
 	va_end(ap);
@@ -55,6 +64,8 @@ int64_t percentile(const int64_t *sorted, size_t n, double p)
 {
 	size_t rank;
 
+	assert(p > 0 && p <= 100);
+	assert(sorted || !n);
 	if (!n)
 		return -1;
 	rank = (size_t)ceil(p * (double)n / 100.0 - 1e-9);
@@ -77,6 +88,8 @@ void report_phase_stats(const struct sample *s, size_t n, enum phase ph, struct 
 	struct report_phase p = { .availability = NAN, .p50 = -1, .p95 = -1, .p99 = -1, .max = -1 };
 	size_t k = 0;
 
+	assert(s || !n);
+	assert((unsigned)ph < PHASE_COUNT && ret);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i].phase != ph)
 			continue;
@@ -180,6 +193,7 @@ const char *const phase_keys[PHASE_COUNT] = { "before", "during", "after", "impa
 
 void report_render_json(const struct report *r, struct sbuf *b)
 {
+	assert(r && b);
 	sbuf_add(b, "{\n  \"schema\": \"" REPORT_SCHEMA "\",\n  \"experiment\": ");
 	json_str(b, r->experiment);
 	sbuf_add(b, ",\n  \"description\": ");
@@ -334,12 +348,14 @@ void report_render_json(const struct report *r, struct sbuf *b)
 
 void report_fault_applied(struct report_fault *f, int64_t t_us, bool instant)
 {
+	assert(f);
 	GROW(f->windows, f->cap_windows, f->n_windows + 1);
 	f->windows[f->n_windows++] = (struct report_window){ t_us, instant ? t_us : -1 };
 }
 
 void report_fault_reverted(struct report_fault *f, int64_t t_us)
 {
+	assert(f);
 	if (f->n_windows && f->windows[f->n_windows - 1].end_us < 0)
 		f->windows[f->n_windows - 1].end_us = t_us;
 }

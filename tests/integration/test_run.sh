@@ -327,6 +327,130 @@ EOF2
 	true
 }
 
+# A cancelled exec sample is reaped on the loop; nothing waits for it. Its
+# command is stuck in a frozen filesystem, where SIGKILL takes effect only
+# once the filesystem thaws, and only the other probe's samples thaw it:
+# after seeing the killed command in two samples in a row. Had the cancel
+# waited for the command (blocking the loop), that probe could not sample
+# while it waited; the wait would give up first, the killed command would
+# never be reaped, and "watch" would never pass again: no steady state.
+test_exec_probe_cancel_does_not_block_the_loop() {
+	command -v fsfreeze >/dev/null && command -v mkfs.ext4 >/dev/null || skip "needs fsfreeze and mkfs.ext4"
+	mkdir "$T/mnt"
+	truncate -s 8M "$T/fs.img"
+	mkfs.ext4 -q -F "$T/fs.img" >/dev/null 2>&1 || skip "mkfs.ext4 failed"
+	mount -o loop "$T/fs.img" "$T/mnt" 2>/dev/null || skip "cannot mount a loop device here"
+	defer umount -l "$T/mnt"
+	fsfreeze -f "$T/mnt"
+	defer fsfreeze -u "$T/mnt"
+	cat >"$T/watch.sh" <<'EOF2'
+# The stuck probe's oldest command with SIGKILL pending (it was cancelled);
+# seen twice in a row, thaw; after that, fail until it is reaped.
+T=$1
+if [ -s "$T/thawed" ]; then
+	pid=$(cat "$T/thawed")
+	[ -e "/proc/$pid" ] || exit 0
+	echo "killed command $pid not reaped yet"
+	exit 1
+fi
+killed=
+for f in $(grep -las "$T/[m]nt/f" /proc/[0-9]*/cmdline); do
+	d=${f%/cmdline}
+	for m in $(awk '/^(SigPnd|ShdPnd):/ { print $2 }' "$d/status" 2>/dev/null); do
+		if [ $((0x${m#"${m%???}"} & 0x100)) -ne 0 ] && { [ -z "$killed" ] || [ "${d#/proc/}" -lt "$killed" ]; }; then
+			killed=${d#/proc/}
+		fi
+	done
+done
+[ -n "$killed" ] || exit 0
+if [ "$(cat "$T/seen" 2>/dev/null)" = "$killed" ]; then
+	echo "$killed" >"$T/thawed"
+	fsfreeze -u "$T/mnt"
+	echo "thawed for $killed"
+else
+	echo "$killed" >"$T/seen"
+	echo "saw $killed killed"
+fi
+exit 1
+EOF2
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = exec-cancel
+steady_state_timeout = 20s
+[probe stuck]
+type = exec
+command = echo x >$T/mnt/f
+timeout = 100ms
+interval = 100ms
+healthy_after = 1
+[probe watch]
+type = exec
+command = sh $T/watch.sh $T
+interval = 20ms
+timeout = 5s
+healthy_after = 1
+EOF2
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 0 "exit code ($(json "$T/r.json" .reason))"
+	jq -e '.probes[0].samples | map(select(.error == "timed out after 100ms")) | length > 0' "$T/r.json" >/dev/null ||
+		fail "the stuck command was never cancelled: $(json "$T/r.json" .probes[0].samples)"
+	jq -e '.probes[1].samples | map(.error // "") | map(select(contains(": thawed for "))) | length == 1' "$T/r.json" >/dev/null ||
+		fail "watch did not thaw once: $(json "$T/r.json" .probes[1].samples)"
+	assert_eq "$(json "$T/r.json" '.probes[1].samples[-1].ok')" true "the last sample of watch (killed command reaped)"
+}
+
+# Name lookups never block the loop: with a name server that answers
+# nothing, the tcp probe's lookup and the http probe's (curl's resolver
+# thread) hang for 5 s, past their 100 ms timeout. Cancelling them must
+# not wait for the lookup: the exec probe goes on sampling right after.
+# Had either waited (blocking the loop for the lookup's 5 s), no sample
+# could have started after its timeout and ended within 1 s of its start.
+test_hung_name_lookup_does_not_block_the_loop() {
+	command -v unshare >/dev/null || skip "needs unshare"
+	local ns="127.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))" p
+	spawn DNS python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+print("ready", flush=True)
+while True:
+    s.recv(4096)' "$ns"
+	wait_for_line "$T/spawned.out" ready 10
+	printf 'nameserver %s\noptions timeout:5 attempts:1\n' "$ns" >"$T/resolv.conf"
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = hung-lookup
+steady_state_timeout = 2s
+[probe by-tcp]
+type = tcp
+host = erebus-hung-lookup.invalid
+port = 9
+timeout = 100ms
+interval = 10s
+[probe by-http]
+type = http
+url = http://erebus-hung-lookup.invalid:9/
+timeout = 100ms
+interval = 10s
+[probe tick]
+type = exec
+command = true
+interval = 20ms
+EOF2
+	# Erebus in a mount namespace of its own, where resolv.conf names that server.
+	RC=0
+	unshare --mount --propagation private sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' \
+		"$T/resolv.conf" "$EREBUS" run "$T/x.ini" --json "$T/r.json" >"$T/out" 2>"$T/err" || RC=$?
+	assert_eq "$RC" 3 "exit code (steady state never reached): $(cat "$T/err")"
+	for p in by-tcp by-http; do
+		assert_eq "$(json "$T/r.json" ".probes[] | select(.name == \"$p\") | .samples[0].error")" \
+			"timed out after 100ms" "$p's first sample"
+		jq -e --arg p "$p" '(.probes[] | select(.name == $p) | .samples[0].t_ms) as $t
+			| .probes[] | select(.name == "tick") | .samples | map(select(.t_ms > $t + 100 and .t_ms + .latency_ms < $t + 1000))
+			| length > 0' "$T/r.json" >/dev/null ||
+			fail "no sample ran while $p's lookup hung; its first sample: $(jq -c ".probes[] | select(.name == \"$p\") | .samples[0]" "$T/r.json")"
+	done
+}
+
 test_every_kills_again_picking_anew() {
 	start_demo --restart-delay 100ms
 	cat >"$T/x.ini" <<EOF2

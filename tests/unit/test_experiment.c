@@ -2,7 +2,7 @@
 /*
  * Unit tests for the experiment model (src/model/: the reader in
  * experiment.c, the checks in check.c), with the option tables of faults/
- * and the check hooks of faults/ and src/probes/probe_*.c, handed to it in
+ * and the check hooks of faults/ and src/probes/, handed to it in
  * catalog_builtin.
  *
  * Every message the parser can produce has its own test, which asserts

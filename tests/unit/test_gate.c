@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for `erebus gate` (src/gate.c): each kind of breach and its
+ * Unit tests for `erebus gate` (src/report/gate.c): each kind of breach and its
  * line, and the comparison with a baseline. The exit codes of the command
  * itself are checked in the integration tier.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the report model (src/report.c): percentiles, per-phase
+ * Unit tests for the report model (src/report/report.c): percentiles, per-phase
  * statistics, time to detect / time to recover, verdict exit codes, and
  * the JSON renderer (checked with jq when it is installed).
  */

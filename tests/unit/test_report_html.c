@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the HTML renderer (src/report_html.c): golden files for
+ * Unit tests for the HTML renderer (src/report/html.c): golden files for
  * the fixed reports, a page that loads nothing from anywhere, escaping,
  * and a bounded size for long runs. The integration tier parses the page
  * as XML and renders it with headless Chromium.

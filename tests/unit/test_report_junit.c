@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the JUnit renderer (src/report_junit.c): golden files for
+ * Unit tests for the JUnit renderer (src/report/junit.c): golden files for
  * the fixed reports, the rule that a run that did not pass always shows a
  * failure or an error, and escaping. The XML is checked against
  * tests/junit.xsd by the integration tier (xmllint).

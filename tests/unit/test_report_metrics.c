@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the Prometheus renderer (src/report_metrics.c): golden
+ * Unit tests for the Prometheus renderer (src/report/metrics.c): golden
  * files for the fixed reports, the exposition format's rules line by line,
  * and label escaping. promtool checks the files in the integration tier.
  */

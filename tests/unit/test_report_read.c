@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for reading a saved report back (src/report_read.c): a
+ * Unit tests for reading a saved report back (src/report/read.c): a
  * report written and read again is the same report; reports without the
  * fields added later still read; and each way a report can be wrong is
  * refused with the path of the field.

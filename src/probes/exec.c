@@ -8,10 +8,14 @@
  *
  * When the command exits, anything it left running in its process group
  * is killed, so a sample never leaves processes behind; a sample that
- * overruns its timeout has the whole group killed (cancel()).
+ * overruns its timeout has the whole group killed (cancel()). A killed
+ * command is reaped on the loop too, when its pidfd says it is gone: a
+ * process in uninterruptible sleep (a hung or frozen filesystem) dies only
+ * when the kernel lets it, and the other probes and the faults' timeline
+ * must not wait for that.
  */
+#include <assert.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/pidfd.h>
@@ -19,17 +23,20 @@
 
 #include "erebus/netns.h"
 #include "erebus/probe.h"
-#include "probe_internal.h"
+#include "internal.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
 
 #define EXEC_OUTPUT_KEEP 256
-/* How long cancel() waits for a SIGKILLed command to be reapable. */
-#define EXEC_REAP_WAIT_MS 1000
+/* How long a SIGKILLed command is watched for its end before it is left
+ * unreaped (it stays a zombie until Erebus exits). */
+#define EXEC_REAP_WAIT_US (10 * USEC_PER_SEC)
 
 extern char **environ;
+
+struct exec_reap;
 
 struct exec_state {
 	struct probe_ctx *ctx;
@@ -41,7 +48,79 @@ struct exec_state {
 	int pidfd, outfd;
 	char out[EXEC_OUTPUT_KEEP + 1];
 	size_t out_len;
+
+	struct exec_reap *reaping;	/* killed commands not reaped yet */
 };
+
+/* A killed command the loop reaps: when its pidfd is readable, or, at the
+ * latest, when the timer gives up on it. */
+struct exec_reap {
+	struct exec_state *st;
+	pid_t pid;
+	int pidfd;		/* -1: none (pidfd_open() failed) */
+	bool watched;		/* pidfd is on the loop */
+	struct loop_timer *timer;
+	struct exec_reap *next;
+};
+
+/* Reap r's process if it has ended (never waits), then forget r: off the
+ * loop, pidfd closed, freed. */
+static void exec_reap_end(struct exec_reap *r)
+{
+	struct loop *l = r->st->ctx->env->loop;
+	siginfo_t si = { 0 };
+
+	if (r->pidfd >= 0)
+		(void)waitid((idtype_t)P_PIDFD, (id_t)r->pidfd, &si, WEXITED | WNOHANG);
+	else
+		(void)waitpid(r->pid, NULL, WNOHANG);
+	for (struct exec_reap **p = &r->st->reaping; *p; p = &(*p)->next)
+		if (*p == r) {
+			*p = r->next;
+			break;
+		}
+	if (r->watched)
+		loop_del_fd(l, r->pidfd);
+	if (r->pidfd >= 0)
+		(void)close(r->pidfd);
+	loop_timer_del(l, r->timer);
+	free(r);
+}
+
+static void exec_reap_ready(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct exec_reap *r = userdata;
+	siginfo_t si = { 0 };
+
+	/* WNOWAIT: only ask; exec_reap_end() reaps. */
+	if (waitid((idtype_t)P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid)
+		exec_reap_end(r);
+}
+
+static int64_t exec_reap_give_up(struct loop *l, int64_t now_us, void *userdata)
+{
+	exec_reap_end(userdata);
+	return 0;
+}
+
+/* SIGKILL the process group of pid (its leader, our unreaped child) and
+ * leave the reaping to the loop. Takes pidfd (-1 if there is none), which
+ * must not be on the loop. Never waits. */
+static void exec_kill(struct exec_state *st, pid_t pid, int pidfd)
+{
+	struct loop *l = st->ctx->env->loop;
+	struct exec_reap *r;
+
+	assert(pid > 0);	/* kill(-0) would be our own group */
+	r = xcalloc(1, sizeof(*r));
+	(void)kill(-pid, SIGKILL);
+	*r = (struct exec_reap){ .st = st, .pid = pid, .pidfd = pidfd, .next = st->reaping };
+	st->reaping = r;
+	/* Without the fd on the loop (no pidfd, or the loop cannot take it),
+	 * the timer alone reaps it. */
+	r->watched = pidfd >= 0 && loop_add_fd(l, pidfd, EPOLLIN, exec_reap_ready, r) >= 0;
+	r->timer = loop_timer_add(l, now_usec() + EXEC_REAP_WAIT_US, exec_reap_give_up, r);
+}
 
 /* Read what the pipe holds now: keep the start, drop the rest. Closes the
  * pipe at end of file or error. */
@@ -128,7 +207,8 @@ static void exec_on_exit(struct loop *l, int fd, uint32_t events, void *userdata
 	    si.si_pid == 0)
 		return;	/* not exited after all; wait for the next wake-up */
 	(void)kill(-st->pid, SIGKILL);
-	(void)waitid((idtype_t)P_PIDFD, (id_t)st->pidfd, &si, WEXITED);
+	/* It has exited (asked above): this reaps at once. */
+	(void)waitid((idtype_t)P_PIDFD, (id_t)st->pidfd, &si, WEXITED | WNOHANG);
 	exec_drain(st);
 	exec_first_line(st, line, sizeof(line));
 	exec_release(st);
@@ -154,7 +234,10 @@ static void exec_on_exit(struct loop *l, int fd, uint32_t events, void *userdata
  * handling and an empty signal mask (the engine blocks signals for its
  * signalfd); stdout and stderr go to wfd. Returns the pid or -errno.
  * (glibc leaves its two internal signals, 32 and 33, ignored in the child
- * of a threaded parent; programs that use them install their handlers.) */
+ * of a threaded parent; programs that use them install their handlers.)
+ * The one wait here: glibc's posix_spawn() returns when the child has
+ * executed /bin/sh (it clones with CLONE_VFORK), so it is bounded by one
+ * execve() of /bin/sh from the root filesystem; the command runs after. */
 static pid_t exec_spawn(const char *command, int wfd)
 {
 	posix_spawn_file_actions_t fa;
@@ -227,8 +310,7 @@ static int exec_start(struct probe_ctx *ctx)
 	pidfd = pidfd_open(pid, 0);
 	if (pidfd < 0) {
 		rc = -errno;
-		(void)kill(-pid, SIGKILL);
-		(void)waitpid(pid, NULL, 0);
+		exec_kill(st, pid, -1);
 		return rc;
 	}
 	rc = loop_add_fd(l, pidfd, EPOLLIN, exec_on_exit, st);
@@ -238,8 +320,7 @@ static int exec_start(struct probe_ctx *ctx)
 			loop_del_fd(l, pidfd);
 	}
 	if (rc < 0) {
-		(void)kill(-pid, SIGKILL);
-		(void)waitid((idtype_t)P_PIDFD, (id_t)pidfd, &(siginfo_t){ 0 }, WEXITED);
+		exec_kill(st, pid, TAKE_FD(pidfd));
 		return rc;
 	}
 	st->pid = pid;
@@ -250,21 +331,15 @@ static int exec_start(struct probe_ctx *ctx)
 	return 0;
 }
 
-/* Kill the command's process group and reap it. The wait is bounded: a
- * SIGKILLed process is normally reapable at once, but one stuck in the
- * kernel (uninterruptible I/O) is left behind rather than hang the loop. */
+/* Kill the command's process group; the loop reaps it (exec_kill()). */
 static void exec_cancel(struct probe_ctx *ctx)
 {
 	struct exec_state *st = ctx->state;
-	struct pollfd pfd;
-	siginfo_t si = { 0 };
 
 	if (!st->pid)
 		return;
-	(void)kill(-st->pid, SIGKILL);
-	pfd = (struct pollfd){ .fd = st->pidfd, .events = POLLIN };
-	if (poll(&pfd, 1, EXEC_REAP_WAIT_MS) > 0)
-		(void)waitid((idtype_t)P_PIDFD, (id_t)st->pidfd, &si, WEXITED | WNOHANG);
+	loop_del_fd(ctx->env->loop, st->pidfd);
+	exec_kill(st, st->pid, TAKE_FD(st->pidfd));
 	exec_release(st);
 }
 
@@ -286,12 +361,18 @@ static int exec_init(struct probe_ctx *ctx, char **ret_err)
 	return 0;
 }
 
+/* The run is over and the loop runs no more: reap what has died since it
+ * was killed, and leave the rest (zombies until Erebus exits) unwaited. */
 static void exec_destroy(struct probe_ctx *ctx)
 {
-	if (!ctx->state)
+	struct exec_state *st = ctx->state;
+
+	if (!st)
 		return;
 	exec_cancel(ctx);
-	free(ctx->state);
+	while (st->reaping)
+		exec_reap_end(st->reaping);
+	free(st);
 	ctx->state = NULL;
 }
 

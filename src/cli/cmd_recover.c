@@ -1,12 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* `erebus recover`: replay ledgers left by runs whose engine and guardian
- * are both gone. */
-#include <getopt.h>
-
+/* `erebus recover`: replay the ledgers left by runs whose engine and
+ * guardian are both gone. */
 #include "erebus/ledger.h"
 #include "erebus/recovery.h"
 
-int cmd_recover(int argc, char **argv)
+#include "cli.h"
+
+void cmd_recover_help(void)
+{
+	printf("usage: erebus recover [--dry-run]\n\n"
+	       "Revert what runs that are over left behind: replay every ledger under %s\n"
+	       "whose engine and guardian are both gone, newest record first.\n\n"
+	       "  -n, --dry-run  say what would be done; change nothing\n\n"
+	       "Exit codes: 0 nothing left behind, 4 something could not be removed.\n",
+	       ledger_dir());
+}
+
+int cmd_recover(const struct command *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -15,28 +25,15 @@ int cmd_recover(int argc, char **argv)
 	};
 	bool dry = false;
 	char **stale = NULL;
-	int c, n, left = 0;
+	int c, n, code = 0, left = 0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "nh", longopts, NULL)) != -1) {
-		if (c == 'n') {
-			dry = true;
-		} else if (c == 'h') {
-			printf("usage: erebus recover [--dry-run]\n\n"
-			       "Revert what runs that are over left behind: replay every ledger under %s\n"
-			       "whose engine and guardian are both gone, newest record first.\n\n"
-			       "  -n, --dry-run  say what would be done; change nothing\n\n"
-			       "Exit codes: 0 nothing left behind, 4 something could not be removed.\n",
-			       ledger_dir());
-			return 0;
-		} else {
-			fprintf(stderr, "erebus recover: unknown option\nTry 'erebus recover --help'.\n");
-			return 2;
-		}
-	}
+	while ((c = cli_getopt(self, argc, argv, "nh", longopts, &code)) >= 0)
+		dry = dry || c == 'n';
+	if (c == CLI_OPT_EXIT)
+		return code;
 	if (optind != argc) {
 		fprintf(stderr, "erebus recover: takes no arguments\n");
-		return 2;
+		return EXIT_USAGE;
 	}
 	n = ledger_find_stale(&stale);
 	if (n < 0) {

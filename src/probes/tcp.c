@@ -5,22 +5,24 @@
  * (EPOLLOUT, then SO_ERROR); each address of the host is tried in turn
  * until one accepts. The connection is closed right away.
  *
- * The host is resolved with getaddrinfo() at each sample, so a changed
- * name is followed. A numeric address (127.0.0.1, ::1) never blocks; a
- * name is looked up synchronously by the C library (usually /etc/hosts or
- * a local resolver), which is the one place this probe may wait.
+ * The host is resolved at each sample, so a changed name is followed. A
+ * numeric address (127.0.0.1, ::1) is read at once; a name is looked up in
+ * a resolver thread (probe_lookup_start()), so a slow or unreachable name
+ * server delays this sample alone, never the loop.
  */
 #include <netdb.h>
 #include <sys/socket.h>
 
 #include "erebus/netns.h"
 #include "erebus/probe.h"
-#include "probe_internal.h"
+#include "internal.h"
 
 struct tcp_state {
 	struct probe_ctx *ctx;
 	char *host;			/* without [] around an IPv6 address */
 	char port[8];
+	bool named;			/* host is a name (looked up off the loop) */
+	struct probe_lookup *lookup;	/* the sample's lookup under way */
 	struct addrinfo *ai, *cur;	/* the sample's addresses; cur: trying */
 	int fd;
 	int last_err;
@@ -29,6 +31,8 @@ struct tcp_state {
 
 static void tcp_release(struct tcp_state *st)
 {
+	probe_lookup_cancel(st->lookup);
+	st->lookup = NULL;
 	if (st->fd >= 0) {
 		loop_del_fd(st->ctx->env->loop, st->fd);
 		(void)close(st->fd);
@@ -118,30 +122,50 @@ static void tcp_on_writable(struct loop *l, int fd, uint32_t events, void *userd
 	tcp_try(st);
 }
 
+/* The sample's addresses are known (rc 0, ai) or cannot be: connect, or
+ * fail the sample. Takes ai. */
+static void tcp_resolved(struct tcp_state *st, int rc, struct addrinfo *ai)
+{
+	char msg[256];
+
+	if (rc) {
+		snprintf(msg, sizeof(msg), "cannot resolve \"%s\": %s", st->host, gai_strerror(rc));
+		probe_complete(st->ctx, false, -1, msg);
+		return;
+	}
+	st->ai = st->cur = ai;
+	tcp_try(st);
+}
+
+static void tcp_on_lookup(int rc, struct addrinfo *ai, void *userdata)
+{
+	struct tcp_state *st = userdata;
+
+	st->lookup = NULL;
+	tcp_resolved(st, rc, ai);
+}
+
 static int tcp_start(struct probe_ctx *ctx)
 {
 	struct tcp_state *st = ctx->state;
-	const struct addrinfo hints = {
+	struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
 		.ai_socktype = SOCK_STREAM,
-		.ai_flags = AI_NUMERICSERV,
+		.ai_flags = AI_NUMERICSERV | (st->named ? 0 : AI_NUMERICHOST),
 	};
-	char msg[256];
+	struct addrinfo *ai = NULL;
 	int rc;
 
 	st->last_err = 0;
 	st->tried = 0;
-	rc = getaddrinfo(st->host, st->port, &hints, &st->ai);
-	if (rc) {
-		if (rc == EAI_SYSTEM)
-			return -errno;
-		st->ai = NULL;
-		snprintf(msg, sizeof(msg), "cannot resolve \"%s\": %s", st->host, gai_strerror(rc));
-		probe_complete(ctx, false, -1, msg);
-		return 0;
-	}
-	st->cur = st->ai;
-	tcp_try(st);
+	if (st->named)
+		rc = probe_lookup_start(st->host, st->port, &hints, tcp_on_lookup, st, &st->lookup);
+	else if (!(rc = getaddrinfo(st->host, st->port, &hints, &ai)))
+		tcp_resolved(st, 0, ai);	/* a numeric address: nothing waited for */
+	if (rc == EAI_SYSTEM)
+		return -errno;
+	if (rc)
+		tcp_resolved(st, rc, NULL);
 	return 0;
 }
 
@@ -150,12 +174,25 @@ static void tcp_cancel(struct probe_ctx *ctx)
 	tcp_release(ctx->state);
 }
 
+/* Is host an IPv4 or IPv6 address rather than a name? */
+static bool tcp_numeric(const char *host)
+{
+	const struct addrinfo hints = { .ai_flags = AI_NUMERICHOST };
+	struct addrinfo *ai = NULL;
+
+	if (getaddrinfo(host, NULL, &hints, &ai))
+		return false;
+	freeaddrinfo(ai);
+	return true;
+}
+
 static int tcp_init(struct probe_ctx *ctx, char **ret_err)
 {
 	const struct section *sec = ctx->spec->sec;
 	struct tcp_state *st = xcalloc(1, sizeof(*st));
 	const char *host;
 	size_t n;
+	int rc;
 
 	st->ctx = ctx;
 	st->fd = -1;
@@ -171,6 +208,13 @@ static int tcp_init(struct probe_ctx *ctx, char **ret_err)
 	else
 		st->host = xstrdup(host);
 	snprintf(st->port, sizeof(st->port), "%d", (int)section_int(sec, "port"));
+	st->named = !tcp_numeric(st->host);
+	if (st->named && (rc = probe_lookup_attach(ctx->env->loop)) < 0) {
+		*ret_err = xasprintf("cannot look names up on the event loop: %s", strerror(-rc));
+		free(st->host);
+		free(st);
+		return rc;
+	}
 	ctx->state = st;
 	return 0;
 }
@@ -182,6 +226,8 @@ static void tcp_destroy(struct probe_ctx *ctx)
 	if (!st)
 		return;
 	tcp_release(st);
+	if (st->named)
+		probe_lookup_detach(ctx->env->loop);
 	free(st->host);
 	free(st);
 	ctx->state = NULL;

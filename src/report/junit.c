@@ -5,6 +5,7 @@
  * state, fault window, recovery), classname EXPERIMENT.PROBE; one per
  * fault (EXPERIMENT.faults); one for cleanup. Times are seconds.
  */
+#include <assert.h>
 #include <time.h>
 
 #include "erebus/report.h"
@@ -238,9 +239,11 @@ static void render_case(struct sbuf *b, const struct tcase *t)
 void report_render_junit(const struct report *r, struct sbuf *b)
 {
 	struct suite s = { 0 };
-	int64_t duration = r->finished_at > r->started_at ? r->finished_at - r->started_at : 0;
+	int64_t duration;
 	char ts[32], a[32];
-	time_t t = (time_t)(r->started_at / USEC_PER_SEC);
+
+	assert(r && b);
+	duration = r->finished_at > r->started_at ? r->finished_at - r->started_at : 0;	time_t t = (time_t)(r->started_at / USEC_PER_SEC);
 	struct tm tm;
 
 	build(r, &s);

@@ -2,13 +2,19 @@
 /*
  * The process probe: a sample passes while at least min_count processes
  * match a target's selectors. It completes synchronously, inside start():
- * matching reads /proc and does not wait on anything.
+ * matching reads /proc (target_match()) and waits for no process, pipe or
+ * network. The one kernel wait it can meet: reading /proc/PID/cmdline (a
+ * cmdline selector) takes that process's memory-map lock, so it waits
+ * while the lock is held for writing or a writer is queued for it (an
+ * mmap() or munmap() of the process), which a page fault stuck on hung
+ * storage can prolong: bounded by what that process does, not by Erebus.
+ * Taking it off the loop needs an asynchronous target_match() (src/target).
  *
  * A stopped (SIGSTOP) process still matches: it exists. Telling "paused"
  * from "gone" is the job of an http, tcp or exec probe.
  */
 #include "erebus/probe.h"
-#include "probe_internal.h"
+#include "internal.h"
 
 struct process_state {
 	const struct target_spec *target;

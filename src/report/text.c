@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The summary a person reads at the end of `erebus run`. */
+#include <assert.h>
 #include <math.h>
 
 #include "erebus/report.h"
@@ -22,6 +23,7 @@ void report_render_text(const struct report *r, struct sbuf *b)
 	char a[32], c[32];
 	size_t w = 5;
 
+	assert(r && b);
 	for (size_t i = 0; i < r->n_probes; i++)
 		if (strlen(r->probes[i].name) > w)
 			w = strlen(r->probes[i].name);

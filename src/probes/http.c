@@ -6,7 +6,10 @@
  * CURLMOPT_SOCKETFUNCTION and whose timeout is one loop timer set by
  * CURLMOPT_TIMERFUNCTION. Nothing here blocks: the transfer advances when
  * its sockets are ready or curl's timer fires, and completions are read
- * with curl_multi_info_read() after each curl_multi_socket_action().
+ * with curl_multi_info_read() after each curl_multi_socket_action(). Names
+ * are resolved in curl's resolver thread; cancelling a sample while its
+ * name is being looked up does not wait for that thread (CURLOPT_QUICK_EXIT,
+ * curl 7.87 and later: older ones join it, for as long as the lookup takes).
  *
  * Each sample uses a fresh easy handle on a fresh connection, so it
  * measures connecting to the service too, not a warm pooled connection.
@@ -19,9 +22,12 @@
 #include "curl_dl.h"
 #include "erebus/netns.h"
 #include "erebus/probe.h"
-#include "probe_internal.h"
+#include "internal.h"
 
 #define HTTP_BODY_MAX (1024 * 1024)
+#if LIBCURL_VERSION_NUM < 0x075700	/* 7.87.0; older headers: the option's number */
+#define CURLOPT_QUICK_EXIT ((CURLoption)(CURLOPTTYPE_LONG + 322))
+#endif
 /* curl's own timeout, a backstop behind the runner's. */
 #define HTTP_BACKSTOP_MS 250
 
@@ -572,6 +578,10 @@ static CURLcode http_setup(struct http_state *st, CURL *e)
 	SET(CURLOPT_FOLLOWLOCATION, 0L);
 	SET(CURLOPT_PROXY, "");	/* ignore http_proxy & co: measure the service itself */
 	SET(CURLOPT_NOSIGNAL, 1L);
+	/* Removing a handle whose name is still being resolved detaches curl's
+	 * resolver thread instead of joining it (which would block the loop
+	 * for the rest of the lookup). Unknown before 7.87: not an error. */
+	(void)curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
 	if (st->ctx->netns_fd >= 0) {	/* from a sandbox host: its sockets are made there */
 		SET(CURLOPT_OPENSOCKETFUNCTION, http_open_socket);
 		SET(CURLOPT_OPENSOCKETDATA, st->ctx);

@@ -6,6 +6,7 @@
  * fields added after the first release (samples, fault windows) may be
  * absent. Errors name the field by its path: probes[1].phases.after.p95.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <math.h>
 #include <time.h>
@@ -485,8 +486,10 @@ int report_from_json(const char *text, size_t len, struct report **ret, char **r
 	struct rd rd = { 0 };
 	struct report *r;
 	char *err = NULL;
-	int e = json_parse(text, len, NULL, &j, &err);
+	int e;
 
+	assert((text || !len) && ret && ret_err);
+	e = json_parse(text, len, NULL, &j, &err);
 	if (e < 0) {
 		*ret_err = xasprintf("not valid JSON: %s", err);
 		free(err);

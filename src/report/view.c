@@ -3,6 +3,7 @@
  * What the renderers for people and CI (JUnit, HTML) share: how each
  * probe fared in each phase, told in words, and XML escaping.
  */
+#include <assert.h>
 #include <math.h>
 
 #include "erebus/json.h"
@@ -33,6 +34,7 @@ static const struct report_event *find_event(const struct report *r, const char 
 
 bool report_probe_recovered(const struct report *r, const struct report_probe *p)
 {
+	assert(r && p);
 	return find_event(r, "probe.recovered", p->name) != NULL;
 }
 
@@ -174,8 +176,11 @@ enum outcome report_phase_outcome(const struct report *r, const struct report_pr
 	static enum outcome (*const judge[PHASE_COUNT])(const struct report *, const struct report_probe *,
 							struct sbuf *) = { steady_state, fault_window, recovery };
 	struct sbuf m = { 0 };
-	enum outcome o = judge[ph](r, p, &m);
+	enum outcome o;
 
+	assert(r && p && ret_msg);
+	assert((unsigned)ph < PHASE_COUNT);
+	o = judge[ph](r, p, &m);
 	*ret_msg = sbuf_take(&m);
 	return o;
 }
@@ -184,6 +189,7 @@ void sbuf_add_xml(struct sbuf *b, const char *s, bool attr)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
+	assert(b && s);
 	while (*p) {
 		const unsigned char *run = p;
 		size_t n;

@@ -8,6 +8,7 @@
  * fault's window with its name, and brackets time to detect and time to
  * recover.
  */
+#include <assert.h>
 #include <math.h>
 
 #include "erebus/report.h"
@@ -604,6 +605,7 @@ void report_render_html(const struct report *r, struct sbuf *b)
 {
 	char a[80], c[32];
 
+	assert(r && b);
 	sbuf_add(b, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
 		    "<meta charset=\"utf-8\"/>\n"
 		    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"/>\n"

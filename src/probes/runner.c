@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The probe runner and the probe registry.
+ * The probe runner, and the helpers probe types share (internal.h).
  *
  * Scheduling: samples are due on a fixed grid, t0 + k * interval, where t0
  * is when probe_run_start() was called; deadlines are absolute, so the
@@ -14,29 +14,9 @@
  * error, or the deadline timer fires first and the runner cancels it.
  * probe_run_stop() cancels without recording anything.
  */
+#include <assert.h>
 #include "erebus/probe.h"
-#include "probe_internal.h"
-
-#define PROBE(n) extern const struct probe_type probe_##n;
-#include "probes.def"
-#undef PROBE
-
-const struct probe_type *const probe_types[] = {
-#define PROBE(n) &probe_##n,
-#include "probes.def"
-#undef PROBE
-	NULL,
-};
-
-const struct probe_type *probe_type_find(const char *name)
-{
-	if (!name)
-		return NULL;
-	for (const struct probe_type *const *t = probe_types; *t; t++)
-		if (strcmp((*t)->name, name) == 0)
-			return *t;
-	return NULL;
-}
+#include "internal.h"
 
 /* The runner's private state, hung on r->ctx.runner. */
 struct runner {
@@ -149,8 +129,10 @@ static void runner_sample_start(struct runner *rn)
 
 void probe_complete(struct probe_ctx *ctx, bool ok, int64_t latency_us, const char *msg)
 {
-	struct runner *rn = ctx->runner;
+	struct runner *rn;
 
+	assert(ctx);
+	rn = ctx->runner;
 	/* Stale (after a cancel or stop): the type should not call us, but a
 	 * late completion must never be counted. */
 	if (!rn || !rn->run->running)
@@ -164,6 +146,8 @@ int probe_run_init(struct probe_run *r, const struct probe_spec *spec, struct pr
 	struct runner *rn;
 	int rc;
 
+	assert(r && spec && spec->type && spec->type->start);
+	assert(env && env->loop && ret_err);
 	/* on_sample, owner and phase belong to the caller and are kept. */
 	r->ctx = (struct probe_ctx){ .spec = spec, .env = env, .netns_fd = -1 };
 	if (spec->from >= 0 && (size_t)spec->from < env->n_hosts)
@@ -198,8 +182,10 @@ int probe_run_init(struct probe_run *r, const struct probe_spec *spec, struct pr
 
 void probe_run_start(struct probe_run *r)
 {
-	struct runner *rn = r->ctx.runner;
+	struct runner *rn;
 
+	assert(r);
+	rn = r->ctx.runner;
 	if (!rn || rn->active)
 		return;
 	rn->active = true;
@@ -267,6 +253,7 @@ void probe_describe_timing(const struct probe_spec *p, struct sbuf *out)
 {
 	char a[32], b[32];
 
+	assert(p && out);
 	sbuf_addf(out, ", every %s, timeout %s", format_duration(p->interval_us, a, sizeof(a)),
 		  format_duration(p->timeout_us, b, sizeof(b)));
 }

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/* `erebus run FILE`: run an experiment and write its report. */
+#include <sys/stat.h>
+
+#include "erebus/engine.h"
+
+#include "cli.h"
+
+/* Running as root, refuse a file that others could have changed. */
+static int check_file_safety(const char *path)
+{
+	struct stat st;
+
+	if (geteuid() != 0 || stat(path, &st) < 0)
+		return 0;
+	if (st.st_mode & S_IWOTH) {
+		fprintf(stderr, "%s: writable by every user; as root, Erebus refuses to run it (chmod o-w %s)\n",
+			path, path);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* --seed N: a whole number up to INT64_MAX. */
+static int parse_seed(const char *cmd, const char *arg, struct run_opts *o)
+{
+	char *end;
+
+	errno = 0;
+	o->seed = strtoull(arg, &end, 10);
+	if (errno || *end || !*arg || o->seed > INT64_MAX)
+		return cli_usage_error(cmd, "--seed takes a whole number, not \"%s\"", arg);
+	o->seed_set = true;
+	return 0;
+}
+
+int cmd_run(const struct command *self, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_OUTPUT_OPTIONS,
+		{ "report-dir", required_argument, NULL, 'd' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct run_opts o = { .log = stderr };
+	struct cli_outputs out = { 0 };
+	const char *report_dir = NULL;
+	struct experiment *x = NULL;
+	struct report *rep = NULL;
+	struct sbuf text = { 0 };
+	int c, code = 0;
+
+	while ((c = cli_getopt(self, argc, argv, "j:s:qvh", longopts, &code)) >= 0) {
+		switch (c) {
+		case 'j':
+			c = CLI_OUT_OPT + CLI_OUT_JSON;
+			/* fall through */
+		case CLI_OUT_CASES:
+			if ((code = cli_outputs_set(self->name, &out, c, optarg)))
+				return code;
+			break;
+		case 'd':
+			report_dir = optarg;
+			break;
+		case 's':
+			if ((code = parse_seed(self->name, optarg, &o)))
+				return code;
+			break;
+		case 'q':
+			o.verbosity = LOG_QUIET;
+			break;
+		case 'v':
+			o.verbosity = LOG_VERBOSE;
+			break;
+		}
+	}
+	if (c == CLI_OPT_EXIT)
+		return code;
+	if (optind != argc - 1)
+		return cli_usage_error(self->name, "give one experiment file");
+	if ((code = check_file_safety(argv[optind])))
+		return code;
+	/* Find out now, not after the run, that a report cannot be written. */
+	if ((code = cli_outputs_check(self->name, &out)))
+		return code;
+	if (report_dir && (code = cli_report_dir_prepare(self->name, report_dir)))
+		return code;
+	if ((code = cli_load_experiment(argv[optind], &x)))
+		return code;
+	o.live = isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb");
+
+	code = engine_run(x, &o, &rep);
+
+	/* a pass nobody can read is not a pass */
+	if ((cli_outputs_write(&out, rep) |
+	     (report_dir ? cli_report_dir_write(rep, report_dir, o.verbosity == LOG_QUIET) : 0)) && !code)
+		code = 1;
+	if (o.verbosity > LOG_QUIET) {
+		report_render_text(rep, &text);
+		fputs(text.s, stderr);
+		sbuf_free(&text);
+	}
+	report_free(rep);
+	experiment_free(x);
+	return code;
+}
