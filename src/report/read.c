@@ -3,8 +3,11 @@
  * A saved JSON report back into struct report, for `erebus report` and
  * `erebus gate`. Every field report_render_json() writes is checked for
  * its type and range; unknown fields are ignored (the schema only grows);
- * fields added after the first release (samples, fault windows) may be
- * absent. Errors name the field by its path: probes[1].phases.after.p95.
+ * fields added within a version (samples, fault windows) may be absent.
+ * Both erebus.report/2 and /1 are read: a /1 report has r->schema 1, no
+ * impact phase (availability NAN), no slots, effects or outages, and its
+ * availability is a share of samples. Errors name the field by its path:
+ * probes[1].phases.after.p95.
  */
 #include <assert.h>
 #include <ctype.h>
@@ -26,6 +29,8 @@ struct rd {
 	} path[8];
 	unsigned depth;
 	char *err;
+	int schema;		/* 1 or 2 */
+	const struct report *r;	/* the report being read (fault names for outages) */
 };
 
 static void push_key(struct rd *rd, const char *key)
@@ -179,7 +184,7 @@ static int get_verdict(struct rd *rd, const struct json *o, const char *key, enu
 
 	if (r < 0)
 		return r;
-	for (enum verdict x = VERDICT_PASSED; x <= VERDICT_UNSUPPORTED; x++)
+	for (enum verdict x = VERDICT_PASSED; x <= VERDICT_HALTED; x++)
 		if (!strcmp(v->text, verdict_name(x))) {
 			*ret = x;
 			return 0;
@@ -305,6 +310,53 @@ static int read_window(struct rd *rd, const struct json *o, void *dst)
 	return 0;
 }
 
+static int read_phase(struct rd *rd, const struct json *o, struct report_phase *p);
+
+/* faults[].effects[]: in the order of probes, each naming its probe. */
+static int read_effect(struct rd *rd, const struct json *o, void *dst)
+{
+	struct report_effect *e = dst;
+	const struct json *probe, *w;
+	size_t i = rd->path[rd->depth - 1].idx;
+
+	if (want(rd, o, "probe", T(JSON_STRING), &probe) < 0 ||
+	    get_ms(rd, o, "time_to_detect_ms", true, &e->detect_us) < 0 ||
+	    get_ms(rd, o, "time_to_mitigate_ms", true, &e->mitigate_us) < 0 ||
+	    get_ms(rd, o, "time_to_recover_ms", true, &e->recover_us) < 0 ||
+	    get_ms(rd, o, "down_ms", false, &e->down_us) < 0 || get_unsigned(rd, o, "outages", &e->outages) < 0 ||
+	    want(rd, o, "window", T(JSON_OBJECT), &w) < 0)
+		return -EINVAL;
+	if (i >= rd->r->n_probes || strcmp(probe->text, rd->r->probes[i].name))
+		return bad(rd, "probe", "\"%.40s\" is not probes[%zu]", probe->text, i);
+	push_key(rd, "window");
+	if (read_phase(rd, w, &e->span) < 0)
+		return -EINVAL;
+	pop(rd);
+	return 0;
+}
+
+/* probes[].outages[]: the fault by name, or null. */
+static int read_outage(struct rd *rd, const struct json *o, void *dst)
+{
+	struct report_outage *out = dst;
+	char *fault = NULL;
+
+	if (get_ms(rd, o, "start_ms", false, &out->start_us) < 0 || get_ms(rd, o, "end_ms", true, &out->end_us) < 0 ||
+	    get_str(rd, o, "fault", true, &fault) < 0)
+		return -EINVAL;
+	out->fault = -1;
+	for (size_t i = 0; fault && i < rd->r->n_faults; i++)
+		if (!strcmp(rd->r->faults[i].name, fault))
+			out->fault = (int)i;
+	if (fault && out->fault < 0) {
+		bad(rd, "fault", "\"%.40s\" is no fault of this report", fault);
+		free(fault);
+		return -EINVAL;
+	}
+	free(fault);
+	return 0;
+}
+
 static int read_fault(struct rd *rd, const struct json *o, void *dst)
 {
 	struct report_fault *f = dst;
@@ -322,6 +374,19 @@ static int read_fault(struct rd *rd, const struct json *o, void *dst)
 		       &f->n_windows) < 0)
 		return -EINVAL;
 	f->cap_windows = f->n_windows + (f->windows != NULL);
+	if (rd->schema < 2)
+		return 0;
+	{
+		const struct json *instant;
+		size_t n = 0;
+
+		if (want(rd, o, "instant", T(JSON_BOOL), &instant) < 0 ||
+		    read_array(rd, o, "effects", false, sizeof(*f->effects), read_effect, &f->effects, &n) < 0)
+			return -EINVAL;
+		f->instant = instant->boolean;
+		if (n != rd->r->n_probes)
+			return bad(rd, "effects", "%zu entries for %zu probes", n, rd->r->n_probes);
+	}
 	return 0;
 }
 
@@ -330,6 +395,7 @@ static int read_phase(struct rd *rd, const struct json *o, struct report_phase *
 	const struct json *lat;
 
 	if (get_unsigned(rd, o, "samples", &p->samples) < 0 || get_unsigned(rd, o, "failures", &p->failures) < 0 ||
+	    (rd->schema >= 2 && get_unsigned(rd, o, "slots", &p->slots) < 0) ||
 	    get_ratio(rd, o, "availability", true, &p->availability) < 0 ||
 	    want(rd, o, "latency_ms", T(JSON_OBJECT), &lat) < 0)
 		return -EINVAL;
@@ -353,7 +419,7 @@ static int read_sample(struct rd *rd, const struct json *o, void *dst)
 	    get_str(rd, o, "error", true, &s->msg) < 0)
 		return -EINVAL;
 	s->ok = ok->boolean;
-	for (int i = 0; i < PHASE_COUNT; i++)
+	for (int i = 0; i < PHASE_IMPACT; i++)	/* no sample is tagged impact */
 		if (!strcmp(ph->text, phase_keys[i])) {
 			s->phase = (uint8_t)i;
 			return 0;
@@ -383,9 +449,21 @@ static int read_probe(struct rd *rd, const struct json *o, void *dst)
 	else
 		return bad(rd, "during", "expected must-pass or may-fail, not \"%.40s\"", during->text);
 	p->tolerance = tolerance * 100.0;
+	p->halt_us = -1;
+	if (rd->schema >= 2 &&
+	    (get_ms(rd, o, "interval_ms", false, &p->interval_us) < 0 ||
+	     get_unsigned(rd, o, "healthy_after", &p->healthy_after) < 0 ||
+	     get_ms(rd, o, "halt_ms", true, &p->halt_us) < 0 || get_unsigned(rd, o, "relapses", &p->relapses) < 0 ||
+	     read_array(rd, o, "outages", false, sizeof(*p->outages), read_outage, &p->outages, &p->n_outages) < 0))
+		return -EINVAL;
 	push_key(rd, "phases");
 	for (int ph = 0; ph < PHASE_COUNT; ph++) {
 		const struct json *v;
+		if (ph == PHASE_IMPACT && rd->schema < 2) {	/* /1 had no impact phase */
+			p->phases[ph] = (struct report_phase){ .availability = NAN, .p50 = -1, .p95 = -1,
+							       .p99 = -1, .max = -1 };
+			continue;
+		}
 		if (want(rd, phases, phase_keys[ph], T(JSON_OBJECT), &v) < 0)
 			return -EINVAL;
 		push_key(rd, phase_keys[ph]);
@@ -437,6 +515,32 @@ static int read_cleanup(struct rd *rd, const struct json *o, struct report *r)
 	return 0;
 }
 
+static int read_probe(struct rd *rd, const struct json *o, void *dst);
+
+/* Faults name probes (their effects) and probes name faults (outages):
+ * read the probes' names, then the faults, then the probes. */
+static int read_probes_then_faults(struct rd *rd, const struct json *o, struct report *r)
+{
+	const struct json *probes, *faults;
+
+	if (want(rd, o, "probes", T(JSON_ARRAY), &probes) < 0 || want(rd, o, "faults", T(JSON_ARRAY), &faults) < 0)
+		return -EINVAL;
+	r->probes = xcalloc(probes->n + 1, sizeof(*r->probes));
+	for (size_t i = 0; i < probes->n; i++) {
+		const struct json *name = probes->items[i].type == JSON_OBJECT ? json_get(&probes->items[i], "name") : NULL;
+		r->probes[i].name = xstrdup(name && name->type == JSON_STRING ? name->text : "");
+	}
+	r->n_probes = probes->n;
+	if (read_array(rd, o, "faults", false, sizeof(*r->faults), read_fault, &r->faults, &r->n_faults) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < r->n_probes; i++)
+		free(r->probes[i].name);
+	free(r->probes);
+	r->probes = NULL;
+	r->n_probes = 0;
+	return read_array(rd, o, "probes", false, sizeof(*r->probes), read_probe, &r->probes, &r->n_probes);
+}
+
 static int read_report(struct rd *rd, const struct json *o, struct report *r)
 {
 	const struct json *schema, *window;
@@ -447,10 +551,17 @@ static int read_report(struct rd *rd, const struct json *o, struct report *r)
 		return bad(rd, NULL, "expected an object, not %s", json_type_name(o->type));
 	if (want(rd, o, "schema", T(JSON_STRING), &schema) < 0)
 		return -EINVAL;
-	if (strcmp(schema->text, REPORT_SCHEMA))
-		return bad(rd, "schema", "\"%.40s\" is not a schema this erebus reads (" REPORT_SCHEMA ")",
-			   schema->text);
+	if (!strcmp(schema->text, REPORT_SCHEMA))
+		rd->schema = 2;
+	else if (!strcmp(schema->text, REPORT_SCHEMA_V1))
+		rd->schema = 1;
+	else
+		return bad(rd, "schema", "\"%.40s\" is not a schema this erebus reads (" REPORT_SCHEMA
+			   " or " REPORT_SCHEMA_V1 ")", schema->text);
+	r->schema = rd->schema;
+	rd->r = r;
 	r->steady_at_us = r->window_start_us = r->window_end_us = r->recovered_at_us = -1;
+	r->impact_start_us = r->ended_us = r->halted_at_us = r->hold_us = -1;
 	if (get_str(rd, o, "experiment", false, &r->experiment) < 0 ||
 	    get_str(rd, o, "description", true, &r->description) < 0 ||
 	    get_str(rd, o, "file", false, &r->file) < 0 || get_uint(rd, o, "seed", UINT64_MAX, &r->seed) < 0 ||
@@ -471,9 +582,15 @@ static int read_report(struct rd *rd, const struct json *o, struct report *r)
 	    get_ms(rd, window, "end_ms", true, &r->window_end_us) < 0)
 		return -EINVAL;
 	pop(rd);
-	if (read_cleanup(rd, o, r) < 0 ||
-	    read_array(rd, o, "faults", false, sizeof(*r->faults), read_fault, &r->faults, &r->n_faults) < 0 ||
-	    read_array(rd, o, "probes", false, sizeof(*r->probes), read_probe, &r->probes, &r->n_probes) < 0 ||
+	if (rd->schema >= 2 &&
+	    (get_ms(rd, o, "impact_start_ms", true, &r->impact_start_us) < 0 ||
+	     get_ms(rd, o, "ended_ms", true, &r->ended_us) < 0 ||
+	     get_ms(rd, o, "halted_at_ms", true, &r->halted_at_us) < 0 ||
+	     get_ms(rd, o, "hold_ms", false, &r->hold_us) < 0))
+		return -EINVAL;
+	/* Probes first: a fault's effects name them, and outages name faults
+	 * (read after the faults, below). */
+	if (read_cleanup(rd, o, r) < 0 || read_probes_then_faults(rd, o, r) < 0 ||
 	    read_array(rd, o, "events", false, sizeof(*r->events), read_event, &r->events, &r->n_events) < 0)
 		return -EINVAL;
 	r->cap_events = r->n_events + 1;
