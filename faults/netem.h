@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared by the netem faults (delay, loss, corrupt, duplicate, reorder):
- * their common keys and how they read them. The tree is src/tc.c's. */
+ * their common keys and how they read them. The tree is src/net/tc's. */
 #ifndef EREBUS_FAULTS_NETEM_H
 #define EREBUS_FAULTS_NETEM_H
 
-#include "erebus/tc.h"
+#include "tcfault.h"
 
 /* The keys every netem fault has after its own. */
 #define NETEM_OPTIONS                                                                              \

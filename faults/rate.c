@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* rate: cap the bandwidth with a token bucket (tbf). */
-#include "erebus/tc.h"
+#include "tcfault.h"
 
 static const struct opt_def rate_options[] = {
 	NET_MATCH_OPTIONS(tc_direction_choices),
