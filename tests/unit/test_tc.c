@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for src/tc.c, without privileges: every message the tc faults
- * would send is built, then parsed back attribute by attribute the way the
- * kernel reads it (values and units): netem (every option), tbf, htb root
- * and pass-through class, u32 selectors for IPv4/IPv6 peers, ports and
- * protocols, the ingress redirect, the ifb link; handle allocation; and
- * the rule that no netem shares a tree with one that duplicates packets.
+ * Unit tests for src/net/tc (msg.c, dist.c), without privileges: every
+ * message the tc faults would send is built, then parsed back attribute by
+ * attribute the way the kernel reads it (values and units): netem (every
+ * option), tbf, htb root and pass-through class, u32 selectors for
+ * IPv4/IPv6 peers, ports and protocols, the ingress redirect, the ifb
+ * link; handle allocation; and the rule that no netem shares a tree with
+ * one that duplicates packets.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -159,7 +160,7 @@ static void test_netem_latency_64bit(void **state)
 	assert_int_equal(nla_get_s64(ntb[TCA_NETEM_JITTER64]), (int64_t)hour / 2);
 }
 
-/* Read a .dist file as iproute2 does, to compare with what tc.c sends. */
+/* Read a .dist file as iproute2 does, to compare with what msg.c sends. */
 static size_t read_dist(const char *path, int16_t *out, size_t max)
 {
 	FILE *f = fopen(path, "r");
