@@ -47,4 +47,26 @@ static inline void netem_require(const struct section *s, struct diag *d, const 
 		diag_error(d, v->line, s->label, key, "%s", why);
 }
 
+/*
+ * `const struct fault_type fault_NAME` of a netem fault type: apply() and
+ * describe() from TC_FAULT_OPS(NAME), the options NAME_options, and what
+ * every netem type shares (flags, supported(), supported_spec()). check is
+ * the type's check() (tc_fault_check when it has no rule of its own); any
+ * further field follows as a designated initializer.
+ */
+#define NETEM_FAULT(t, summary_, check_, ...)                                                      \
+	TC_FAULT_OPS(t)                                                                            \
+	const struct fault_type fault_##t = {                                                      \
+		.name = #t,                                                                        \
+		.summary = summary_,                                                               \
+		.options = t##_options,                                                            \
+		.flags = FAULT_NETWORK | FAULT_NETEM | FAULT_NEEDS_DURATION,                       \
+		.supported = netem_supported,                                                      \
+		.supported_spec = tc_fault_supported,                                              \
+		.check = check_,                                                                   \
+		.apply = t##_apply,                                                                \
+		.describe = t##_describe,                                                          \
+		__VA_ARGS__                                                                        \
+	}
+
 #endif

@@ -39,13 +39,25 @@ void tc_fault_check(const struct fault_spec *f, struct diag *d);
  */
 bool tc_fault_same_tree(const struct fault_spec *a, const struct fault_spec *b);
 
-/* A type's apply(): NAME_leaf(section, &leaf), then tc_fault_apply(). */
-#define TC_FAULT_APPLY(name)                                                               \
-	static int name##_apply(struct fault_ctx *ctx, char **ret_err)                     \
-	{                                                                                  \
-		struct tc_leaf l;                                                          \
-		name##_leaf(ctx->spec->sec, &l);                                           \
-		return tc_fault_apply(ctx, &l, ret_err);                                   \
+/*
+ * apply() and describe() of tc fault type NAME, from two functions its file
+ * defines: NAME_leaf(section, &leaf), the qdisc the section asks for, and
+ * NAME_headline(f, &leaf, out), the start of the description ("delay
+ * 100ms"). tc_fault_apply() and tc_fault_describe() do the rest.
+ */
+#define TC_FAULT_OPS(t)                                                                            \
+	static int t##_apply(struct fault_ctx *ctx, char **ret_err)                                \
+	{                                                                                          \
+		struct tc_leaf l;                                                                  \
+		t##_leaf(ctx->spec->sec, &l);                                                      \
+		return tc_fault_apply(ctx, &l, ret_err);                                           \
+	}                                                                                          \
+	static void t##_describe(const struct fault_spec *f, struct sbuf *out)                     \
+	{                                                                                          \
+		struct tc_leaf l;                                                                  \
+		t##_leaf(f->sec, &l);                                                              \
+		t##_headline(f, &l, out);                                                          \
+		tc_fault_describe(f, &l, out);                                                     \
 	}
 
 #endif
