@@ -110,6 +110,26 @@ int nft_table_delete(struct nft_sock *s, const char *name, int64_t *ret_usec, ch
 /* Close the socket: the kernel then removes every table it owns. NULL ok. */
 void nft_close(struct nft_sock *s);
 
+struct undo_rec;
+
+/*
+ * Undo an UNDO_NFT_TABLE record, from a socket of its own in the record's
+ * namespace. It verifies rather than deletes: Erebus creates its tables
+ * only with the owner flag, so its table went when the owning socket
+ * closed, or is still held by that socket, which the kernel lets nobody
+ * else delete. Absent (or a table of that name without the owner flag,
+ * which is not Erebus') is success; owned is -EBUSY. Returns 0 or -errno.
+ */
+int nft_undo(const struct undo_rec *r);
+
+/*
+ * Is the table r names (UNDO_NFT_TABLE) still in the kernel? A question,
+ * never a change: queries the table, and counts it only when it carries
+ * the owner flag, as nft_undo() does. Returns 1 (there), 0 (gone) or
+ * -errno (cannot tell).
+ */
+int nft_exists(const struct undo_rec *r);
+
 /*
  * Can this kernel run a partition? A child process, in a network namespace
  * of its own (the host's ruleset is never touched), creates and deletes a

@@ -192,6 +192,24 @@ int tc_msg_ifb(const char *name, struct nl_msg **ret);
 int tc_apply(int netns_fd, const struct net_match *m, const struct tc_leaf *leaf,
 	     struct undo_list *undo, char **ret_err);
 
+/*
+ * Undo one record (UNDO_TC_QDISC, UNDO_TC_CLASS, UNDO_TC_FILTER, UNDO_LINK)
+ * in the namespace of r->net.netns_fd; "already gone" is success. A shared
+ * part of a tree this run still uses (root, ifb, ingress qdisc, redirect)
+ * is removed by the last of its records replayed; the others only drop a
+ * reference. Returns 0 or -errno.
+ */
+int tc_undo(const struct undo_rec *r);
+
+/*
+ * Is the object r names (UNDO_TC_*, UNDO_LINK) still in the kernel? A
+ * question, never a change: dumps the qdiscs, classes or filters of r's
+ * interface (or gets the link by name) in r's namespace and looks for r's
+ * handle, or priority and protocol. Returns 1 (there), 0 (gone) or -errno
+ * (cannot tell).
+ */
+int tc_exists(const struct undo_rec *r);
+
 /* Every object tc_apply() would create, one per line, each line starting
  * with indent: kinds, handles, parents, parameters. */
 void tc_describe(const struct net_match *m, const struct tc_leaf *leaf, const char *indent,
