@@ -5,8 +5,15 @@
  * (tc_talk()), dumps, and the interface a name stands for.
  *
  * Kernel errors are -errno from the acknowledgement, with the kernel's
- * extended-ack text when it gave one; they become messages for people in
- * one place, tc_fail_msg().
+ * extended-ack text and offset when it gave them; they become messages for
+ * people in one place, tc_fail_msg().
+ *
+ * Every answer is checked as iproute2 checks it. libnl does part of it:
+ * with message peeking off, a datagram cut short is -NLE_MSG_TRUNC rather
+ * than half-read (nl_recv()); sequence numbers must come in order
+ * (recvmsgs()' default check, -NLE_SEQ_MISMATCH); a short NLMSG_ERROR is
+ * -NLE_MSG_TRUNC. What it does not check, on_msg_in() does: that the
+ * kernel sent the message.
  */
 #include <linux/if.h>
 #include <linux/rtnetlink.h>
@@ -18,12 +25,8 @@
 #include "erebus/netns.h"
 #include "tc-internal.h"
 
-#ifndef NETLINK_EXT_ACK
-#define NETLINK_EXT_ACK 11
-#endif
-#ifndef NETLINK_CAP_ACK
-#define NETLINK_CAP_ACK 10
-#endif
+/* How long tc_talk() waits for one answer at most (see there). */
+#define TC_ANSWER_TIMEOUT_S 5
 
 /* libnl's -NLE_* as -errno: only what its builders and sockets return. */
 int tc_nle_errno(int nle)
@@ -46,6 +49,10 @@ int tc_nle_errno(int nle)
 		return -EAGAIN;
 	case NLE_BAD_SOCK:
 		return -EBADF;
+	case NLE_MSG_TRUNC:
+		return -EMSGSIZE;
+	case NLE_SEQ_MISMATCH:
+		return -EPROTO;
 	default:
 		return -EIO;
 	}
@@ -54,6 +61,14 @@ int tc_nle_errno(int nle)
 /* ---- the socket: one request, one acknowledgement ----------------------------- */
 
 static struct tc_conn *conns;
+
+/* Only the kernel's messages count: any local process may send to this
+ * socket's port, but only the kernel sends from port 0. Skipped before
+ * libnl's sequence check, so a stray message cannot spoil it. */
+static int on_msg_in(struct nl_msg *msg, void *arg)
+{
+	return nlmsg_get_src(msg)->nl_pid == 0 ? NL_OK : NL_SKIP;
+}
 
 static int on_valid(struct nl_msg *msg, void *arg)
 {
@@ -72,26 +87,16 @@ static int on_ack(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
-/* The kernel's answer: its -errno and, with NETLINK_EXT_ACK, its text. */
+/* The kernel's answer: its -errno and, with NETLINK_EXT_ACK, its text and
+ * the offset of what it refused. (libnl calls this only for an error of a
+ * whole NLMSG_ERROR message; a plain acknowledgement goes to on_ack().) */
 static int on_err(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 {
 	struct tc_conn *c = arg;
-	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
 
+	(void)nlack_read((const struct nlmsghdr *)((char *)e - NLMSG_HDRLEN), &c->ack);
 	c->err = e->error;
 	c->done = true;
-	c->ext[0] = '\0';
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
-		size_t off = sizeof(*e);
-		struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-			off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-		if (NLMSG_HDRLEN + off < nlh->nlmsg_len &&
-		    nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off),
-			      (int)(nlh->nlmsg_len - NLMSG_HDRLEN - off), NULL) == 0 &&
-		    tb[NLMSGERR_ATTR_MSG])
-			snprintf(c->ext, sizeof(c->ext), "%s", nla_get_string(tb[NLMSGERR_ATTR_MSG]));
-	}
 	return NL_STOP;
 }
 
@@ -111,6 +116,7 @@ int tc_conn_get(int netns_fd, struct tc_conn **ret)
 	unsigned long ns = netns_id(netns_fd);
 	struct tc_conn *c;
 	int saved, r, one = 1;
+	const struct timeval answer_timeout = { .tv_sec = TC_ANSWER_TIMEOUT_S };
 
 	for (c = conns; c; c = c->next)
 		if (c->netns == ns) {
@@ -139,8 +145,13 @@ int tc_conn_get(int netns_fd, struct tc_conn **ret)
 	/* Acknowledgements without the request echoed, with the kernel's text. */
 	(void)setsockopt(nl_socket_get_fd(c->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	(void)setsockopt(nl_socket_get_fd(c->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	(void)setsockopt(nl_socket_get_fd(c->sk), SOL_SOCKET, SO_RCVTIMEO, &answer_timeout,
+			 sizeof(answer_timeout));
+	/* One buffer as large as the kernel's largest dump datagram (32 KiB),
+	 * no peeking: a longer datagram is an error, never half-read. */
 	nl_socket_disable_msg_peek(c->sk);
 	(void)nl_socket_set_msg_buf_size(c->sk, 32768);
+	nl_cb_set(c->cb, NL_CB_MSG_IN, NL_CB_CUSTOM, on_msg_in, c);
 	nl_cb_set(c->cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, c);
 	nl_cb_set(c->cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, c);
 	nl_cb_err(c->cb, NL_CB_CUSTOM, on_err, c);
@@ -163,9 +174,18 @@ void tc_conn_put(struct tc_conn *c)
 	conn_free(c);
 }
 
-/* Send msg (request + ack) and wait for the kernel's acknowledgement;
- * replies before it go to parse. Returns 0 or the kernel's -errno (its text
- * in c->ext). */
+/*
+ * Send msg (request + ack) and wait for the kernel's acknowledgement;
+ * replies before it go to parse. Returns 0 or the kernel's -errno (its
+ * words in c->ack), or the socket's (-ETIMEDOUT: no answer in time).
+ *
+ * It waits in this process, the engine's loop included, for the kernel
+ * alone, and briefly: rtnetlink handles a request inside sendmsg(), in
+ * this process, so its answer is queued before nl_send_auto() returns (a
+ * dump's further parts are made inside the recvmsg() that reads them).
+ * The socket's receive timeout (TC_ANSWER_TIMEOUT_S, set in tc_conn_get())
+ * bounds each read all the same, for a kernel that would answer late.
+ */
 int tc_talk(struct tc_conn *c, struct nl_msg *msg, int (*parse)(struct nlmsghdr *, void *),
 	    void *arg)
 {
@@ -173,7 +193,7 @@ int tc_talk(struct tc_conn *c, struct nl_msg *msg, int (*parse)(struct nlmsghdr 
 
 	c->err = 0;
 	c->done = false;
-	c->ext[0] = '\0';
+	c->ack = (struct nlack){ 0 };
 	c->parse = parse;
 	c->arg = arg;
 	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK;
@@ -182,6 +202,8 @@ int tc_talk(struct tc_conn *c, struct nl_msg *msg, int (*parse)(struct nlmsghdr 
 		return tc_nle_errno(r);
 	while (!c->done) {
 		r = nl_recvmsgs(c->sk, c->cb);
+		if (r == -NLE_AGAIN && !c->done)
+			return -ETIMEDOUT;	/* the receive timeout */
 		if (r < 0 && !c->done)
 			return tc_nle_errno(r);
 	}
@@ -276,8 +298,8 @@ char *tc_fail_msg(struct tc_conn *c, int err, const char *fmt, ...)
 	sbuf_vaddf(&b, fmt, ap);
 	va_end(ap);
 	sbuf_addf(&b, ": %s", strerror(-err));
-	if (c && c->ext[0])
-		sbuf_addf(&b, " (kernel: %s)", c->ext);
+	if (c)
+		nlack_describe(&c->ack, &b);
 	if (err == -EPERM)
 		sbuf_add(&b, "; network faults need CAP_NET_ADMIN in the target's namespace: run Erebus as root");
 	return sbuf_take(&b);

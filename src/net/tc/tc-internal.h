@@ -20,6 +20,7 @@
 #include <netlink/msg.h>
 
 #include "erebus/tc.h"
+#include "../nlack.h"
 
 #define TC_INGRESS_HANDLE TC_H_MAKE(TC_H_INGRESS, 0)	/* ffff: */
 #define TC_DIST_MAX	  (16 * 1024)			/* table values, as iproute2 */
@@ -70,7 +71,7 @@ struct tc_conn {
 	/* the request in flight */
 	int err;
 	bool done;
-	char ext[160];		/* the kernel's extended-ack text, or "" */
+	struct nlack ack;	/* what the kernel said about it */
 	int (*parse)(struct nlmsghdr *nlh, void *arg);
 	void *arg;
 };
@@ -86,9 +87,9 @@ int tc_conn_get(int netns_fd, struct tc_conn **ret);
 void tc_conn_put(struct tc_conn *c);
 
 /* Send msg (an acknowledgement is asked for) and wait for the kernel's
- * acknowledgement; replies before it go to parse (may be NULL). Returns 0
- * or -errno: the kernel's (its text in c->ext) or the socket's. msg stays
- * the caller's. */
+ * acknowledgement, a few seconds at most; replies before it go to parse
+ * (may be NULL). Returns 0 or -errno: the kernel's (its words in c->ack)
+ * or the socket's (-ETIMEDOUT: no answer). msg stays the caller's. */
 int tc_talk(struct tc_conn *c, struct nl_msg *msg, int (*parse)(struct nlmsghdr *, void *),
 	    void *arg);
 /* tc_talk() with *msg as a builder just made it (built: the builder's
@@ -109,7 +110,7 @@ struct tc_link {
 int tc_get_link(struct tc_conn *c, const char *name, struct tc_link *ret);
 
 /* The one place where a failed request becomes a sentence: what was being
- * done (fmt), the errno err, the kernel's text from c (NULL: none), and
+ * done (fmt), the errno err, the kernel's words from c (NULL: none), and
  * what to do about it. Returns a string the caller frees. */
 char *tc_fail_msg(struct tc_conn *c, int err, const char *fmt, ...) _printf_(3, 4);
 

@@ -477,10 +477,10 @@ int tc_apply(int netns_fd, const struct net_match *m, const struct tc_leaf *leaf
 			goto out;
 		e = create(&a, PART_NONE, tc_msg_netem(a.t->ifindex, hs.classid, hs.leaf, &leaf->netem, &msg), &msg,
 			   "qdisc netem %x: on %s", hs.leaf >> 16, a.t->ingress ? a.t->ifb : m->interface);
-		if (e == -ENOENT && a.c->ext[0] && strstr(a.c->ext, "kind is unknown")) {
+		if (e == -ENOENT && strstr(a.c->ack.msg, "kind is unknown")) {
 			free(*ret_err);
 			*ret_err = xstrdup(TC_MODULE_HINT("sch_netem"));
-		} else if (e == -EINVAL && strstr(a.c->ext, TC_NETEM_DUP_RULE)) {
+		} else if (e == -EINVAL && strstr(a.c->ack.msg, TC_NETEM_DUP_RULE)) {
 			/* The kernel's words stay as they are; what to do follows. */
 			char *why = xasprintf("%s; Linux allows no other netem on %s %s while one duplicates "
 					      "packets there: give the duplicate fault a window of its own (at, "
