@@ -26,6 +26,10 @@
 #include "erebus/undo.h"
 #include "nft-internal.h"
 
+/* How long the kernel may take to answer a transaction or a query, in
+ * all, once it has been sent (see batch_send()). */
+#define NFT_ANSWER_TIMEOUT_MS 5000
+
 struct nft_sock {
 	struct mnl_socket *nl;
 	uint32_t portid;
@@ -87,10 +91,83 @@ static void set_buf(int fd, int opt_force, int opt, int want)
 }
 
 /*
- * Send the batch and collect one acknowledgement per message. nfnetlink
- * processes a batch synchronously inside sendmsg(), so every answer is
- * queued when it returns; the poll() only bounds a kernel that would
- * answer late. Returns 0, or -errno with *f.
+ * One datagram from the kernel into buf, waiting until deadline (now_usec()
+ * time) at most. Datagrams from anyone else are dropped: any local process
+ * may send to this socket's port, but only the kernel sends from port 0. A
+ * datagram longer than buf is -EMSGSIZE, never half-read (libmnl's
+ * mnl_socket_recvfrom() checks truncation too, but not the sender, nor a
+ * deadline). Returns its length, or -errno (-ETIMEDOUT at the deadline).
+ */
+static ssize_t recv_kernel(int fd, void *buf, size_t len, int64_t deadline)
+{
+	for (;;) {
+		struct sockaddr_nl from = { 0 };
+		struct iovec iov = { .iov_base = buf, .iov_len = len };
+		struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+				     .msg_iovlen = 1 };
+		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			int64_t left_ms = (deadline - now_usec() + 999) / 1000;
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+
+			if (left_ms <= 0)
+				return -ETIMEDOUT;
+			/* The only wait in this file; why it may, see batch_send(). */
+			if (poll(&p, 1, (int)left_ms) < 0 && errno != EINTR)
+				return -errno;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (mh.msg_namelen != sizeof(from) || from.nl_pid != 0)
+			continue;
+		if (mh.msg_flags & MSG_TRUNC)
+			return -EMSGSIZE;
+		return n;
+	}
+}
+
+/* Count the acknowledgements in buf (len bytes) that answer bt: sent to
+ * this socket's port, with a sequence number of the batch. The first error
+ * stops the count and goes to *f, with the kernel's words. */
+static size_t read_acks(const struct nft_sock *s, const struct batch *bt, const void *buf, size_t len,
+			struct nft_failure *f)
+{
+	int left = (int)len;
+	size_t acks = 0;
+
+	for (const struct nlmsghdr *h = buf; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
+		uint32_t i = h->nlmsg_seq - bt->seq0;
+		struct nlack a;
+
+		if (h->nlmsg_pid != s->portid || i >= bt->n || nlack_read(h, &a) < 0)
+			continue;	/* not an answer to this batch */
+		if (a.error) {
+			*f = (struct nft_failure){ .err = a.error, .obj = bt->objs[i], .ack = a };
+			break;
+		}
+		acks++;
+	}
+	return acks;
+}
+
+/*
+ * Send the batch and collect one acknowledgement per message (begin and
+ * end have none). Returns 0, or -errno with *f.
+ *
+ * This blocks its caller, the engine's loop included, until the kernel has
+ * answered. It must: what the caller does next (report the fault in place,
+ * or the table gone) depends on the answer. And the wait is short and
+ * bounded: nfnetlink runs the whole batch inside sendmsg(), in this
+ * process, so every acknowledgement is queued when sendmsg() returns
+ * (sendmsg() itself lasts as long as the kernel's work, which may include
+ * loading an nf_tables module). The receive loop after it waits
+ * NFT_ANSWER_TIMEOUT_MS at most in all, for a kernel that would answer
+ * late; then the outcome is unknown (f->unknown) and the caller deletes
+ * the table all the same.
  */
 static int batch_send(struct nft_sock *s, struct batch *bt, struct nft_failure *f,
 		      int64_t *ret_usec)
@@ -100,10 +177,10 @@ static int batch_send(struct nft_sock *s, struct batch *bt, struct nft_failure *
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	struct msghdr msg = { .msg_name = &kernel, .msg_namelen = sizeof(kernel), .msg_iov = iov,
 			      .msg_iovlen = n_iov };
-	size_t expected = bt->n - 2, acks = 0, total = 0;	/* begin and end are not acknowledged */
+	size_t expected = bt->n - 2, acks = 0, total = 0;
 	int fd = mnl_socket_get_fd(s->nl);
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	int64_t t0 = now_usec();
+	int64_t t0 = now_usec(), deadline;
 
 	*f = (struct nft_failure){ 0 };
 	nftnl_batch_iovec(bt->b, iov, (uint32_t)n_iov);
@@ -117,36 +194,15 @@ static int batch_send(struct nft_sock *s, struct batch *bt, struct nft_failure *
 		*f = (struct nft_failure){ .err = -errno, .obj = OBJ_BATCH };
 		return f->err;
 	}
+	deadline = now_usec() + NFT_ANSWER_TIMEOUT_MS * 1000;
 	while (acks < expected && !f->err) {
-		ssize_t len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		ssize_t len = recv_kernel(fd, buf, sizeof(buf), deadline);
 
-		if (len < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct pollfd p = { .fd = fd, .events = POLLIN };
-			if (poll(&p, 1, 5000) == 1)
-				continue;
-			*f = (struct nft_failure){
-			    .err = -ETIMEDOUT, .obj = OBJ_BATCH, .unknown = true};
-			break;
-		}
 		if (len < 0) {
-			if (errno == EINTR)
-				continue;
-			*f = (struct nft_failure){.err = -errno, .obj = OBJ_BATCH, .unknown = true};
+			*f = (struct nft_failure){ .err = (int)len, .obj = OBJ_BATCH, .unknown = true };
 			break;
 		}
-		int left = (int)len;
-		for (const struct nlmsghdr *h = (void *)buf; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
-			uint32_t i = h->nlmsg_seq - bt->seq0;
-
-			if (h->nlmsg_type != NLMSG_ERROR || i >= bt->n)
-				continue;
-			if (e->error) {
-				*f = (struct nft_failure){ .err = e->error, .obj = bt->objs[i] };
-				break;
-			}
-			acks++;
-		}
+		acks += read_acks(s, bt, buf, (size_t)len, f);
 	}
 	if (ret_usec)
 		*ret_usec = now_usec() - t0;
@@ -170,8 +226,8 @@ static int batch_commit(struct batch *bt, struct nft_sock *s, struct nft_failure
 	return r;
 }
 
-/* The one place kernel errors become words. what: "creating" or "deleting". */
-static char *explain(const struct nft_failure *f, const char *what, const char *table)
+/* What failed and what to do, from the errno and the object alone. */
+static char *explain_errno(const struct nft_failure *f, const char *what, const char *table)
 {
 	int e = -f->err;
 
@@ -207,12 +263,25 @@ static char *explain(const struct nft_failure *f, const char *what, const char *
 			 f->obj == OBJ_RULE ? "rule" : "transaction", strerror(e));
 }
 
+/* The one place kernel errors become words, the kernel's own last (as
+ * tc's messages give them). what: "creating" or "deleting". */
+static char *explain(const struct nft_failure *f, const char *what, const char *table)
+{
+	_cleanup_free_ char *words = explain_errno(f, what, table);
+	struct sbuf b = { 0 };
+
+	sbuf_add(&b, words);
+	nlack_describe(&f->ack, &b);
+	return sbuf_take(&b);
+}
+
 /* ---- sockets, tables ----------------------------------------------------- */
 
 int nft_open(int netns_fd, struct nft_sock **ret, char **ret_err)
 {
 	_cleanup_close_ int fd = netns_socket(netns_fd, AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER);
 	struct nft_sock *s;
+	int one = 1;
 
 	if (fd < 0) {
 		*ret_err = fd == -EPROTONOSUPPORT ?
@@ -236,6 +305,10 @@ int nft_open(int netns_fd, struct nft_sock **ret, char **ret_err)
 		return e;
 	}
 	fd = -1;	/* owned by s->nl now */
+	/* Errors with the kernel's words and the offset of what it refused,
+	 * without the request echoed. Old kernels lack them: no matter. */
+	(void)mnl_socket_setsockopt(s->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	(void)mnl_socket_setsockopt(s->nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	s->portid = mnl_socket_get_portid(s->nl);
 	s->seq = (uint32_t)now_usec();
 	*ret = s;
@@ -371,6 +444,7 @@ static int table_query(struct nft_sock *s, int family, const char *name, enum ta
 	uint32_t seq = s->seq++;
 	struct nlmsghdr *h = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, (uint16_t)family, NLM_F_ACK, seq);
 	enum table_state st = TABLE_ABSENT;
+	int64_t deadline;
 	ssize_t len;
 	int r;
 
@@ -379,10 +453,14 @@ static int table_query(struct nft_sock *s, int family, const char *name, enum ta
 	nftnl_table_free(t);
 	if (mnl_socket_sendto(s->nl, h, h->nlmsg_len) < 0)
 		return -errno;
+	/* Answered inside sendto(), as a batch is (see batch_send()): the
+	 * same bound. mnl_cb_run() checks each message's port and sequence
+	 * number, and turns NLMSG_ERROR into errno. */
+	deadline = now_usec() + NFT_ANSWER_TIMEOUT_MS * 1000;
 	do {	/* the table (if any), then the acknowledgement */
-		len = mnl_socket_recvfrom(s->nl, buf, sizeof(buf));
+		len = recv_kernel(mnl_socket_get_fd(s->nl), buf, sizeof(buf), deadline);
 		if (len < 0)
-			return -errno;
+			return (int)len;
 		r = mnl_cb_run(buf, (size_t)len, seq, s->portid, on_table, &st);
 	} while (r > 0);
 	if (r < 0 && errno != ENOENT)

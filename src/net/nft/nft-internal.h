@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "erebus/nft.h"
+#include "../nlack.h"
 
 struct nftnl_rule;
 
@@ -36,7 +37,8 @@ enum nft_obj { OBJ_BATCH, OBJ_TABLE, OBJ_CHAIN, OBJ_RULE };
 struct nft_failure {
 	int err;
 	enum nft_obj obj;
-	bool unknown;	/* no verdict from the kernel: the outcome is not known */
+	bool unknown;		/* no verdict from the kernel: the outcome is not known */
+	struct nlack ack;	/* what the kernel said, when it answered */
 };
 
 /* nft_drop_create() and nft_table_delete() without the words: on failure,
