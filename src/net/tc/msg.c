@@ -353,7 +353,11 @@ int tc_msg_netem(int ifindex, uint32_t parent, uint32_t handle, const struct tc_
 	if (nla_put_string(msg, TCA_KIND, "netem") < 0)
 		return -EMSGSIZE;
 	/* TCA_OPTIONS is struct tc_netem_qopt followed by attributes, its
-	 * length spanning both: not a plain nest. */
+	 * length spanning both: not a plain nest, so not marked NLA_F_NESTED.
+	 * The kernel reads it by its length either way (parse_attr() in
+	 * sch_netem.c; rtm_tca_policy has no type for TCA_OPTIONS), and tc(8)
+	 * sends it unmarked too; the flag would call it a nest of attributes,
+	 * which it is not. */
 	opts = nla_reserve(msg, TCA_OPTIONS, sizeof(qopt));
 	if (!opts)
 		return -EMSGSIZE;
@@ -381,6 +385,9 @@ int tc_msg_netem(int ifindex, uint32_t parent, uint32_t handle, const struct tc_
 		struct nlattr *nest = nla_nest_start(msg, TCA_NETEM_LOSS);
 		if (!nest)
 			return -EMSGSIZE;
+		/* A nest, marked as one whatever libnl's version: 3.7's
+		 * nla_nest_start() marks it, older ones may not. */
+		nest->nla_type |= NLA_F_NESTED;
 		if (p->loss_model == TC_LOSS_GE) {
 			/* The kernel loses in the bad state when a draw exceeds h:
 			 * tc's "1-h" is the loss probability there, so h = 1 - (1-h). */
