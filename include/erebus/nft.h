@@ -99,6 +99,10 @@ int nft_open(int netns_fd, struct nft_sock **ret, char **ret_err);
  * the outcome is unknown (an acknowledgement lost) it is true, so that the
  * caller still deletes. Returns 0, or -errno with *ret_err.
  * *ret_usec: from sending to the last acknowledgement.
+ * Blocks until the kernel has answered: it answers inside the request's
+ * sendmsg(), and is given 5 s at most after it (then the outcome is
+ * unknown, -ETIMEDOUT). nft_table_delete(), nft_undo() and nft_exists()
+ * wait the same way.
  */
 int nft_drop_create(struct nft_sock *s, const struct nft_drop *d, bool *ret_created,
 		    int64_t *ret_usec, char **ret_err);

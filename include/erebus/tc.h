@@ -187,7 +187,9 @@ int tc_msg_ifb(const char *name, struct nl_msg **ret);
  * class, leaf and filters. An undo record is pushed to undo before each
  * change (and one for each shared object the fault joins). Returns 0, or
  * -errno with *ret_err (caller frees); on failure, replaying undo removes
- * whatever was made.
+ * whatever was made. Each request blocks until the kernel acknowledges it
+ * (inside the request's sendmsg(); 5 s at most after it, then -ETIMEDOUT),
+ * as do tc_undo(), tc_exists() and tc_probe()'s requests.
  */
 int tc_apply(int netns_fd, const struct net_match *m, const struct tc_leaf *leaf,
 	     struct undo_list *undo, char **ret_err);
