@@ -91,6 +91,11 @@ int nft_supported(const char **reason)
 		}
 		if (pid == 0)
 			_exit(probe_child());
+		/* Waits for the child, in the caller's process: once per
+		 * process, before a run starts (the engine's preflight asks
+		 * first; later calls read the cache). The child makes and
+		 * deletes one table in its own namespace, two transactions
+		 * bounded as batch_send() says. */
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		cached = WIFEXITED(status) && WEXITSTATUS(status) < (int)ARRAY_SIZE(probe_reasons) ?

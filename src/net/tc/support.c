@@ -111,6 +111,10 @@ int tc_probe(void)
 		_exit(0);
 	}
 	close(fds[1]);
+	/* Waits for the child, in the caller's process: once per process,
+	 * before a run starts (the engine's preflight asks first; later calls
+	 * read the cache). The child only makes and deletes objects on its own
+	 * loopback, each request bounded as tc_talk() says: tens of ms. */
 	if (read(fds[0], &have, sizeof(have)) != sizeof(have))
 		have = -EIO;
 	close(fds[0]);
