@@ -38,6 +38,8 @@
 
 #define NLMSG_ROOM 2048		/* everything but a netem table */
 
+const char *const tc_direction_choices[] = { "egress", "ingress", NULL };
+
 static inline void rtnl_qdisc_putp(struct rtnl_qdisc **q) { if (*q) rtnl_qdisc_put(*q); }
 static inline void rtnl_class_putp(struct rtnl_class **c) { if (*c) rtnl_class_put(*c); }
 static inline void rtnl_cls_putp(struct rtnl_cls **c) { if (*c) rtnl_cls_put(*c); }

@@ -16,8 +16,6 @@
 #include "erebus/netns.h"
 #include "tc-internal.h"
 
-const char *const tc_direction_choices[] = { "egress", "ingress", NULL };
-
 /* ---- the tree registry -------------------------------------------------------------- */
 
 enum part { PART_ROOT, PART_IFB, PART_INGRESS, PART_REDIRECT, PART_N, PART_NONE = -1 };
