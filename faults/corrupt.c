@@ -18,25 +18,10 @@ static void corrupt_leaf(const struct section *s, struct tc_leaf *l)
 	l->netem.corrupt_corr = netem_pct(s, "correlation");
 }
 
-TC_FAULT_APPLY(corrupt)
-
-static void corrupt_describe(const struct fault_spec *f, struct sbuf *out)
+static void corrupt_headline(const struct fault_spec *f, const struct tc_leaf *l, struct sbuf *out)
 {
-	struct tc_leaf l;
-
-	corrupt_leaf(f->sec, &l);
-	sbuf_addf(out, "corrupt %g%% of packets", l.netem.corrupt);
-	tc_fault_describe(f, &l, out);
+	sbuf_addf(out, "corrupt %g%% of packets", l->netem.corrupt);
 }
 
-const struct fault_type fault_corrupt = {
-	.name = "corrupt",
-	.summary = "Corrupt packets (netem): flip one random bit in a share of them",
-	.options = corrupt_options,
-	.flags = FAULT_NETWORK | FAULT_NETEM | FAULT_NEEDS_DURATION,
-	.supported = netem_supported,
-	.supported_spec = tc_fault_supported,
-	.check = tc_fault_check,
-	.apply = corrupt_apply,
-	.describe = corrupt_describe,
-};
+NETEM_FAULT(corrupt, "Corrupt packets (netem): flip one random bit in a share of them",
+	    tc_fault_check);

@@ -45,29 +45,16 @@ static void delay_check(const struct fault_spec *f, struct diag *d)
 			   dist->raw);
 }
 
-TC_FAULT_APPLY(delay)
-
-static void delay_describe(const struct fault_spec *f, struct sbuf *out)
+/* "delay 100ms +/- 10ms (normal)" */
+static void delay_headline(const struct fault_spec *f, const struct tc_leaf *l, struct sbuf *out)
 {
-	struct tc_leaf l;
 	char a[32], b[32];
 
-	delay_leaf(f->sec, &l);
 	sbuf_addf(out, "delay %s", format_duration(section_usec(f->sec, "delay"), a, sizeof(a)));
-	if (l.netem.jitter_ns)
+	if (l->netem.jitter_ns)
 		sbuf_addf(out, " +/- %s (%s)", format_duration(section_usec(f->sec, "jitter"), b, sizeof(b)),
 			  dist_choices[section_int(f->sec, "distribution")]);
-	tc_fault_describe(f, &l, out);
 }
 
-const struct fault_type fault_delay = {
-	.name = "delay",
-	.summary = "Delay packets (netem): fixed, or with jitter, correlation and a distribution",
-	.options = delay_options,
-	.flags = FAULT_NETWORK | FAULT_NETEM | FAULT_NEEDS_DURATION,
-	.supported = netem_supported,
-	.supported_spec = tc_fault_supported,
-	.check = delay_check,
-	.apply = delay_apply,
-	.describe = delay_describe,
-};
+NETEM_FAULT(delay, "Delay packets (netem): fixed, or with jitter, correlation and a distribution",
+	    delay_check);

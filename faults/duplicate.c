@@ -70,26 +70,11 @@ static void duplicate_check_experiment(const struct fault_spec *f, const struct 
 	}
 }
 
-TC_FAULT_APPLY(duplicate)
-
-static void duplicate_describe(const struct fault_spec *f, struct sbuf *out)
+static void duplicate_headline(const struct fault_spec *f, const struct tc_leaf *l,
+			       struct sbuf *out)
 {
-	struct tc_leaf l;
-
-	duplicate_leaf(f->sec, &l);
-	sbuf_addf(out, "duplicate %g%% of packets", l.netem.duplicate);
-	tc_fault_describe(f, &l, out);
+	sbuf_addf(out, "duplicate %g%% of packets", l->netem.duplicate);
 }
 
-const struct fault_type fault_duplicate = {
-	.name = "duplicate",
-	.summary = "Duplicate packets (netem): send a share of them twice",
-	.options = duplicate_options,
-	.flags = FAULT_NETWORK | FAULT_NETEM | FAULT_NEEDS_DURATION,
-	.supported = netem_supported,
-	.supported_spec = tc_fault_supported,
-	.check = tc_fault_check,
-	.check_experiment = duplicate_check_experiment,
-	.apply = duplicate_apply,
-	.describe = duplicate_describe,
-};
+NETEM_FAULT(duplicate, "Duplicate packets (netem): send a share of them twice", tc_fault_check,
+	    .check_experiment = duplicate_check_experiment);

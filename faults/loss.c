@@ -79,14 +79,11 @@ static void loss_check(const struct fault_spec *f, struct diag *d)
 	}
 }
 
-TC_FAULT_APPLY(loss)
-
-static void loss_describe(const struct fault_spec *f, struct sbuf *out)
+/* "drop 1% of packets", or the model's parameters. */
+static void loss_headline(const struct fault_spec *f, const struct tc_leaf *l, struct sbuf *out)
 {
-	struct tc_leaf l;
-	const struct tc_netem *p = &l.netem;
+	const struct tc_netem *p = &l->netem;
 
-	loss_leaf(f->sec, &l);
 	switch (p->loss_model) {
 	case TC_LOSS_RANDOM:
 		sbuf_addf(out, "drop %g%% of packets", p->loss);
@@ -102,17 +99,8 @@ static void loss_describe(const struct fault_spec *f, struct sbuf *out)
 			  p->gi_p13, p->gi_p31, p->gi_p32, p->gi_p23, p->gi_p14);
 		break;
 	}
-	tc_fault_describe(f, &l, out);
 }
 
-const struct fault_type fault_loss = {
-	.name = "loss",
-	.summary = "Drop packets (netem): at random, or in bursts by a Gilbert-Elliott or 4-state model",
-	.options = loss_options,
-	.flags = FAULT_NETWORK | FAULT_NETEM | FAULT_NEEDS_DURATION,
-	.supported = netem_supported,
-	.supported_spec = tc_fault_supported,
-	.check = loss_check,
-	.apply = loss_apply,
-	.describe = loss_describe,
-};
+NETEM_FAULT(loss,
+	    "Drop packets (netem): at random, or in bursts by a Gilbert-Elliott or 4-state model",
+	    loss_check);

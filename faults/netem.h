@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared by the netem faults (delay, loss, corrupt, duplicate, reorder):
- * their common keys and how they read them. The tree is src/tc.c's. */
+ * their common keys and how they read them. The tree is src/net/tc's. */
 #ifndef EREBUS_FAULTS_NETEM_H
 #define EREBUS_FAULTS_NETEM_H
 
-#include "erebus/tc.h"
+#include "tcfault.h"
 
 /* The keys every netem fault has after its own. */
 #define NETEM_OPTIONS                                                                              \
@@ -46,5 +46,27 @@ static inline void netem_require(const struct section *s, struct diag *d, const 
 	if (v && v->set && !section_has(s, other))
 		diag_error(d, v->line, s->label, key, "%s", why);
 }
+
+/*
+ * `const struct fault_type fault_NAME` of a netem fault type: apply() and
+ * describe() from TC_FAULT_OPS(NAME), the options NAME_options, and what
+ * every netem type shares (flags, supported(), supported_spec()). check is
+ * the type's check() (tc_fault_check when it has no rule of its own); any
+ * further field follows as a designated initializer.
+ */
+#define NETEM_FAULT(t, summary_, check_, ...)                                                      \
+	TC_FAULT_OPS(t)                                                                            \
+	const struct fault_type fault_##t = {                                                      \
+		.name = #t,                                                                        \
+		.summary = summary_,                                                               \
+		.options = t##_options,                                                            \
+		.flags = FAULT_NETWORK | FAULT_NETEM | FAULT_NEEDS_DURATION,                       \
+		.supported = netem_supported,                                                      \
+		.supported_spec = tc_fault_supported,                                              \
+		.check = check_,                                                                   \
+		.apply = t##_apply,                                                                \
+		.describe = t##_describe,                                                          \
+		__VA_ARGS__                                                                        \
+	}
 
 #endif

@@ -2,7 +2,7 @@
 /*
  * partition: drop the traffic exchanged with chosen peers, in the target's
  * network namespace, for the duration. One nftables table with the owner
- * flag (src/nft.c): the socket that created it stays open in ctx->state
+ * flag (src/net/nft): the socket that created it stays open in ctx->state
  * while the partition lasts, so if Erebus dies the kernel drops the table
  * with it. stop() deletes the table through that socket; the undo record
  * then finds it gone.

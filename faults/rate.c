@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* rate: cap the bandwidth with a token bucket (tbf). */
-#include "erebus/tc.h"
+#include "tcfault.h"
 
 static const struct opt_def rate_options[] = {
 	NET_MATCH_OPTIONS(tc_direction_choices),
@@ -49,16 +49,12 @@ static int rate_supported(const char **reason)
 	return tc_supported(TC_NEED_TREE | TC_HAVE_TBF, reason);
 }
 
-TC_FAULT_APPLY(rate)
-
-static void rate_describe(const struct fault_spec *f, struct sbuf *out)
+static void rate_headline(const struct fault_spec *f, const struct tc_leaf *l, struct sbuf *out)
 {
-	struct tc_leaf l;
-
-	rate_leaf(f->sec, &l);
 	sbuf_addf(out, "cap the bandwidth at %s", section_get(f->sec, "rate")->raw);
-	tc_fault_describe(f, &l, out);
 }
+
+TC_FAULT_OPS(rate)
 
 const struct fault_type fault_rate = {
 	.name = "rate",

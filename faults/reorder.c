@@ -39,27 +39,14 @@ static void reorder_check(const struct fault_spec *f, struct diag *d)
 			   "the packets that are not sent at once");
 }
 
-TC_FAULT_APPLY(reorder)
-
-static void reorder_describe(const struct fault_spec *f, struct sbuf *out)
+/* "send 25% of packets at once, delay the others by 10ms" */
+static void reorder_headline(const struct fault_spec *f, const struct tc_leaf *l, struct sbuf *out)
 {
-	struct tc_leaf l;
 	char a[32];
 
-	reorder_leaf(f->sec, &l);
-	sbuf_addf(out, "send %g%% of packets at once, delay the others by %s", l.netem.reorder,
-		  format_duration((int64_t)(l.netem.latency_ns / NSEC_PER_USEC), a, sizeof(a)));
-	tc_fault_describe(f, &l, out);
+	sbuf_addf(out, "send %g%% of packets at once, delay the others by %s", l->netem.reorder,
+		  format_duration((int64_t)(l->netem.latency_ns / NSEC_PER_USEC), a, sizeof(a)));
 }
 
-const struct fault_type fault_reorder = {
-	.name = "reorder",
-	.summary = "Reorder packets (netem): send a share at once while the rest are delayed",
-	.options = reorder_options,
-	.flags = FAULT_NETWORK | FAULT_NETEM | FAULT_NEEDS_DURATION,
-	.supported = netem_supported,
-	.supported_spec = tc_fault_supported,
-	.check = reorder_check,
-	.apply = reorder_apply,
-	.describe = reorder_describe,
-};
+NETEM_FAULT(reorder, "Reorder packets (netem): send a share at once while the rest are delayed",
+	    reorder_check);

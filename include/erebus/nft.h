@@ -100,6 +100,10 @@ int nft_open(int netns_fd, struct nft_sock **ret, char **ret_err);
  * the outcome is unknown (an acknowledgement lost) it is true, so that the
  * caller still deletes. Returns 0, or -errno with *ret_err.
  * *ret_usec: from sending to the last acknowledgement.
+ * Blocks until the kernel has answered: it answers inside the request's
+ * sendmsg(), and is given 5 s at most after it (then the outcome is
+ * unknown, -ETIMEDOUT). nft_table_delete(), nft_undo() and nft_exists()
+ * wait the same way.
  */
 int nft_drop_create(struct nft_sock *s, const struct nft_drop *d, bool *ret_created,
 		    int64_t *ret_usec, char **ret_err);
@@ -110,6 +114,26 @@ int nft_table_delete(struct nft_sock *s, const char *name, int64_t *ret_usec, ch
 
 /* Close the socket: the kernel then removes every table it owns. NULL ok. */
 void nft_close(struct nft_sock *s);
+
+struct undo_rec;
+
+/*
+ * Undo an UNDO_NFT_TABLE record, from a socket of its own in the record's
+ * namespace. It verifies rather than deletes: Erebus creates its tables
+ * only with the owner flag, so its table went when the owning socket
+ * closed, or is still held by that socket, which the kernel lets nobody
+ * else delete. Absent (or a table of that name without the owner flag,
+ * which is not Erebus') is success; owned is -EBUSY. Returns 0 or -errno.
+ */
+int nft_undo(const struct undo_rec *r);
+
+/*
+ * Is the table r names (UNDO_NFT_TABLE) still in the kernel? A question,
+ * never a change: queries the table, and counts it only when it carries
+ * the owner flag, as nft_undo() does. Returns 1 (there), 0 (gone) or
+ * -errno (cannot tell).
+ */
+int nft_exists(const struct undo_rec *r);
 
 /*
  * Can this kernel run a partition? A child process, in a network namespace

@@ -39,7 +39,6 @@
 
 #include <linux/pkt_sched.h>
 
-#include "erebus/fault.h"
 #include "erebus/netfault.h"
 #include "erebus/undo.h"
 
@@ -188,10 +187,30 @@ int tc_msg_ifb(const char *name, struct nl_msg **ret);
  * class, leaf and filters. An undo record is pushed to undo before each
  * change (and one for each shared object the fault joins). Returns 0, or
  * -errno with *ret_err (caller frees); on failure, replaying undo removes
- * whatever was made.
+ * whatever was made. Each request blocks until the kernel acknowledges it
+ * (inside the request's sendmsg(); 5 s at most after it, then -ETIMEDOUT),
+ * as do tc_undo(), tc_exists() and tc_probe()'s requests.
  */
 int tc_apply(int netns_fd, const struct net_match *m, const struct tc_leaf *leaf,
 	     struct undo_list *undo, char **ret_err);
+
+/*
+ * Undo one record (UNDO_TC_QDISC, UNDO_TC_CLASS, UNDO_TC_FILTER, UNDO_LINK)
+ * in the namespace of r->net.netns_fd; "already gone" is success. A shared
+ * part of a tree this run still uses (root, ifb, ingress qdisc, redirect)
+ * is removed by the last of its records replayed; the others only drop a
+ * reference. Returns 0 or -errno.
+ */
+int tc_undo(const struct undo_rec *r);
+
+/*
+ * Is the object r names (UNDO_TC_*, UNDO_LINK) still in the kernel? A
+ * question, never a change: dumps the qdiscs, classes or filters of r's
+ * interface (or gets the link by name) in r's namespace and looks for r's
+ * handle, or priority and protocol. Returns 1 (there), 0 (gone) or -errno
+ * (cannot tell).
+ */
+int tc_exists(const struct undo_rec *r);
 
 /* Every object tc_apply() would create, one per line, each line starting
  * with indent: kinds, handles, parents, parameters. */
@@ -232,43 +251,11 @@ int tc_probe(void);
 /* 0 when every need is met; else -EOPNOTSUPP (or the probe's -errno) and
  * *reason: static text saying what is missing and what to do. */
 int tc_supported(unsigned needs, const char **reason);
-/* supported_spec() of every tc fault: the type's needs, and for ingress
- * the ifb device, the ingress qdisc and the mirred action. */
-int tc_fault_supported(const struct fault_spec *f, const char **reason);
-
-/* ---- for the fault files ---------------------------------------------------------- */
-
-/* apply(): ctx's section gives the match; leaf the qdisc. Checks the
- * needs of the direction first, so a missing ifb fails before any change. */
-int tc_fault_apply(struct fault_ctx *ctx, const struct tc_leaf *leaf, char **ret_err);
-/* describe(): after the caller's "delay 100ms", appends " on eth0 egress
- * ...", then the tc_describe() lines. */
-void tc_fault_describe(const struct fault_spec *f, const struct tc_leaf *leaf, struct sbuf *out);
-/* check(): net_match_check(); the whole check() of a type with no
- * cross-field rules of its own. */
-void tc_fault_check(const struct fault_spec *f, struct diag *d);
-/*
- * True when tc faults a and b are known, from the experiment alone, to act
- * on the same tree: the same interface and direction, in the same network
- * namespace (the same target, or none; targets naming the same netns or
- * the same sandbox host). Two targets that pick processes are not known
- * to share a namespace, even if they do.
- */
-bool tc_fault_same_tree(const struct fault_spec *a, const struct fault_spec *b);
 
 /* What the kernel says when a netem would duplicate packets on a device
  * that has another netem, or join one that has a duplicating netem
  * (check_netem_in_tree() in sch_netem.c: added in 2025, and in stable
  * updates of older kernels; Debian 12's 6.1.0-56 has it). */
 #define TC_NETEM_DUP_RULE "netem: cannot mix duplicating netems with other netems in tree"
-
-/* A type's apply(): NAME_leaf(section, &leaf), then tc_fault_apply(). */
-#define TC_FAULT_APPLY(name)                                                               \
-	static int name##_apply(struct fault_ctx *ctx, char **ret_err)                     \
-	{                                                                                  \
-		struct tc_leaf l;                                                          \
-		name##_leaf(ctx->spec->sec, &l);                                           \
-		return tc_fault_apply(ctx, &l, ret_err);                                   \
-	}
 
 #endif

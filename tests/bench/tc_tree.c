@@ -175,7 +175,7 @@ int main(int argc, char **argv)
 		printf("   %-40s %10s %12s %10s\n", "(median per tree: apply + revert)", "per tree", "per object",
 		       "vs erebus");
 		printf("   %-40s %8.3fms %10.4fms %10s   (apply %.3f, revert %.3f; %d trees)\n",
-		       "erebus (src/tc.c, netlink)", e_ms, e_ms / (2 * OBJECTS), "1x", a, r, n);
+		       "erebus (src/net/tc, netlink)", e_ms, e_ms / (2 * OBJECTS), "1x", a, r, n);
 		printf("   %-40s %8.3fms %10.4fms %9.1fx   (%d trees)\n", "tc, one process per object", t_ms,
 		       t_ms / (2 * OBJECTS), t_ms / e_ms, n_tc);
 		printf("   %-40s %8.3fms %10.4fms %9.1fx   (%d trees)\n", "tc -batch, one process per tree", b_ms,

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the nftables module (src/nft.c) and the partition fault's
- * plan text (faults/partition.c), none of which needs privileges: table
- * names, prefix masks, the expansion of a partition into rules, each rule
- * as nft prints it, the exact expressions sent to the kernel (as
- * `nft --debug=netlink` prints them), and the validation messages.
+ * Unit tests for the nftables rules (src/net/nft/rules.c) and the
+ * partition fault's plan text (faults/partition.c), none of which needs
+ * privileges: table names, prefix masks, the expansion of a partition into
+ * rules, each rule as nft prints it, the exact expressions sent to the
+ * kernel (as `nft --debug=netlink` prints them), and the validation
+ * messages.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for src/tc.c, without privileges: every message the tc faults
- * would send is built, then parsed back attribute by attribute the way the
- * kernel reads it (values and units): netem (every option), tbf, htb root
- * and pass-through class, u32 selectors for IPv4/IPv6 peers, ports and
- * protocols, the ingress redirect, the ifb link; handle allocation; and
- * the rule that no netem shares a tree with one that duplicates packets.
+ * Unit tests for src/net/tc (msg.c, dist.c), without privileges: every
+ * message the tc faults would send is built, then parsed back attribute by
+ * attribute the way the kernel reads it (values and units): netem (every
+ * option), tbf, htb root and pass-through class, u32 selectors for
+ * IPv4/IPv6 peers, ports and protocols, the ingress redirect, the ifb
+ * link; handle allocation; and the rule that no netem shares a tree with
+ * one that duplicates packets.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -77,12 +78,21 @@ static const struct tc_netem_qopt *parse_netem(const struct tc_netem *p, struct 
 	assert_string_equal(nla_get_string(tb[TCA_KIND]), "netem");
 	opts = tb[TCA_OPTIONS];
 	assert_non_null(opts);
+	assert_false(opts->nla_type & NLA_F_NESTED);	/* a struct, then attributes: no nest */
 	assert_true(nla_len(opts) >= off);
 	memset(ntb, 0, sizeof(*ntb) * (TC_NETEM_ATTR_MAX + 1));
 	assert_int_equal(nla_parse(ntb, TC_NETEM_ATTR_MAX, (struct nlattr *)((char *)nla_data(opts) + off),
 				   nla_len(opts) - off, NULL),
 			 0);
 	return nla_data(opts);
+}
+
+/* A nest marked as one (NLA_F_NESTED), as the kernel's strict parsing
+ * wants: libnl marks the nests it builds, tc_msg_netem() its loss nest. */
+static void assert_nest(const struct nlattr *a)
+{
+	assert_non_null(a);
+	assert_true(a->nla_type & NLA_F_NESTED);
 }
 
 static void assert_attr_len(struct nlattr *a, size_t len)
@@ -160,7 +170,7 @@ static void test_netem_latency_64bit(void **state)
 	assert_int_equal(nla_get_s64(ntb[TCA_NETEM_JITTER64]), (int64_t)hour / 2);
 }
 
-/* Read a .dist file as iproute2 does, to compare with what tc.c sends. */
+/* Read a .dist file as iproute2 does, to compare with what msg.c sends. */
 static size_t read_dist(const char *path, int16_t *out, size_t max)
 {
 	FILE *f = fopen(path, "r");
@@ -253,7 +263,7 @@ static void test_netem_loss_gilbert_elliott(void **state)
 
 	assert_int_equal(q->loss, 0);
 	assert_null(ntb[TCA_NETEM_CORR]);
-	assert_non_null(ntb[TCA_NETEM_LOSS]);
+	assert_nest(ntb[TCA_NETEM_LOSS]);
 	assert_int_equal(nla_parse_nested(ltb, NETEM_LOSS_MAX, ntb[TCA_NETEM_LOSS], NULL), 0);
 	assert_null(ltb[NETEM_LOSS_GI]);
 	assert_attr_len(ltb[NETEM_LOSS_GE], sizeof(struct tc_netem_gemodel));
@@ -273,6 +283,7 @@ static void test_netem_loss_4state(void **state)
 	const struct tc_netem_gimodel *gi;
 
 	parse_netem(&p, ntb);
+	assert_nest(ntb[TCA_NETEM_LOSS]);
 	assert_int_equal(nla_parse_nested(ltb, NETEM_LOSS_MAX, ntb[TCA_NETEM_LOSS], NULL), 0);
 	assert_null(ltb[NETEM_LOSS_GE]);
 	assert_attr_len(ltb[NETEM_LOSS_GI], sizeof(struct tc_netem_gimodel));
@@ -418,6 +429,7 @@ static void test_tbf_message(void **state)
 	assert_int_equal(tm->tcm_parent, 0xEB000002);
 	assert_int_equal(tm->tcm_handle, 0xEB020000);
 	assert_string_equal(nla_get_string(tb[TCA_KIND]), "tbf");
+	assert_nest(tb[TCA_OPTIONS]);
 	assert_int_equal(nla_parse_nested(otb, TCA_TBF_MAX, tb[TCA_OPTIONS], NULL), 0);
 	assert_attr_len(otb[TCA_TBF_PARMS], sizeof(struct tc_tbf_qopt));
 	q = nla_data(otb[TCA_TBF_PARMS]);
@@ -450,6 +462,7 @@ static void test_htb_root(void **state)
 	assert_int_equal(tm->tcm_parent, TC_H_ROOT);
 	assert_int_equal(tm->tcm_handle, 0xEB000000);
 	assert_string_equal(nla_get_string(tb[TCA_KIND]), "htb");
+	assert_nest(tb[TCA_OPTIONS]);
 	assert_int_equal(nla_parse_nested(otb, TCA_HTB_MAX, tb[TCA_OPTIONS], NULL), 0);
 	assert_attr_len(otb[TCA_HTB_INIT], sizeof(struct tc_htb_glob));
 	g = nla_data(otb[TCA_HTB_INIT]);
@@ -471,6 +484,7 @@ static void test_htb_pass_class(void **state)
 	assert_int_equal(tm->tcm_parent, 0xEB000000);
 	assert_int_equal(tm->tcm_handle, 0xEB000004);
 	assert_string_equal(nla_get_string(tb[TCA_KIND]), "htb");
+	assert_nest(tb[TCA_OPTIONS]);
 	assert_int_equal(nla_parse_nested(otb, TCA_HTB_MAX, tb[TCA_OPTIONS], NULL), 0);
 	o = nla_data(otb[TCA_HTB_PARMS]);
 	/* 1Tbit: beyond 32 bits of bytes per second, so in RATE64/CEIL64 */
@@ -633,6 +647,7 @@ static void test_u32_message(void **state)
 	assert_int_equal(TC_H_MAJ(tm->tcm_info) >> 16, 0xEB01);		/* prio */
 	assert_int_equal(TC_H_MIN(tm->tcm_info), htons(ETH_P_IP));	/* protocol */
 	assert_string_equal(nla_get_string(tb[TCA_KIND]), "u32");
+	assert_nest(tb[TCA_OPTIONS]);
 	assert_int_equal(nla_parse_nested(otb, TCA_U32_MAX, tb[TCA_OPTIONS], NULL), 0);
 	assert_int_equal(nla_get_u32(otb[TCA_U32_CLASSID]), 0xEB000001);
 	assert_non_null(otb[TCA_U32_SEL]);
@@ -664,15 +679,18 @@ static void test_redirect_message(void **state)
 	assert_int_equal(tm->tcm_parent, 0xFFFF0000);
 	assert_int_equal(TC_H_MAJ(tm->tcm_info) >> 16, TC_PRIO_REDIRECT);
 	assert_int_equal(TC_H_MIN(tm->tcm_info), htons(ETH_P_ALL));
+	assert_nest(tb[TCA_OPTIONS]);
 	assert_int_equal(nla_parse_nested(otb, TCA_U32_MAX, tb[TCA_OPTIONS], NULL), 0);
 	sel = nla_data(otb[TCA_U32_SEL]);
 	assert_true(sel->flags & TC_U32_TERMINAL);
 	assert_int_equal(sel->nkeys, 1);
 	assert_int_equal(sel->keys[0].mask, 0);	/* everything */
+	assert_nest(otb[TCA_U32_ACT]);
 	assert_int_equal(nla_parse_nested(acts, TCA_ACT_MAX_PRIO, otb[TCA_U32_ACT], NULL), 0);
-	assert_non_null(acts[1]);
+	assert_nest(acts[1]);
 	assert_int_equal(nla_parse_nested(atb, TCA_ACT_MAX, acts[1], NULL), 0);
 	assert_string_equal(nla_get_string(atb[TCA_ACT_KIND]), "mirred");
+	assert_nest(atb[TCA_ACT_OPTIONS]);
 	assert_int_equal(nla_parse_nested(mtb, TCA_MIRRED_MAX, atb[TCA_ACT_OPTIONS], NULL), 0);
 	mp = nla_data(mtb[TCA_MIRRED_PARMS]);
 	assert_int_equal(mp->eaction, TCA_EGRESS_REDIR);
@@ -711,6 +729,7 @@ static void test_ingress_and_ifb_messages(void **state)
 	assert_int_equal(nlmsg_parse(nlmsg_hdr(cur), sizeof(*ifi), ltb, IFLA_MAX, NULL), 0);
 	assert_string_equal(nla_get_string(ltb[IFLA_IFNAME]), "erebus-in12");
 	assert_int_equal(nla_get_u32(ltb[IFLA_TXQLEN]), 1000);
+	assert_nest(ltb[IFLA_LINKINFO]);
 	assert_int_equal(nla_parse_nested(itb, IFLA_INFO_MAX, ltb[IFLA_LINKINFO], NULL), 0);
 	assert_string_equal(nla_get_string(itb[IFLA_INFO_KIND]), "ifb");
 }
