@@ -143,11 +143,5 @@ int nft_exists(const struct undo_rec *r);
  */
 int nft_supported(const char **reason);
 
-/* Undo a record of kind UNDO_NFT_TABLE ("already gone" is success).
- * Returns 0 or -errno. */
-int nft_undo(const struct undo_rec *r);
-/* Is r's table still there? Counts it only when it carries the owner
- * flag, as nft_undo() does. Returns 1 (there), 0 (gone) or -errno. */
-int nft_exists(const struct undo_rec *r);
 
 #endif

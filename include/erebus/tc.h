@@ -217,17 +217,6 @@ int tc_exists(const struct undo_rec *r);
 void tc_describe(const struct net_match *m, const struct tc_leaf *leaf, const char *indent,
 		 struct sbuf *out);
 
-/* ---- undo ----------------------------------------------------------------------- */
-
-/* Undo one record of kind UNDO_TC_* or UNDO_LINK; "already gone" is
- * success. Return 0 or -errno. */
-int tc_undo(const struct undo_rec *r);
-/* Is the object r names still in the kernel? A question, never a change:
- * dumps the qdiscs, classes or filters of r's interface (or gets the link
- * by name) in r's namespace and looks for r's handle, or priority and
- * protocol. Returns 1 (there), 0 (gone) or -errno (cannot tell). */
-int tc_exists(const struct undo_rec *r);
-
 /* ---- kernel support ------------------------------------------------------------ */
 
 enum {

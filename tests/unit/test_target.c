@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for target selection (src/target.c), without root: the test
+ * Unit tests for target selection (src/target/target.c, and src/os/proc.c), without root: the test
  * forks real child processes and matches, picks, opens and signals them.
  *
  * A child is this very binary re-executed in "sleeper" mode
