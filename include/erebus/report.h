@@ -161,6 +161,7 @@ void report_render_text(const struct report *r, struct sbuf *out);
 int write_file_atomic(const char *path, const char *text, size_t len);
 
 void report_free(struct report *r);
+static inline void report_freep(struct report **r) { report_free(*r); }
 
 /* ---- fault windows, reading reports back, and the renderers for CI ------ */
 

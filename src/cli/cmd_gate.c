@@ -4,12 +4,32 @@
 
 #include "cli.h"
 
+/* Append a --probe or --fault name (repeatable) to v. */
+static void add_name(const char *const **v, size_t *n, const char *arg)
+{
+	const char **grown = xrealloc((void *)*v, (*n + 1) * sizeof(*grown));
+
+	grown[(*n)++] = arg;
+	*v = grown;
+}
+
 /* One option of gate into o. Returns 0, or EXIT_USAGE after saying why. */
 static int gate_option(const char *cmd, int c, const char *arg, struct gate_opts *o, bool *regression_set)
 {
 	char *end;
+	int r;
 
 	switch (c) {
+	case 'd':
+		if (parse_duration(arg, &o->max_detect_us) < 0)
+			return cli_usage_error(cmd, "--max-detect takes a duration like 500ms or 5s, not \"%s\"", arg);
+		break;
+	case 'p':
+		add_name(&o->probes, &o->n_probes, arg);
+		break;
+	case 'F':
+		add_name(&o->faults, &o->n_faults, arg);
+		break;
 	case 'r':
 		if (parse_duration(arg, &o->max_recovery_us) < 0)
 			return cli_usage_error(cmd, "--max-recovery takes a duration like 500ms or 5s, not \"%s\"", arg);
@@ -19,7 +39,12 @@ static int gate_option(const char *cmd, int c, const char *arg, struct gate_opts
 			return cli_usage_error(cmd, "--regression-floor takes a duration like 500ms or 5s, not \"%s\"", arg);
 		break;
 	case 'a':
-		if (parse_percent(arg, &o->min_availability) < 0)
+		r = parse_percent(arg, &o->min_availability);
+		if (r == -EDOM) {
+			_cleanup_free_ char *hint = percent_hint(arg);
+			return cli_usage_error(cmd, "--min-availability: %s", hint);
+		}
+		if (r < 0)
 			return cli_usage_error(cmd, "--min-availability takes a percentage like 99%% or 99.9%%, not \"%s\"",
 					       arg);
 		break;
@@ -44,6 +69,9 @@ int cmd_gate(const struct command *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "max-recovery", required_argument, NULL, 'r' },
+		{ "max-detect", required_argument, NULL, 'd' },
+		{ "probe", required_argument, NULL, 'p' },
+		{ "fault", required_argument, NULL, 'F' },
 		{ "min-availability", required_argument, NULL, 'a' },
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "max-regression", required_argument, NULL, 'g' },
@@ -51,8 +79,8 @@ int cmd_gate(const struct command *self, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct gate_opts o = { .max_recovery_us = -1, .min_availability = -1, .max_regression = 20,
-			       .regression_floor_us = USEC_PER_MSEC };
+	struct gate_opts o = { .max_recovery_us = -1, .max_detect_us = -1, .min_availability = -1,
+			       .max_regression = 20, .regression_floor_us = -1 };
 	struct report *base = NULL;
 	struct gate_input *in = NULL;
 	struct sbuf out = { 0 };
@@ -88,5 +116,7 @@ int cmd_gate(const struct command *self, int argc, char **argv)
 		report_free((struct report *)in[i].report);
 	free(in);
 	report_free(base);
+	free((void *)o.probes);
+	free((void *)o.faults);
 	return code;
 }

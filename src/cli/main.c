@@ -31,14 +31,20 @@ static const struct command commands[] = {
 		     "  --metrics PATH    Prometheus text exposition\n"
 		     "PATH may be - for stdout (one of them). Without an option, print the summary.\n" },
 	{ "gate", cmd_gate, 0,
-	  .usage = "gate REPORT.json... [--max-recovery DUR] [--min-availability PCT] [--baseline OLD.json [--max-regression PCT]]",
+	  .usage = "gate REPORT.json... [--max-recovery DUR] [--max-detect DUR] [--min-availability PCT] "
+		   "[--probe NAME]... [--fault NAME]... [--baseline OLD.json [--max-regression PCT]]",
 	  .summary = "Pass or fail CI on saved reports: verdicts, thresholds, regressions",
-	  .options = "  --max-recovery DUR      every probe's time to recover at most DUR (e.g. 5s)\n"
-		     "  --min-availability PCT  every probe's availability in the fault window at least PCT\n"
+	  .options = "  --max-recovery DUR      time to recover at most DUR after each fault (e.g. 5s)\n"
+		     "  --max-detect DUR        time to detect at most DUR after each fault\n"
+		     "  --min-availability PCT  availability over the impact phase at least PCT (99.9%)\n"
+		     "  --probe NAME            judge only this probe (repeat for more)\n"
+		     "  --fault NAME            per-fault figures of only this fault (repeat for more);\n"
+		     "                          --min-availability then also holds while it acted\n"
 		     "  --baseline OLD.json     compare with an earlier report of the same experiment\n"
-		     "  --max-regression PCT    with --baseline: time to recover and p95 latency in the fault\n"
-		     "                          window may grow by at most PCT (default 20%)\n"
-		     "  --regression-floor DUR  changes smaller than DUR are never regressions (default 1ms)\n",
+		     "  --max-regression PCT    with --baseline: time to recover and p95 latency, per\n"
+		     "                          fault where both have it, may grow at most PCT (default 20%)\n"
+		     "  --regression-floor DUR  changes smaller than DUR are never regressions\n"
+		     "                          (default: one interval of the probe)\n",
 	  .exit_codes = "Prints one line per breach. Exit codes: 0 every report passed and met the thresholds,\n"
 			"1 a breach, 2 usage error or a report that cannot be read.\n" },
 	{ "recover", cmd_recover, 0,

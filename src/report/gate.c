@@ -5,10 +5,27 @@
 
 #include "erebus/gate.h"
 
+static bool named(const char *const *v, size_t n, const char *name)
+{
+	if (!n)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], name))
+			return true;
+	return false;
+}
+
 /* A probe that degraded during the run and was not healthy again. */
 static bool unrecovered(const struct report *r, const struct report_probe *p)
 {
 	return r->window_end_us >= 0 && r->n_faults && !report_probe_recovered(r, p);
+}
+
+/* Does r carry per-fault figures (erebus.report/2, and a run that got
+ * to judge them)? */
+static bool has_effects(const struct report *r)
+{
+	return r->schema >= 2 && r->n_faults && r->faults[0].effects;
 }
 
 static void breach(struct sbuf *b, size_t *count, const struct gate_input *in, const struct report_probe *p,
@@ -28,6 +45,58 @@ static void breach(struct sbuf *b, size_t *count, const struct gate_input *in, c
 	(*count)++;
 }
 
+static double pct1(double share) { return floor(share * 1000.0 + 1e-6) / 10.0; }
+
+/* The first line: what this gate applies, so a CI log says what passed. */
+static void say_thresholds(const struct gate_opts *o, struct sbuf *out)
+{
+	char a[32];
+
+	sbuf_add(out, "gate: every report passed");
+	if (o->max_recovery_us >= 0)
+		sbuf_addf(out, ", time to recover at most %s", format_duration(o->max_recovery_us, a, sizeof(a)));
+	if (o->max_detect_us >= 0)
+		sbuf_addf(out, ", time to detect at most %s", format_duration(o->max_detect_us, a, sizeof(a)));
+	if (o->min_availability >= 0)
+		sbuf_addf(out, ", availability at least %g%% over the impact phase", o->min_availability);
+	sbuf_add(out, "; probes: ");
+	for (size_t i = 0; i < o->n_probes; i++)
+		sbuf_addf(out, "%s%s", i ? ", " : "", o->probes[i]);
+	sbuf_add(out, o->n_probes ? "; faults: " : "all; faults: ");
+	for (size_t i = 0; i < o->n_faults; i++)
+		sbuf_addf(out, "%s%s", i ? ", " : "", o->faults[i]);
+	sbuf_add(out, o->n_faults ? "\n" : "all\n");
+}
+
+/* Per fault: detection, recovery and availability while it acted. */
+static void fault_thresholds(const struct gate_input *in, const struct gate_opts *o, size_t j, struct sbuf *b,
+			     size_t *count)
+{
+	const struct report *r = in->report;
+	const struct report_probe *p = &r->probes[j];
+	char a[32], c[32];
+
+	for (size_t i = 0; i < r->n_faults; i++) {
+		const struct report_fault *f = &r->faults[i];
+		const struct report_effect *e = &f->effects[j];
+
+		if (!named(o->faults, o->n_faults, f->name))
+			continue;
+		if (o->max_detect_us >= 0 && e->detect_us > o->max_detect_us)
+			breach(b, count, in, p, "time to detect %s after [fault %s] is over --max-detect %s",
+			       format_duration(e->detect_us, a, sizeof(a)), f->name,
+			       format_duration(o->max_detect_us, c, sizeof(c)));
+		if (o->max_recovery_us >= 0 && e->recover_us > o->max_recovery_us)
+			breach(b, count, in, p, "time to recover %s after [fault %s] is over --max-recovery %s",
+			       format_duration(e->recover_us, a, sizeof(a)), f->name,
+			       format_duration(o->max_recovery_us, c, sizeof(c)));
+		if (o->n_faults && o->min_availability >= 0 && e->span.slots &&
+		    e->span.availability * 100.0 < o->min_availability - 1e-9)
+			breach(b, count, in, p, "availability %.1f%% while [fault %s] acted is under --min-availability %g%%",
+			       pct1(e->span.availability), f->name, o->min_availability);
+	}
+}
+
 static void thresholds(const struct gate_input *in, const struct gate_opts *o, struct sbuf *b, size_t *count)
 {
 	const struct report *r = in->report;
@@ -38,21 +107,31 @@ static void thresholds(const struct gate_input *in, const struct gate_opts *o, s
 		       verdict_exit_code(r->verdict), r->reason ? r->reason : "-");
 	for (size_t i = 0; i < r->n_probes; i++) {
 		const struct report_probe *p = &r->probes[i];
-		const struct report_phase *during = &p->phases[PHASE_DURING];
+		const struct report_phase *ph = &p->phases[r->schema >= 2 ? PHASE_IMPACT : PHASE_DURING];
 
-		if (o->max_recovery_us >= 0) {
-			if (p->time_to_recover_us > o->max_recovery_us)
+		if (!named(o->probes, o->n_probes, p->name))
+			continue;
+		if (has_effects(r)) {
+			fault_thresholds(in, o, i, b, count);
+		} else {	/* erebus.report/1: one figure per probe */
+			if (o->max_recovery_us >= 0 && p->time_to_recover_us > o->max_recovery_us)
 				breach(b, count, in, p, "time to recover %s is over --max-recovery %s",
 				       format_duration(p->time_to_recover_us, a, sizeof(a)),
 				       format_duration(o->max_recovery_us, c, sizeof(c)));
-			else if (unrecovered(r, p))
-				breach(b, count, in, p, "did not recover (--max-recovery %s)",
-				       format_duration(o->max_recovery_us, c, sizeof(c)));
+			if (o->max_detect_us >= 0 && p->time_to_detect_us > o->max_detect_us)
+				breach(b, count, in, p, "time to detect %s is over --max-detect %s",
+				       format_duration(p->time_to_detect_us, a, sizeof(a)),
+				       format_duration(o->max_detect_us, c, sizeof(c)));
 		}
-		if (o->min_availability >= 0 && r->window_start_us >= 0 && during->samples &&
-		    during->availability * 100.0 < o->min_availability - 1e-9)
-			breach(b, count, in, p, "availability %.1f%% in the fault window is under --min-availability %g%%",
-			       floor(during->availability * 1000.0 + 1e-6) / 10.0, o->min_availability);
+		if (o->max_recovery_us >= 0 && unrecovered(r, p))
+			breach(b, count, in, p, "did not recover (--max-recovery %s)",
+			       format_duration(o->max_recovery_us, c, sizeof(c)));
+		if (o->min_availability >= 0 && r->window_start_us >= 0 && (r->schema >= 2 ? ph->slots : ph->samples) &&
+		    ph->availability * 100.0 < o->min_availability - 1e-9)
+			breach(b, count, in, p, "availability %.1f%% %s is under --min-availability %g%%",
+			       pct1(ph->availability),
+			       r->schema >= 2 ? "over the impact phase" : "of samples in the fault window (erebus.report/1)",
+			       o->min_availability);
 	}
 }
 
@@ -61,8 +140,10 @@ static void thresholds(const struct gate_input *in, const struct gate_opts *o, s
 enum { V_NONE = -1, V_UNRECOVERED = -2, V_NEVER = -3 /* never degraded: 0 */ };
 
 struct row {
-	const char *file, *probe, *metric;
+	const char *file, *probe;
+	char metric[96];
 	int64_t base, now;	/* usec, or V_* */
+	int64_t floor_us;	/* a growth smaller than this is noise */
 	char change[16], result[40];
 	bool worse;
 };
@@ -78,11 +159,35 @@ static int64_t ttr_value(const struct report *r, const struct report_probe *p)
 	return r->window_end_us >= 0 ? V_NEVER : V_NONE;
 }
 
-static const struct report_probe *find_probe(const struct report *r, const char *name)
+/* A fault's time to recover for probe j as a comparable value. */
+static int64_t effect_ttr(const struct report *r, const struct report_fault *f, size_t j)
+{
+	const struct report_effect *e = &f->effects[j];
+
+	if (e->recover_us >= 0)
+		return e->recover_us;
+	for (size_t k = 0; k < r->probes[j].n_outages; k++)
+		if (r->probes[j].outages[k].end_us < 0 && r->probes[j].outages[k].fault == (int)(f - r->faults))
+			return V_UNRECOVERED;
+	return V_NEVER;
+}
+
+static const struct report_probe *find_probe(const struct report *r, const char *name, size_t *ret_i)
 {
 	for (size_t i = 0; i < r->n_probes; i++)
-		if (!strcmp(r->probes[i].name, name))
+		if (!strcmp(r->probes[i].name, name)) {
+			if (ret_i)
+				*ret_i = i;
 			return &r->probes[i];
+		}
+	return NULL;
+}
+
+static const struct report_fault *find_fault(const struct report *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_faults; i++)
+		if (!strcmp(r->faults[i].name, name))
+			return &r->faults[i];
 	return NULL;
 }
 
@@ -105,10 +210,9 @@ static void judge_row(struct row *w, const struct gate_opts *o)
 		snprintf(w->change, sizeof(w->change), "%+.0f%%", 100.0 * (double)(now - base) / (double)base);
 	else
 		snprintf(w->change, sizeof(w->change), now > 0 ? "new" : "+0%%");
-	if (now - base <= o->regression_floor_us) {
+	if (now - base <= w->floor_us) {
 		if (now > base)
-			snprintf(w->result, sizeof(w->result), "ok (under %s)",
-				 format_duration(o->regression_floor_us, a, sizeof(a)));
+			snprintf(w->result, sizeof(w->result), "ok (under %s)", format_duration(w->floor_us, a, sizeof(a)));
 		else
 			snprintf(w->result, sizeof(w->result), "ok");
 		return;
@@ -132,6 +236,74 @@ static const char *value(int64_t v, char *buf, size_t len)
 	return format_duration(v, buf, len);
 }
 
+/* The noise floor of probe p's rows: --regression-floor, else one step of
+ * its grid (a figure cannot be known finer), else 1ms (/1 reports). */
+static int64_t floor_of(const struct gate_opts *o, const struct report_probe *p, const struct report_probe *bp)
+{
+	if (o->regression_floor_us >= 0)
+		return o->regression_floor_us;
+	if (p->interval_us > 0)
+		return p->interval_us;
+	if (bp && bp->interval_us > 0)
+		return bp->interval_us;
+	return USEC_PER_MSEC;
+}
+
+static struct row *add_row(struct row **rows, size_t *n, size_t *cap, const struct gate_input *in,
+			   const struct report_probe *p, int64_t floor_us, int64_t base, int64_t now, const char *fmt, ...)
+	_printf_(9, 10);
+static struct row *add_row(struct row **rows, size_t *n, size_t *cap, const struct gate_input *in,
+			   const struct report_probe *p, int64_t floor_us, int64_t base, int64_t now, const char *fmt, ...)
+{
+	struct row *w;
+	va_list ap;
+
+	GROW(*rows, *cap, *n + 1);
+	w = &(*rows)[(*n)++];
+	*w = (struct row){ .file = in->file, .probe = p->name, .base = base, .now = now, .floor_us = floor_us };
+	va_start(ap, fmt);
+	vsnprintf(w->metric, sizeof(w->metric), fmt, ap);
+	va_end(ap);
+	return w;
+}
+
+/* The rows of one report: per probe, and per fault where both have it. */
+static void rows_of(const struct gate_input *in, const struct gate_opts *o, struct row **rows, size_t *n,
+		    size_t *cap)
+{
+	const struct report *r = in->report, *base = o->baseline;
+	bool v2 = r->schema >= 2 && base->schema >= 2;
+	enum phase ph = v2 ? PHASE_IMPACT : PHASE_DURING;
+
+	for (size_t j = 0; j < r->n_probes; j++) {
+		const struct report_probe *p = &r->probes[j];
+		size_t bj = 0;
+		const struct report_probe *bp = find_probe(base, p->name, &bj);
+		int64_t fl = floor_of(o, p, bp);
+		size_t first = *n;
+
+		if (!named(o->probes, o->n_probes, p->name))
+			continue;
+		add_row(rows, n, cap, in, p, fl, bp ? ttr_value(base, bp) : V_NONE, ttr_value(r, p), "time to recover");
+		add_row(rows, n, cap, in, p, fl, bp ? bp->phases[ph].p95 : V_NONE, p->phases[ph].p95, "p95 %s",
+			v2 ? "over the impact phase" : "in fault window");
+		for (size_t i = 0; bp && has_effects(r) && has_effects(base) && i < r->n_faults; i++) {
+			const struct report_fault *f = &r->faults[i], *bf = find_fault(base, f->name);
+			if (!bf || !named(o->faults, o->n_faults, f->name))
+				continue;
+			add_row(rows, n, cap, in, p, fl, effect_ttr(base, bf, bj), effect_ttr(r, f, j),
+				"time to recover after %s", f->name);
+			add_row(rows, n, cap, in, p, fl, bf->effects[bj].span.p95, f->effects[j].span.p95, "p95 while %s",
+				f->name);
+		}
+		for (size_t k = first; k < *n; k++) {
+			judge_row(&(*rows)[k], o);
+			if (!bp)
+				snprintf((*rows)[k].result, sizeof((*rows)[k].result), "not in the baseline");
+		}
+	}
+}
+
 static void compare(const struct gate_input *in, size_t n, const struct gate_opts *o, struct sbuf *b,
 		    struct sbuf *breaches, size_t *count)
 {
@@ -142,35 +314,25 @@ static void compare(const struct gate_input *in, size_t n, const struct gate_opt
 	char t[32], a[32], c[32];
 
 	for (size_t i = 0; i < n; i++) {
-		const struct report *r = in[i].report;
-		if (strcmp(r->experiment, base->experiment))
+		if (strcmp(in[i].report->experiment, base->experiment))
 			continue;
 		matched++;
-		for (size_t j = 0; j < r->n_probes; j++) {
-			const struct report_probe *p = &r->probes[j], *bp = find_probe(base, p->name);
-			GROW(rows, cap, n_rows + 2);
-			rows[n_rows] = (struct row){ .file = in[i].file, .probe = p->name, .metric = "time to recover",
-						     .base = bp ? ttr_value(base, bp) : V_NONE, .now = ttr_value(r, p) };
-			rows[n_rows + 1] = (struct row){ .file = in[i].file, .probe = p->name,
-							 .metric = "p95 in fault window",
-							 .base = bp ? bp->phases[PHASE_DURING].p95 : V_NONE,
-							 .now = p->phases[PHASE_DURING].p95 };
-			for (size_t k = n_rows; k < n_rows + 2; k++) {
-				judge_row(&rows[k], o);
-				if (!bp)
-					snprintf(rows[k].result, sizeof(rows[k].result), "not in the baseline");
-			}
-			n_rows += 2;
-		}
+		rows_of(&in[i], o, &rows, &n_rows, &cap);
 	}
 	format_rfc3339(base->started_at, t);
 	sbuf_addf(b, "baseline %s (%s, %s): allowed regression %g%%, changes under %s ignored\n", o->baseline_file,
-		  base->experiment, t, o->max_regression, format_duration(o->regression_floor_us, a, sizeof(a)));
+		  base->experiment, t, o->max_regression,
+		  o->regression_floor_us >= 0 ? format_duration(o->regression_floor_us, a, sizeof(a)) :
+						"one interval of each probe");
+	if (base->schema < 2)
+		sbuf_add(b, "  the baseline is erebus.report/1: its availability counted samples, and it has no "
+			    "per-fault figures; compared: time to recover and p95 in the fault window\n");
 	if (!matched) {
 		sbuf_addf(b, "  no report given is of experiment %s\n", base->experiment);
 		sbuf_addf(breaches, "%s: the baseline is experiment %s, and no report given is\n", o->baseline_file,
 			  base->experiment);
 		(*count)++;
+		free(rows);
 		return;
 	}
 	for (size_t i = 0; i < n_rows; i++) {
@@ -201,10 +363,35 @@ static void compare(const struct gate_input *in, size_t n, const struct gate_opt
 		bool seen = false;
 		for (size_t i = 0; i < n_rows; i++)
 			seen |= !strcmp(rows[i].probe, base->probes[j].name);
-		if (!seen)
+		if (!seen && named(o->probes, o->n_probes, base->probes[j].name))
 			sbuf_addf(b, "  (probe %s is in the baseline but in no report)\n", base->probes[j].name);
 	}
 	free(rows);
+}
+
+/* A --probe or --fault that names nothing in any report is a typo that
+ * would make the gate vacuous: a breach. */
+static void check_names(const struct gate_input *in, size_t n, const struct gate_opts *o, struct sbuf *b,
+			size_t *count)
+{
+	for (size_t k = 0; k < o->n_probes; k++) {
+		bool seen = false;
+		for (size_t i = 0; i < n && !seen; i++)
+			seen = find_probe(in[i].report, o->probes[k], NULL) != NULL;
+		if (!seen) {
+			sbuf_addf(b, "--probe %s: no report has a probe of that name\n", o->probes[k]);
+			(*count)++;
+		}
+	}
+	for (size_t k = 0; k < o->n_faults; k++) {
+		bool seen = false;
+		for (size_t i = 0; i < n && !seen; i++)
+			seen = find_fault(in[i].report, o->faults[k]) != NULL;
+		if (!seen) {
+			sbuf_addf(b, "--fault %s: no report has a fault of that name\n", o->faults[k]);
+			(*count)++;
+		}
+	}
 }
 
 size_t gate_check(const struct gate_input *in, size_t n, const struct gate_opts *o, struct sbuf *out)
@@ -213,6 +400,8 @@ size_t gate_check(const struct gate_input *in, size_t n, const struct gate_opts 
 	size_t count = 0;
 
 	assert((in || !n) && o && out);
+	say_thresholds(o, out);
+	check_names(in, n, o, &breaches, &count);
 	for (size_t i = 0; i < n; i++)
 		thresholds(&in[i], o, &breaches, &count);
 	if (o->baseline) {

@@ -384,8 +384,12 @@ static int read_fault(struct rd *rd, const struct json *o, void *dst)
 		    read_array(rd, o, "effects", false, sizeof(*f->effects), read_effect, &f->effects, &n) < 0)
 			return -EINVAL;
 		f->instant = instant->boolean;
-		if (n != rd->r->n_probes)
+		if (n && n != rd->r->n_probes)	/* none: the run stopped before any figure */
 			return bad(rd, "effects", "%zu entries for %zu probes", n, rd->r->n_probes);
+		if (!n) {
+			free(f->effects);
+			f->effects = NULL;
+		}
 	}
 	return 0;
 }

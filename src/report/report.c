@@ -152,10 +152,12 @@ static void json_time(struct sbuf *b, int64_t wall_us)
 	json_str(b, t);
 }
 
-static void json_phase(struct sbuf *b, const struct report_phase *p)
+static void json_phase(struct sbuf *b, const struct report_phase *p, bool v2)
 {
-	sbuf_addf(b, "{\"samples\": %u, \"failures\": %u, \"slots\": %u, \"availability\": ", p->samples,
-		  p->failures, p->slots);
+	sbuf_addf(b, "{\"samples\": %u, \"failures\": %u, ", p->samples, p->failures);
+	if (v2)
+		sbuf_addf(b, "\"slots\": %u, ", p->slots);
+	sbuf_add(b, "\"availability\": ");
 	if (isnan(p->availability))
 		sbuf_add(b, "null");
 	else
@@ -172,7 +174,7 @@ static void json_phase(struct sbuf *b, const struct report_phase *p)
 }
 
 /* One entry of a fault's effects: what it did to probe name. */
-static void json_effect(struct sbuf *b, const char *name, const struct report_effect *e, size_t i)
+static void json_effect(struct sbuf *b, const char *name, const struct report_effect *e, size_t i, bool v2)
 {
 	sbuf_add(b, i ? ",\n       {\"probe\": " : "\n       {\"probe\": ");
 	json_str(b, name);
@@ -185,7 +187,7 @@ static void json_effect(struct sbuf *b, const char *name, const struct report_ef
 	sbuf_add(b, ", \"down_ms\": ");
 	json_ms(b, e->down_us);
 	sbuf_addf(b, ", \"outages\": %u, \"window\": ", e->outages);
-	json_phase(b, &e->span);
+	json_phase(b, &e->span, v2);
 	sbuf_add(b, "}");
 }
 
@@ -194,7 +196,9 @@ const char *const phase_keys[PHASE_COUNT] = { "before", "during", "after", "impa
 void report_render_json(const struct report *r, struct sbuf *b)
 {
 	assert(r && b);
-	sbuf_add(b, "{\n  \"schema\": \"" REPORT_SCHEMA "\",\n  \"experiment\": ");
+	bool v2 = r->schema != 1;	/* a /1 report read back is written as /1 */
+
+	sbuf_addf(b, "{\n  \"schema\": \"%s\",\n  \"experiment\": ", v2 ? REPORT_SCHEMA : REPORT_SCHEMA_V1);
 	json_str(b, r->experiment);
 	sbuf_add(b, ",\n  \"description\": ");
 	json_str(b, r->description);
@@ -218,14 +222,16 @@ void report_render_json(const struct report *r, struct sbuf *b)
 	json_ms(b, r->window_end_us);
 	sbuf_add(b, "},\n  \"recovered_at_ms\": ");
 	json_ms(b, r->recovered_at_us);
-	sbuf_add(b, ",\n  \"impact_start_ms\": ");
-	json_ms(b, r->impact_start_us);
-	sbuf_add(b, ", \"ended_ms\": ");
-	json_ms(b, r->ended_us);
-	sbuf_add(b, ", \"halted_at_ms\": ");
-	json_ms(b, r->halted_at_us);
-	sbuf_add(b, ", \"hold_ms\": ");
-	json_ms(b, r->hold_us);
+	if (v2) {
+		sbuf_add(b, ",\n  \"impact_start_ms\": ");
+		json_ms(b, r->impact_start_us);
+		sbuf_add(b, ", \"ended_ms\": ");
+		json_ms(b, r->ended_us);
+		sbuf_add(b, ", \"halted_at_ms\": ");
+		json_ms(b, r->halted_at_us);
+		sbuf_add(b, ", \"hold_ms\": ");
+		json_ms(b, r->hold_us < 0 ? 0 : r->hold_us);
+	}
 
 	sbuf_add(b, ",\n  \"faults\": [");
 	for (size_t i = 0; i < r->n_faults; i++) {
@@ -257,10 +263,13 @@ void report_render_json(const struct report *r, struct sbuf *b)
 		json_ms(b, f->reverted_at_us);
 		sbuf_add(b, ", \"error\": ");
 		json_str(b, f->error);
-		sbuf_addf(b, ", \"instant\": %s,\n     \"effects\": [", f->instant ? "true" : "false");
-		for (size_t j = 0; f->effects && j < r->n_probes; j++)
-			json_effect(b, r->probes[j].name, &f->effects[j], j);
-		sbuf_add(b, "]}");
+		if (v2) {
+			sbuf_addf(b, ", \"instant\": %s,\n     \"effects\": [", f->instant ? "true" : "false");
+			for (size_t j = 0; f->effects && j < r->n_probes; j++)
+				json_effect(b, r->probes[j].name, &f->effects[j], j, v2);
+			sbuf_add(b, "]");
+		}
+		sbuf_add(b, "}");
 	}
 	sbuf_add(b, r->n_faults ? "\n  ],\n" : "],\n");
 
@@ -280,16 +289,19 @@ void report_render_json(const struct report *r, struct sbuf *b)
 			  p->during == DURING_MAY_FAIL ? "may-fail" : "must-pass", p->tolerance / 100.0);
 		sbuf_add(b, ", \"recover_within_ms\": ");
 		json_ms(b, p->recover_within_us);
-		sbuf_add(b, ", \"interval_ms\": ");
-		json_ms(b, p->interval_us);
-		sbuf_addf(b, ", \"healthy_after\": %u, \"halt_ms\": ", p->healthy_after);
-		json_ms(b, p->halt_us);
+		if (v2) {
+			sbuf_add(b, ", \"interval_ms\": ");
+			json_ms(b, p->interval_us);
+			sbuf_addf(b, ", \"healthy_after\": %u, \"halt_ms\": ", p->healthy_after);
+			json_ms(b, p->halt_us);
+		}
 		sbuf_add(b, ",\n     \"time_to_detect_ms\": ");
 		json_ms(b, p->time_to_detect_us);
 		sbuf_add(b, ", \"time_to_recover_ms\": ");
 		json_ms(b, p->time_to_recover_us);
-		sbuf_addf(b, ", \"relapses\": %u, \"outages\": [", p->relapses);
-		for (size_t j = 0; j < p->n_outages; j++) {
+		if (v2)
+			sbuf_addf(b, ", \"relapses\": %u, \"outages\": [", p->relapses);
+		for (size_t j = 0; v2 && j < p->n_outages; j++) {
 			const struct report_outage *o = &p->outages[j];
 			sbuf_add(b, j ? ", {\"start_ms\": " : "{\"start_ms\": ");
 			json_ms(b, o->start_us);
@@ -299,11 +311,12 @@ void report_render_json(const struct report *r, struct sbuf *b)
 			json_str(b, o->fault >= 0 && (size_t)o->fault < r->n_faults ? r->faults[o->fault].name : NULL);
 			sbuf_add(b, "}");
 		}
-		sbuf_add(b, "]");
+		if (v2)
+			sbuf_add(b, "]");
 		sbuf_add(b, ",\n     \"phases\": {");
-		for (int ph = 0; ph < PHASE_COUNT; ph++) {
+		for (int ph = 0; ph < (v2 ? PHASE_COUNT : PHASE_IMPACT); ph++) {
 			sbuf_addf(b, "%s\n       \"%s\": ", ph ? "," : "", phase_keys[ph]);
-			json_phase(b, &p->phases[ph]);
+			json_phase(b, &p->phases[ph], v2);
 		}
 		sbuf_add(b, "},\n     \"samples\": [");
 		for (size_t j = 0; j < p->n_samples; j++) {

@@ -13,7 +13,7 @@
 #include "erebus/gate.h"
 #include "fixtures.h"
 
-static const struct gate_opts no_limits = { .max_recovery_us = -1, .min_availability = -1, .max_regression = 20,
+static const struct gate_opts no_limits = { .max_recovery_us = -1, .max_detect_us = -1, .min_availability = -1, .max_regression = 20,
 					    .regression_floor_us = 1000 };
 
 struct gfx {
@@ -66,7 +66,8 @@ static void test_pass(void **state)
 	struct gate_opts o = no_limits;
 
 	assert_int_equal(gate(g, g->passed, "passed.json", &o), 0);
-	assert_string_equal(g->out.s, "gate: passed: 1 report, every threshold met\n");
+	assert_string_equal(g->out.s, "gate: every report passed; probes: all; faults: all\n"
+				      "gate: passed: 1 report, every threshold met\n");
 	o.max_recovery_us = 400 * USEC_PER_MSEC;	/* worker-alive took 399ms */
 	o.min_availability = 90;			/* health had 90.9% */
 	assert_int_equal(gate(g, g->passed, "passed.json", &o), 0);
@@ -103,8 +104,8 @@ static void test_min_availability(void **state)
 
 	o.min_availability = 95;
 	assert_int_equal(gate(g, g->passed, "passed.json", &o), 2);
-	assert_line(g, "passed.json: worker-crash-and-stall: health: availability 90.9% in the fault window is under --min-availability 95%");
-	assert_line(g, "passed.json: worker-crash-and-stall: worker-alive: availability 90.0% in the fault window is under --min-availability 95%");
+	assert_line(g, "passed.json: worker-crash-and-stall: health: availability 90.9% of samples in the fault window (erebus.report/1) is under --min-availability 95%");
+	assert_line(g, "passed.json: worker-crash-and-stall: worker-alive: availability 90.0% of samples in the fault window (erebus.report/1) is under --min-availability 95%");
 }
 
 static void test_baseline_same(void **state)
@@ -185,6 +186,107 @@ static void test_many(void **state)
 
 #define G(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* ---- erebus.report/2: per-fault figures --------------------------------- */
+
+/* gate-v2.json: a pause (stop) then a kill of the demo's worker, probes
+ * health (http) and alive (process), both on a 100 ms grid. The kill's
+ * recovery took 1000.872 ms (health) and 1098.126 ms (alive); its
+ * detection 96.683 and 96.711 ms; the pause's recovery 15 us. */
+static void test_v2_recovery_per_fault(void **state)
+{
+	struct gfx *g = *state;
+	_cleanup_(report_freep) struct report *r = load_fixture("gate-v2");
+	struct gate_opts o = no_limits;
+	const char *only_stop[] = { "stop" };
+
+	o.max_recovery_us = USEC_PER_SEC;
+	assert_int_equal(gate(g, r, "v2.json", &o), 2);
+	assert_line(g, "gate: every report passed, time to recover at most 1.00s; probes: all; faults: all");
+	assert_line(g, "v2.json: pause-then-kill: health: time to recover 1.00s after [fault kill] is over --max-recovery 1.00s");
+	assert_line(g, "v2.json: pause-then-kill: alive: time to recover 1.10s after [fault kill] is over --max-recovery 1.00s");
+	o.faults = only_stop;
+	o.n_faults = 1;
+	assert_int_equal(gate(g, r, "v2.json", &o), 0);
+	assert_line(g, "gate: every report passed, time to recover at most 1.00s; probes: all; faults: stop");
+}
+
+static void test_v2_detect_and_probe_filter(void **state)
+{
+	struct gfx *g = *state;
+	_cleanup_(report_freep) struct report *r = load_fixture("gate-v2");
+	struct gate_opts o = no_limits;
+	const char *only_health[] = { "health" }, *typo[] = { "helth" };
+
+	o.max_detect_us = 50 * USEC_PER_MSEC;
+	assert_int_equal(gate(g, r, "v2.json", &o), 2);
+	assert_line(g, "v2.json: pause-then-kill: health: time to detect 97ms after [fault kill] is over --max-detect 50ms");
+	o.probes = only_health;
+	o.n_probes = 1;
+	assert_int_equal(gate(g, r, "v2.json", &o), 1);
+	assert_line(g, "gate: every report passed, time to detect at most 50ms; probes: health; faults: all");
+	o.probes = typo;	/* a name that matches nothing is a breach, not a pass */
+	assert_int_equal(gate(g, r, "v2.json", &o), 1);
+	assert_line(g, "--probe helth: no report has a probe of that name");
+}
+
+/* Availability over the impact phase (time, not samples); with --fault,
+ * also over that fault's effect window. */
+static void test_v2_min_availability(void **state)
+{
+	struct gfx *g = *state;
+	_cleanup_(report_freep) struct report *r = load_fixture("gate-v2");
+	struct gate_opts o = no_limits;
+	const char *only_kill[] = { "kill" };
+
+	o.min_availability = 70;
+	assert_int_equal(gate(g, r, "v2.json", &o), 1);
+	assert_line(g, "v2.json: pause-then-kill: health: availability 61.3% over the impact phase is under --min-availability 70%");
+	o.min_availability = 60;
+	assert_int_equal(gate(g, r, "v2.json", &o), 0);
+	o.faults = only_kill;
+	o.n_faults = 1;
+	assert_int_equal(gate(g, r, "v2.json", &o), 2);
+	assert_line(g, "v2.json: pause-then-kill: health: availability 57.1% while [fault kill] acted is under --min-availability 60%");
+	assert_line(g, "v2.json: pause-then-kill: alive: availability 54.5% while [fault kill] acted is under --min-availability 60%");
+}
+
+/* Against a /2 baseline: per-fault rows; the noise floor is one interval
+ * of the probe (100 ms), so 50 ms more p95 is not a regression. */
+static void test_v2_baseline_per_fault(void **state)
+{
+	struct gfx *g = *state;
+	_cleanup_(report_freep) struct report *now = load_fixture("gate-v2");
+	_cleanup_(report_freep) struct report *base = load_fixture("gate-v2");
+	struct gate_opts o = no_limits;
+
+	o.baseline = base;
+	o.baseline_file = "base.json";
+	o.regression_floor_us = -1;
+	now->faults[1].effects[0].recover_us += 600 * USEC_PER_MSEC;	/* kill, health: 1.00s -> 1.60s */
+	now->faults[1].effects[0].span.p95 += 50 * USEC_PER_MSEC;
+	assert_int_equal(gate(g, now, "now.json", &o), 1);
+	assert_line(g, "baseline base.json (pause-then-kill, 2026-12-07T16:39:24.002Z): allowed regression 20%, changes under one interval of each probe ignored");
+	assert_line(g, "now.json: pause-then-kill: health: time to recover after kill regressed: baseline 1.00s, now 1.60s (+60%, more than --max-regression 20%)");
+	if (!strstr(g->out.s, "p95 while kill") || !strstr(g->out.s, "ok (under 100ms)"))
+		fail_msg("no per-fault p95 row under the floor:\n%s", g->out.s);
+}
+
+/* A /1 baseline is read and compared, and the gate says what it can and
+ * cannot compare. */
+static void test_v1_baseline_said(void **state)
+{
+	struct gfx *g = *state;
+	_cleanup_(report_freep) struct report *now = load_fixture("gate-v2");
+	struct gate_opts o = no_limits;
+
+	free(g->base->experiment);
+	g->base->experiment = xstrdup("pause-then-kill");
+	o.baseline = g->base;
+	o.baseline_file = "old.json";
+	(void)gate(g, now, "now.json", &o);
+	assert_line(g, "  the baseline is erebus.report/1: its availability counted samples, and it has no per-fault figures; compared: time to recover and p95 in the fault window");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -197,6 +299,11 @@ int main(void)
 		G(test_baseline_from_nothing),
 		G(test_baseline_other_experiment),
 		G(test_many),
+		G(test_v2_recovery_per_fault),
+		G(test_v2_detect_and_probe_filter),
+		G(test_v2_min_availability),
+		G(test_v2_baseline_per_fault),
+		G(test_v1_baseline_said),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

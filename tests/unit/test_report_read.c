@@ -128,6 +128,68 @@ static void test_built_round_trip(void **state)
 	report_free(back);
 }
 
+/* erebus.report/2: effects, outages, the impact phase, a halt, come back
+ * as they were written; an outage names its fault, which must exist. */
+static void test_v2_round_trip(void **state)
+{
+	struct report r = { .schema = 2, .experiment = (char *)"e", .file = (char *)"x.ini",
+			    .started_at = 1700000000123000LL, .finished_at = 1700000000123000LL + 4000000,
+			    .verdict = VERDICT_HALTED, .reason = (char *)"halted: [probe p] down for 1.00s",
+			    .steady_at_us = 100, .window_start_us = 100, .window_end_us = 2500,
+			    .recovered_at_us = -1, .impact_start_us = 600, .ended_us = 2500,
+			    .halted_at_us = 2500, .hold_us = 2000000 };
+	struct report_window w[] = { { 600, 2500 } };
+	struct report_effect e = { .detect_us = 250, .mitigate_us = -1, .recover_us = 1500, .down_us = 1250,
+				   .outages = 1,
+				   .span = { .samples = 3, .failures = 2, .slots = 8, .availability = 0.25,
+					     .p50 = 1, .p95 = 2, .p99 = 2, .max = 2 } };
+	struct report_fault f = { .name = (char *)"stop", .type = (char *)"pause", .description = (char *)"d",
+				  .windows = w, .n_windows = 1, .applied_at_us = 600, .reverted_at_us = 2500,
+				  .applications = 1, .effects = &e };
+	struct report_outage o[] = { { 850, 2100, 0 }, { 2200, -1, -1 } };
+	struct report_probe p = { .name = (char *)"p", .type = (char *)"http", .verdict = VERDICT_FAILED,
+				  .during = DURING_MUST_PASS, .tolerance = 90, .recover_within_us = 5000000,
+				  .time_to_detect_us = 250, .time_to_recover_us = -1, .interval_us = 250000,
+				  .healthy_after = 2, .halt_us = 1000000, .relapses = 1, .outages = o, .n_outages = 2 };
+	struct report *back = NULL;
+	char *err = NULL, *first, *bad;
+
+	for (int ph = 0; ph < PHASE_COUNT; ph++)
+		p.phases[ph] = (struct report_phase){ .slots = 4, .availability = 0.5, .p50 = -1, .p95 = -1,
+						      .p99 = -1, .max = -1 };
+	r.faults = &f;
+	r.n_faults = 1;
+	r.probes = &p;
+	r.n_probes = 1;
+	first = render_json(&r);
+	if (report_from_json(first, strlen(first), &back, &err) < 0)
+		fail_msg("%s", err);
+	assert_string_equal(render_json(back), first);
+	assert_int_equal(back->schema, 2);
+	assert_int_equal(back->verdict, VERDICT_HALTED);
+	assert_int_equal(back->halted_at_us, 2500);
+	assert_int_equal(back->probes[0].n_outages, 2);
+	assert_int_equal(back->probes[0].outages[0].fault, 0);
+	assert_int_equal(back->probes[0].outages[1].fault, -1);
+	assert_int_equal(back->probes[0].phases[PHASE_IMPACT].slots, 4);
+	assert_int_equal(back->faults[0].effects[0].recover_us, 1500);
+	assert_int_equal(back->faults[0].effects[0].span.slots, 8);
+	report_free(back);
+
+	/* an outage naming a fault the report lacks */
+	bad = keep(xstrdup(first));
+	memcpy(strstr(bad, "\"fault\": \"stop\""), "\"fault\": \"stap\"", 15);
+	assert_int_equal(report_from_json(bad, strlen(bad), &back, &err), -EINVAL);
+	assert_string_equal(err, "probes[0].outages[0].fault: \"stap\" is no fault of this report");
+	free(err);
+	/* effects in another order than the probes */
+	bad = keep(xstrdup(first));
+	memcpy(strstr(bad, "{\"probe\": \"p\""), "{\"probe\": \"q\"", 13);
+	assert_int_equal(report_from_json(bad, strlen(bad), &back, &err), -EINVAL);
+	assert_string_equal(err, "faults[0].effects[0].probe: \"q\" is not probes[0]");
+	free(err);
+}
+
 /* text without each span from `from` up to and including the first n
  * bytes of the next `to`. */
 static char *cut_spans(const char *text, const char *from, const char *to, size_t n)
@@ -173,8 +235,10 @@ struct mutation {
 };
 
 static const struct mutation mutations[] = {
-	{ "\"schema\": \"erebus.report/1\"", "\"schema\": \"erebus.report/2\"",
-	  "schema: \"erebus.report/2\" is not a schema this erebus reads (erebus.report/1)" },
+	{ "\"schema\": \"erebus.report/1\"", "\"schema\": \"erebus.report/3\"",
+	  "schema: \"erebus.report/3\" is not a schema this erebus reads (erebus.report/2 or erebus.report/1)" },
+	/* a /1 file claiming /2 lacks what /2 has */
+	{ "\"schema\": \"erebus.report/1\"", "\"schema\": \"erebus.report/2\"", "impact_start_ms: missing" },
 	{ "\"schema\": \"erebus.report/1\",", "", "schema: missing" },
 	{ "\"experiment\": \"checkout-survives-pause\"", "\"experiment\": 5",
 	  "experiment: expected a string, not a number" },
@@ -285,7 +349,7 @@ static void test_load_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_fixtures_round_trip), T(test_fields),	   T(test_built_round_trip),
+		T(test_fixtures_round_trip), T(test_fields),	   T(test_built_round_trip), T(test_v2_round_trip),
 		T(test_without_later_fields), T(test_wrong_reports), T(test_unknown_fields_ignored),
 		T(test_load_errors),
 	};
