@@ -215,7 +215,8 @@ _gate() {
 test_gate_passes() {
 	_gate "$FIX/reports/passed.json"
 	assert_eq "$RC" 0 "exit code"
-	assert_eq "$(cat "$T/out")" "gate: passed: 1 report, every threshold met" "output"
+	assert_eq "$(cat "$T/out")" "gate: every report passed; probes: all; faults: all
+gate: passed: 1 report, every threshold met" "output"
 	_gate "$FIX/reports/passed.json" --max-recovery 1s --min-availability 90%
 	assert_eq "$RC" 0 "within thresholds"
 }
@@ -235,7 +236,7 @@ test_gate_breaches() {
 		fail "not recovered line: $(cat "$T/out")"
 	_gate "$P" --min-availability 99.5%
 	assert_eq "$RC" 1 "--min-availability"
-	grep -qxF "$P: worker-crash-and-stall: health: availability 90.9% in the fault window is under --min-availability 99.5%" "$T/out" ||
+	grep -qxF "$P: worker-crash-and-stall: health: availability 90.9% of samples in the fault window (erebus.report/1) is under --min-availability 99.5%" "$T/out" ||
 		fail "availability line: $(cat "$T/out")"
 	assert_eq "$(grep -c ': availability ' "$T/out")" 2 "one line per breach"
 	_gate "$P" "$F"
@@ -268,6 +269,33 @@ test_gate_baseline() {
 		fail "message: $(cat "$T/out")"
 }
 
+# erebus.report/2: per-fault figures, --probe, --fault, --max-detect, from
+# the command line with its exit codes (gate-v2.json: a pause, stop, then a
+# kill whose recovery took 1.00s for health and 1.10s for alive).
+test_gate_per_fault() {
+	local V=$FIX/reports/gate-v2.json
+	_gate "$V" --max-recovery 1.05s
+	assert_eq "$RC" 1 "the kill's recovery for alive"
+	grep -qxF "$V: pause-then-kill: alive: time to recover 1.10s after [fault kill] is over --max-recovery 1.05s" "$T/out" ||
+		fail "recovery line: $(cat "$T/out")"
+	_gate "$V" --max-recovery 1.05s --probe health
+	assert_eq "$RC" 0 "health alone: $(cat "$T/out")"
+	head -n 1 "$T/out" | grep -qxF "gate: every report passed, time to recover at most 1.05s; probes: health; faults: all" ||
+		fail "first line: $(head -n 1 "$T/out")"
+	_gate "$V" --max-recovery 1s --fault stop
+	assert_eq "$RC" 0 "the pause alone"
+	_gate "$V" --max-detect 50ms --fault kill --probe alive
+	assert_eq "$RC" 1 "--max-detect"
+	assert_eq "$(grep -c ': time to detect' "$T/out")" 1 "one probe, one fault"
+	_gate "$V" --fault stpo
+	assert_eq "$RC" 1 "a fault name that matches nothing"
+	grep -qxF -- "--fault stpo: no report has a fault of that name" "$T/out" || fail "typo line: $(cat "$T/out")"
+	# a /1 baseline of the same experiment: compared, and said to be /1
+	jq '.experiment = "pause-then-kill"' "$FIX/reports/passed.json" >"$T/old.json"
+	_gate "$V" --baseline "$T/old.json"
+	grep -qF "the baseline is erebus.report/1" "$T/out" || fail "no /1 line: $(cat "$T/out")"
+}
+
 test_gate_usage_errors() {
 	_gate
 	assert_eq "$RC" 2 "no report"
@@ -277,6 +305,9 @@ test_gate_usage_errors() {
 	grep -q -- "--max-recovery takes a duration like 500ms or 5s, not \"soon\"" "$T/err" || fail "message: $(cat "$T/err")"
 	_gate "$FIX/reports/passed.json" --min-availability lots
 	assert_eq "$RC" 2 "bad percentage"
+	_gate "$FIX/reports/passed.json" --min-availability 0.95
+	assert_eq "$RC" 2 "a percentage without its sign"
+	grep -qF -- '--min-availability: "0.95" needs a % sign: write 95% or 0.95%' "$T/err" || fail "message: $(cat "$T/err")"
 	_gate "$FIX/reports/passed.json" --max-regression 10%
 	assert_eq "$RC" 2 "--max-regression without --baseline"
 	grep -q -- "--max-regression needs --baseline" "$T/err" || fail "message: $(cat "$T/err")"
@@ -285,7 +316,7 @@ test_gate_usage_errors() {
 	echo '{"schema": "erebus.report/9"}' >"$T/future.json"
 	_gate "$T/future.json"
 	assert_eq "$RC" 2 "unknown schema"
-	grep -qF "schema: \"erebus.report/9\" is not a schema this erebus reads (erebus.report/1)" "$T/err" ||
+	grep -qF "schema: \"erebus.report/9\" is not a schema this erebus reads (erebus.report/2 or erebus.report/1)" "$T/err" ||
 		fail "message: $(cat "$T/err")"
 	[ ! -s "$T/out" ] || fail "printed a verdict for an unreadable report: $(cat "$T/out")"
 }
