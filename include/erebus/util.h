@@ -39,6 +39,11 @@ static inline void closep(int *fd)
 	}
 }
 static inline void fclosep(FILE **f) { if (*f) (void)fclose(*f); }
+/* Keep errno across the rest of the scope: a message formatted before
+ * `return -errno` must not change what is returned (systemd's
+ * PROTECT_ERRNO). */
+static inline void errno_restore(const int *saved) { errno = *saved; }
+#define PROTECT_ERRNO _cleanup_(errno_restore) const int _saved_errno_ = errno
 #define _cleanup_free_  _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
 #define _cleanup_fclose_ _cleanup_(fclosep)

@@ -143,8 +143,9 @@ static int fault_netns(struct fault_inst *fi, int *ret_fd, char **ret_err)
 	if (t && t->host >= 0 && !t->netns) {
 		fd = fcntl(fi->e->host_fds[t->host], F_DUPFD_CLOEXEC, 3);
 		if (fd < 0) {
-			*ret_err = xasprintf("cannot use the sandbox host's namespace: %s", strerror(errno));
-			return -errno;
+			int e = -errno;
+			*ret_err = xasprintf("cannot use the sandbox host's namespace: %s", strerror(-e));
+			return e;
 		}
 		*ret_fd = fd;
 		return 0;

@@ -248,9 +248,10 @@ static int setup(struct engine *e, const sigset_t *mask, char **ret_reason, enum
 	e->loop = loop_new();
 	e->sigfd = signalfd(-1, mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (!e->loop || e->sigfd < 0) {
+		PROTECT_ERRNO;
 		*ret_reason = xasprintf("cannot set up the event loop: %s", strerror(errno));
 		*ret_v = VERDICT_UNSUPPORTED;
-		return -errno;
+		return -_saved_errno_;
 	}
 	(void)loop_add_fd(e->loop, e->sigfd, EPOLLIN, engine_on_signal, e);
 	e->penv = (struct probe_env){ .loop = e->loop, .targets = e->targets, .n_targets = x->n_targets };

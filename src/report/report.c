@@ -193,6 +193,109 @@ static void json_effect(struct sbuf *b, const char *name, const struct report_ef
 
 const char *const phase_keys[PHASE_COUNT] = { "before", "during", "after", "impact" };
 
+/* One entry of "faults". */
+static void json_fault(struct sbuf *b, const struct report *r, size_t i, bool v2)
+{
+	const struct report_fault *f = &r->faults[i];
+
+	sbuf_add(b, i ? ",\n    {" : "\n    {");
+	sbuf_add(b, "\"name\": ");
+	json_str(b, f->name);
+	sbuf_add(b, ", \"type\": ");
+	json_str(b, f->type);
+	sbuf_add(b, ", \"description\": ");
+	json_str(b, f->description);
+	sbuf_add(b, ", \"targets\": [");
+	for (size_t j = 0; j < f->n_targets; j++) {
+		sbuf_addf(b, "%s{\"pid\": %d, \"comm\": ", j ? ", " : "", (int)f->targets[j].pid);
+		json_str(b, f->targets[j].comm);
+		sbuf_add(b, "}");
+	}
+	sbuf_add(b, "], \"windows\": [");
+	for (size_t j = 0; j < f->n_windows; j++) {
+		sbuf_add(b, j ? ", {\"start_ms\": " : "{\"start_ms\": ");
+		json_ms(b, f->windows[j].start_us);
+		sbuf_add(b, ", \"end_ms\": ");
+		json_ms(b, f->windows[j].end_us);
+		sbuf_add(b, "}");
+	}
+	sbuf_addf(b, "], \"applications\": %u, \"applied_at_ms\": ", f->applications);
+	json_ms(b, f->applied_at_us);
+	sbuf_add(b, ", \"reverted_at_ms\": ");
+	json_ms(b, f->reverted_at_us);
+	sbuf_add(b, ", \"error\": ");
+	json_str(b, f->error);
+	if (v2) {
+		sbuf_addf(b, ", \"instant\": %s,\n     \"effects\": [", f->instant ? "true" : "false");
+		for (size_t j = 0; f->effects && j < r->n_probes; j++)
+			json_effect(b, r->probes[j].name, &f->effects[j], j, v2);
+		sbuf_add(b, "]");
+	}
+	sbuf_add(b, "}");
+}
+
+/* One entry of "probes", with its samples. */
+static void json_probe(struct sbuf *b, const struct report *r, size_t i, bool v2)
+{
+	const struct report_probe *p = &r->probes[i];
+
+	sbuf_add(b, i ? ",\n    {" : "\n    {");
+	sbuf_add(b, "\"name\": ");
+	json_str(b, p->name);
+	sbuf_add(b, ", \"type\": ");
+	json_str(b, p->type);
+	sbuf_add(b, ", \"verdict\": ");
+	json_str(b, verdict_name(p->verdict));
+	sbuf_add(b, ", \"reason\": ");
+	json_str(b, p->reason);
+	sbuf_addf(b, ", \"during\": \"%s\", \"tolerance\": %.4g",
+		  p->during == DURING_MAY_FAIL ? "may-fail" : "must-pass", p->tolerance / 100.0);
+	sbuf_add(b, ", \"recover_within_ms\": ");
+	json_ms(b, p->recover_within_us);
+	if (v2) {
+		sbuf_add(b, ", \"interval_ms\": ");
+		json_ms(b, p->interval_us);
+		sbuf_addf(b, ", \"healthy_after\": %u, \"halt_ms\": ", p->healthy_after);
+		json_ms(b, p->halt_us);
+	}
+	sbuf_add(b, ",\n     \"time_to_detect_ms\": ");
+	json_ms(b, p->time_to_detect_us);
+	sbuf_add(b, ", \"time_to_recover_ms\": ");
+	json_ms(b, p->time_to_recover_us);
+	if (v2)
+		sbuf_addf(b, ", \"relapses\": %u, \"outages\": [", p->relapses);
+	for (size_t j = 0; v2 && j < p->n_outages; j++) {
+		const struct report_outage *o = &p->outages[j];
+		sbuf_add(b, j ? ", {\"start_ms\": " : "{\"start_ms\": ");
+		json_ms(b, o->start_us);
+		sbuf_add(b, ", \"end_ms\": ");
+		json_ms(b, o->end_us);
+		sbuf_add(b, ", \"fault\": ");
+		json_str(b, o->fault >= 0 && (size_t)o->fault < r->n_faults ? r->faults[o->fault].name : NULL);
+		sbuf_add(b, "}");
+	}
+	if (v2)
+		sbuf_add(b, "]");
+	sbuf_add(b, ",\n     \"phases\": {");
+	for (int ph = 0; ph < (v2 ? PHASE_COUNT : PHASE_IMPACT); ph++) {
+		sbuf_addf(b, "%s\n       \"%s\": ", ph ? "," : "", phase_keys[ph]);
+		json_phase(b, &p->phases[ph], v2);
+	}
+	sbuf_add(b, "},\n     \"samples\": [");
+	for (size_t j = 0; j < p->n_samples; j++) {
+		const struct sample *s = &p->samples[j];
+		sbuf_add(b, j ? ",\n       {\"t_ms\": " : "\n       {\"t_ms\": ");
+		json_ms(b, s->t_us);
+		sbuf_add(b, ", \"latency_ms\": ");
+		json_ms(b, s->latency_us);
+		sbuf_addf(b, ", \"ok\": %s, \"phase\": \"%s\", \"error\": ", s->ok ? "true" : "false",
+			  phase_keys[s->phase < PHASE_COUNT ? s->phase : PHASE_AFTER]);
+		json_str(b, s->msg);
+		sbuf_add(b, "}");
+	}
+	sbuf_add(b, "]}");
+}
+
 void report_render_json(const struct report *r, struct sbuf *b)
 {
 	assert(r && b);
@@ -234,104 +337,13 @@ void report_render_json(const struct report *r, struct sbuf *b)
 	}
 
 	sbuf_add(b, ",\n  \"faults\": [");
-	for (size_t i = 0; i < r->n_faults; i++) {
-		const struct report_fault *f = &r->faults[i];
-		sbuf_add(b, i ? ",\n    {" : "\n    {");
-		sbuf_add(b, "\"name\": ");
-		json_str(b, f->name);
-		sbuf_add(b, ", \"type\": ");
-		json_str(b, f->type);
-		sbuf_add(b, ", \"description\": ");
-		json_str(b, f->description);
-		sbuf_add(b, ", \"targets\": [");
-		for (size_t j = 0; j < f->n_targets; j++) {
-			sbuf_addf(b, "%s{\"pid\": %d, \"comm\": ", j ? ", " : "", (int)f->targets[j].pid);
-			json_str(b, f->targets[j].comm);
-			sbuf_add(b, "}");
-		}
-		sbuf_add(b, "], \"windows\": [");
-		for (size_t j = 0; j < f->n_windows; j++) {
-			sbuf_add(b, j ? ", {\"start_ms\": " : "{\"start_ms\": ");
-			json_ms(b, f->windows[j].start_us);
-			sbuf_add(b, ", \"end_ms\": ");
-			json_ms(b, f->windows[j].end_us);
-			sbuf_add(b, "}");
-		}
-		sbuf_addf(b, "], \"applications\": %u, \"applied_at_ms\": ", f->applications);
-		json_ms(b, f->applied_at_us);
-		sbuf_add(b, ", \"reverted_at_ms\": ");
-		json_ms(b, f->reverted_at_us);
-		sbuf_add(b, ", \"error\": ");
-		json_str(b, f->error);
-		if (v2) {
-			sbuf_addf(b, ", \"instant\": %s,\n     \"effects\": [", f->instant ? "true" : "false");
-			for (size_t j = 0; f->effects && j < r->n_probes; j++)
-				json_effect(b, r->probes[j].name, &f->effects[j], j, v2);
-			sbuf_add(b, "]");
-		}
-		sbuf_add(b, "}");
-	}
+	for (size_t i = 0; i < r->n_faults; i++)
+		json_fault(b, r, i, v2);
 	sbuf_add(b, r->n_faults ? "\n  ],\n" : "],\n");
 
 	sbuf_add(b, "  \"probes\": [");
-	for (size_t i = 0; i < r->n_probes; i++) {
-		const struct report_probe *p = &r->probes[i];
-		sbuf_add(b, i ? ",\n    {" : "\n    {");
-		sbuf_add(b, "\"name\": ");
-		json_str(b, p->name);
-		sbuf_add(b, ", \"type\": ");
-		json_str(b, p->type);
-		sbuf_add(b, ", \"verdict\": ");
-		json_str(b, verdict_name(p->verdict));
-		sbuf_add(b, ", \"reason\": ");
-		json_str(b, p->reason);
-		sbuf_addf(b, ", \"during\": \"%s\", \"tolerance\": %.4g",
-			  p->during == DURING_MAY_FAIL ? "may-fail" : "must-pass", p->tolerance / 100.0);
-		sbuf_add(b, ", \"recover_within_ms\": ");
-		json_ms(b, p->recover_within_us);
-		if (v2) {
-			sbuf_add(b, ", \"interval_ms\": ");
-			json_ms(b, p->interval_us);
-			sbuf_addf(b, ", \"healthy_after\": %u, \"halt_ms\": ", p->healthy_after);
-			json_ms(b, p->halt_us);
-		}
-		sbuf_add(b, ",\n     \"time_to_detect_ms\": ");
-		json_ms(b, p->time_to_detect_us);
-		sbuf_add(b, ", \"time_to_recover_ms\": ");
-		json_ms(b, p->time_to_recover_us);
-		if (v2)
-			sbuf_addf(b, ", \"relapses\": %u, \"outages\": [", p->relapses);
-		for (size_t j = 0; v2 && j < p->n_outages; j++) {
-			const struct report_outage *o = &p->outages[j];
-			sbuf_add(b, j ? ", {\"start_ms\": " : "{\"start_ms\": ");
-			json_ms(b, o->start_us);
-			sbuf_add(b, ", \"end_ms\": ");
-			json_ms(b, o->end_us);
-			sbuf_add(b, ", \"fault\": ");
-			json_str(b, o->fault >= 0 && (size_t)o->fault < r->n_faults ? r->faults[o->fault].name : NULL);
-			sbuf_add(b, "}");
-		}
-		if (v2)
-			sbuf_add(b, "]");
-		sbuf_add(b, ",\n     \"phases\": {");
-		for (int ph = 0; ph < (v2 ? PHASE_COUNT : PHASE_IMPACT); ph++) {
-			sbuf_addf(b, "%s\n       \"%s\": ", ph ? "," : "", phase_keys[ph]);
-			json_phase(b, &p->phases[ph], v2);
-		}
-		sbuf_add(b, "},\n     \"samples\": [");
-		for (size_t j = 0; j < p->n_samples; j++) {
-			const struct sample *s = &p->samples[j];
-			sbuf_add(b, j ? ",\n       {\"t_ms\": " : "\n       {\"t_ms\": ");
-			json_ms(b, s->t_us);
-			sbuf_add(b, ", \"latency_ms\": ");
-			json_ms(b, s->latency_us);
-			sbuf_addf(b, ", \"ok\": %s, \"phase\": \"%s\", \"error\": ", s->ok ? "true" : "false",
-				  phase_keys[s->phase < PHASE_COUNT ? s->phase : PHASE_AFTER]);
-			json_str(b, s->msg);
-			sbuf_add(b, "}");
-		}
-		sbuf_add(b, "]}");
-	}
+	for (size_t i = 0; i < r->n_probes; i++)
+		json_probe(b, r, i, v2);
 	sbuf_add(b, r->n_probes ? "\n  ],\n" : "],\n");
 
 	sbuf_add(b, "  \"cleanup\": {\"checked\": ");
