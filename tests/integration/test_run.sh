@@ -117,9 +117,15 @@ test_pause_fails_must_pass_probe() {
 	pause_experiment must-pass 90% >"$T/x.ini"
 	run_erebus run "$T/x.ini" --json "$T/r.json"
 	assert_eq "$RC" 1 "exit code"
-	json "$T/r.json" '.probes[0].reason' | grep -qE "^[0-9]+% of samples passed during the fault window, tolerance 90%" ||
+	# the brake is on by default: the tolerance is lost well before the
+	# pause would end, and every fault is reverted at once
+	assert_eq "$(json "$T/r.json" .verdict)" halted "verdict"
+	json "$T/r.json" .reason | grep -q "^halted: \[probe health\] can no longer reach its tolerance of 90%" ||
+		fail "run reason: $(json "$T/r.json" .reason)"
+	json "$T/r.json" '.probes[0].reason' | grep -qE "^available [0-9.]+% of the impact phase \(from the first fault to the end\), tolerance 90%" ||
 		fail "reason: $(json "$T/r.json" '.probes[0].reason')"
-	assert_cmp "$(json "$T/r.json" '.probes[0].phases.during.availability')" "<" 0.5 "availability during"
+	assert_cmp "$(json "$T/r.json" '.probes[0].phases.impact.availability')" "<" 0.9 "availability over the impact phase"
+	assert_cmp "$(json "$T/r.json" '.faults[0].reverted_at_ms - .faults[0].applied_at_ms')" "<" 1500 "reverted before its 1.5 s"
 	assert_eq "$(proc_state "$DEMO_PID")" S "service resumed after the run"
 }
 
@@ -297,9 +303,10 @@ healthy_after = 1
 EOF2
 	run_erebus run "$T/x.ini" --json "$T/r.json"
 	assert_eq "$RC" 0 "exit code"
-	jq -e '.schema == "erebus.report/1" and .seed == 99 and .verdict == "passed" and .exit_code == 0
+	jq -e '.schema == "erebus.report/2" and .seed == 99 and .verdict == "passed" and .exit_code == 0
 		and (.started_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$"))
-		and (.probes[0].phases | keys == ["after","before","during"])
+		and (.probes[0].phases | keys == ["after","before","during","impact"])
+		and .impact_start_ms == null and .probes[0].interval_ms == 50 and .probes[0].outages == []
 		and (.probes[0].phases.before.latency_ms | has("p50") and has("p95") and has("p99") and has("max"))
 		and .probes[0].time_to_detect_ms == null and .probes[0].time_to_recover_ms == null
 		and (.events | map(.kind) | index("verdict") != null)' "$T/r.json" >/dev/null ||
