@@ -258,14 +258,13 @@ recover_within = 10s
 EOF2
 }
 
-# A halting probe: when it is down, every fault is reverted at once (within
-# one interval of the failed sample that made it down) and the run ends
-# halted, exit 1; the paused service runs again.
-test_halting_probe_reverts_everything() {
-	start_demo --no-supervisor
-	cat >"$T/x.ini" <<EOF2
+# _long_pause_ini PROBE HOLD KEYS: a 60 s pause of the demo from 300 ms,
+# and an http probe PROBE (200 ms grid, 300 ms timeout) with more KEYS.
+_long_pause_ini() {
+	cat <<EOF2
 [experiment]
-name = halt
+name = long-pause
+hold = $2
 [target worker]
 pid = $DEMO_PID
 [fault stop]
@@ -273,14 +272,22 @@ type = pause
 target = worker
 at = 300ms
 duration = 60s
-[probe checkout]
+[probe $1]
 type = http
 url = http://127.0.0.1:$DEMO_PORT/health
 interval = 200ms
 timeout = 300ms
-during = may-fail
-halt = yes
+$3
 EOF2
+}
+
+# A halting probe: when it is down, every fault is reverted at once (within
+# one interval of the failed sample that made it down) and the run ends
+# halted, exit 1; the paused service runs again.
+test_halting_probe_reverts_everything() {
+	start_demo --no-supervisor
+	_long_pause_ini checkout 0s "during = may-fail
+halt = yes" >"$T/x.ini"
 	run_erebus run "$T/x.ini" --json "$T/r.json"
 	assert_eq "$RC" 1 "exit code: $(tail -n 5 "$T/err")"
 	assert_eq "$(json "$T/r.json" .verdict)" halted "verdict"
@@ -300,26 +307,9 @@ EOF2
 # long before the fault would have ended.
 test_lost_tolerance_halts() {
 	start_demo --no-supervisor
-	cat >"$T/x.ini" <<EOF2
-[experiment]
-name = lost
-hold = 1s
-[target worker]
-pid = $DEMO_PID
-[fault stop]
-type = pause
-target = worker
-at = 300ms
-duration = 60s
-[probe health]
-type = http
-url = http://127.0.0.1:$DEMO_PORT/health
-interval = 200ms
-timeout = 300ms
-during = must-pass
+	_long_pause_ini health 1s "during = must-pass
 tolerance = 90%
-recover_within = 2s
-EOF2
+recover_within = 2s" >"$T/x.ini"
 	run_erebus run "$T/x.ini" --json "$T/r.json"
 	assert_eq "$RC" 1 "exit code: $(tail -n 5 "$T/err")"
 	assert_eq "$(json "$T/r.json" .verdict)" halted "verdict"
