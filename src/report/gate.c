@@ -127,7 +127,7 @@ static void thresholds(const struct gate_input *in, const struct gate_opts *o, s
 			breach(b, count, in, p, "did not recover (--max-recovery %s)",
 			       format_duration(o->max_recovery_us, c, sizeof(c)));
 		if (o->min_availability >= 0 && r->window_start_us >= 0 && (r->schema >= 2 ? ph->slots : ph->samples) &&
-		    ph->availability * 100.0 < o->min_availability - 1e-9)
+		    !(ph->availability * 100.0 >= o->min_availability - 1e-9))	/* NaN: a breach, never a pass */
 			breach(b, count, in, p, "availability %.1f%% %s is under --min-availability %g%%",
 			       pct1(ph->availability),
 			       r->schema >= 2 ? "over the impact phase" : "of samples in the fault window (erebus.report/1)",

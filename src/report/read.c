@@ -405,6 +405,12 @@ static int read_phase(struct rd *rd, const struct json *o, struct report_phase *
 		return -EINVAL;
 	if (p->failures > p->samples)
 		return bad(rd, "failures", "more failures (%u) than samples (%u)", p->failures, p->samples);
+	/* a share is known exactly when there is something to share: null
+	 * beside slots (or, /1, samples) would let a gate compare NaN */
+	if (isnan(p->availability) != !(rd->schema >= 2 ? p->slots : p->samples))
+		return bad(rd, "availability", isnan(p->availability) ? "null, but %u %s were counted" :
+			   "a share of nothing (%u %s)", rd->schema >= 2 ? p->slots : p->samples,
+			   rd->schema >= 2 ? "slots" : "samples");
 	push_key(rd, "latency_ms");
 	if (get_ms(rd, lat, "p50", true, &p->p50) < 0 || get_ms(rd, lat, "p95", true, &p->p95) < 0 ||
 	    get_ms(rd, lat, "p99", true, &p->p99) < 0 || get_ms(rd, lat, "max", true, &p->max) < 0)

@@ -93,7 +93,7 @@ static void test_fields(void **state)
 /* A report built in C with every awkward value survives the trip. */
 static void test_built_round_trip(void **state)
 {
-	struct report r = { .experiment = (char *)"e \"1\"\n\xc3\xa9", .file = (char *)"x.ini",
+	struct report r = { .schema = 1, .experiment = (char *)"e \"1\"\n\xc3\xa9", .file = (char *)"x.ini",
 			    .seed = UINT64_MAX, .started_at = 1700000000123000LL,
 			    .finished_at = 1700000000123000LL + 5000001, .verdict = VERDICT_ABORTED,
 			    .reason = (char *)"interrupted by SIGINT", .steady_at_us = 1,
@@ -267,6 +267,8 @@ static const struct mutation mutations[] = {
 	{ "\"during\": \"must-pass\"", "\"during\": \"should-pass\"",
 	  "probes[0].during: expected must-pass or may-fail, not \"should-pass\"" },
 	{ "\"tolerance\": 0.95", "\"tolerance\": 95", "probes[0].tolerance: expected a share from 0 to 1, not 95" },
+	{ "\"availability\": 0.6000", "\"availability\": null",
+	  "probes[0].phases.during.availability: null, but 10 samples were counted" },
 	{ "\"availability\": 0.6000", "\"availability\": 1.5",
 	  "probes[0].phases.during.availability: expected a share from 0 to 1, not 1.5" },
 	{ "\"samples\": 10, \"failures\": 4", "\"samples\": 3, \"failures\": 4",
