@@ -18,6 +18,7 @@ static void start_recovery(struct engine *e);
 static void check_recovered(struct engine *e);
 static void watch_brakes(struct probe_track *pt, const struct sample *s);
 static void relapse(struct probe_track *pt, const struct sample *s);
+static int64_t next_recovery_deadline(const struct engine *e);
 
 static bool all_healthy(const struct engine *e)
 {
@@ -179,8 +180,7 @@ static void relapse(struct probe_track *pt, const struct sample *s)
 		loop_timer_set(e->loop, e->hold_timer, 0);
 		e->state = ST_RECOVERY;
 	}
-	loop_timer_set(e->loop, e->recovery_timer,
-		       e->origin + e->rep->window_end_us + pt->run.ctx.spec->recover_within_us);
+	loop_timer_set(e->loop, e->recovery_timer, next_recovery_deadline(e));
 }
 
 void engine_halt(struct engine *e, const char *reason)
