@@ -150,10 +150,13 @@ void report_phase_stats(const struct sample *s, size_t n, enum phase ph, struct 
  * fault, and r's phase times (ended_us included). Pure but for r.
  */
 void report_compute(struct report *r);
+/* The span [*ret_a, *ret_b) of phase ph that report_compute() counts in,
+ * from r's phase times (ended_us included). Pure. */
+void report_phase_span(const struct report *r, enum phase ph, int64_t *ret_a, int64_t *ret_b);
 /* Nearest-rank percentile (0 < p <= 100) of n sorted values; -1 if n == 0. */
 int64_t percentile(const int64_t *sorted, size_t n, double p);
 
-/* Render r as JSON (schema erebus.report/1) into out. Pure. */
+/* Render r as JSON (schema erebus.report/2) into out. Pure. */
 void report_render_json(const struct report *r, struct sbuf *out);
 /* Render r as a short summary for people (verdict, per-probe table). Pure. */
 void report_render_text(const struct report *r, struct sbuf *out);
@@ -195,17 +198,39 @@ void report_render_metrics(const struct report *r, struct sbuf *out);
 
 /* How one probe fared in one phase, as JUnit and the HTML table show it. */
 enum outcome { OUTCOME_PASSED, OUTCOME_FAILED, OUTCOME_ERROR, OUTCOME_SKIPPED };
-/* The outcome of probe p of r in phase ph, and in *ret_msg (caller frees)
+/*
+ * The outcome of probe p of r in phase ph, and in *ret_msg (caller frees)
  * a sentence for people: why it failed, errored or was skipped, or what
- * was measured when it passed. */
+ * was measured when it passed. In erebus.report/2 a must-pass probe's
+ * tolerance is judged over PHASE_IMPACT, and PHASE_DURING only reports
+ * its availability (a share of time); PHASE_IMPACT also fails for the
+ * probe that halted the run. PHASE_AFTER fails for a must-pass relapse.
+ * A report read back from erebus.report/1 is judged as it was: tolerance
+ * over PHASE_DURING (a share of samples), PHASE_IMPACT skipped.
+ */
 enum outcome report_phase_outcome(const struct report *r, const struct report_probe *p,
 				  enum phase ph, char **ret_msg);
+/*
+ * What fault number fault did to probe number probe (indices into r's
+ * faults and probes), and in *ret_msg (caller frees) a sentence with its
+ * figures: time to detect, to mitigate, to recover, time down, and
+ * availability and p95 over the fault's effect window. FAILED only when
+ * the probe failed and an outage that belongs to this fault never ended;
+ * SKIPPED when the fault never took effect, or the report has no effects
+ * (erebus.report/1); else PASSED. Never ERROR.
+ */
+enum outcome report_effect_outcome(const struct report *r, size_t fault, size_t probe, char **ret_msg);
+/* Did probe p halt the run (the halt event names it: "[probe NAME]")? */
+bool report_probe_halted(const struct report *r, const struct report_probe *p);
+/* A share (0..1) as a percentage rounded down to one decimal, as the
+ * verdicts word it: 0.89996 is 89.9, never 90.0. */
+double report_pct1(double share);
 /* When the run ended, relative to its start (the last event's time). */
 int64_t report_end_us(const struct report *r);
 /* Did probe p become healthy again after the fault window? */
 bool report_probe_recovered(const struct report *r, const struct report_probe *p);
-/* "steady state", "fault window", "recovery"; and the JSON keys
- * "before", "during", "after". */
+/* "steady state", "fault window", "recovery", "impact"; and the JSON
+ * keys "before", "during", "after", "impact". */
 extern const char *const phase_titles[PHASE_COUNT];
 extern const char *const phase_keys[PHASE_COUNT];
 /* s with & < > " ' escaped for XML (and XHTML) text, or for an attribute

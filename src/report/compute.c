@@ -4,6 +4,7 @@
  * report.h), on the arithmetic of src/report/figures.c. The engine calls
  * it once, when the probes have stopped; renderers only read the result.
  */
+#include <assert.h>
 #include <math.h>
 
 #include "erebus/figures.h"
@@ -87,6 +88,16 @@ static void phase_spans(const struct report *r, int64_t spans[PHASE_COUNT][2])
 	spans[PHASE_AFTER][1] = end;
 	spans[PHASE_IMPACT][0] = r->impact_start_us >= 0 ? r->impact_start_us : end;
 	spans[PHASE_IMPACT][1] = end;
+}
+
+void report_phase_span(const struct report *r, enum phase ph, int64_t *ret_a, int64_t *ret_b)
+{
+	int64_t spans[PHASE_COUNT][2];
+
+	assert(r && ret_a && ret_b && (unsigned)ph < PHASE_COUNT);
+	phase_spans(r, spans);
+	*ret_a = spans[ph][0];
+	*ret_b = spans[ph][1];
 }
 
 /* The probe's outages, attributed; and its time to detect (the first

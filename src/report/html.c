@@ -6,7 +6,8 @@
  * it prints on A4 or Letter. Per probe, a timeline plots each sample's
  * latency (log scale) over the run, marks failed samples, shades each
  * fault's window with its name, and brackets time to detect and time to
- * recover.
+ * recover; in erebus.report/2 it also marks the outages and a halt. A
+ * table says what each fault did to each probe.
  */
 #include <assert.h>
 #include <math.h>
@@ -37,7 +38,7 @@ static const char *pct(double share, char *buf, size_t len)
 	if (isnan(share))
 		snprintf(buf, len, "–");
 	else
-		snprintf(buf, len, "%.1f%%", floor(share * 1000.0 + 1e-6) / 10.0);
+		snprintf(buf, len, "%.1f%%", report_pct1(share));
 	return buf;
 }
 
@@ -45,7 +46,7 @@ static const char *const outcome_names[] = { "passed", "failed", "error", "skipp
 
 static const char css[] =
 	":root{--ink:#1f2328;--muted:#59636e;--line:#d1d9e0;--soft:#f6f8fa;--pass:#1a7f37;--fail:#cf222e;"
-	"--abort:#9a6700;--cleanup:#8250df;--other:#59636e;--fault:#bc4c00}\n"
+	"--abort:#9a6700;--cleanup:#8250df;--other:#59636e;--fault:#bc4c00;--halt:#a40e26}\n"
 	"*{box-sizing:border-box}\n"
 	"body{margin:0 auto;max-width:1120px;padding:24px 28px 48px;color:var(--ink);background:#fff;"
 	"font:15px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif}\n"
@@ -58,7 +59,8 @@ static const char css[] =
 	".badge{display:inline-block;padding:0 8px;border-radius:10px;color:#fff;font-size:12px;font-weight:600;"
 	"vertical-align:middle}\n"
 	".v-passed{background:var(--pass)}.v-failed{background:var(--fail)}.v-aborted{background:var(--abort)}"
-	".v-cleanup-failed{background:var(--cleanup)}.v-invalid,.v-unsupported{background:var(--other)}\n"
+	".v-cleanup-failed{background:var(--cleanup)}.v-invalid,.v-unsupported{background:var(--other)}"
+	".v-halted{background:var(--halt)}\n"
 	".o-passed{color:var(--pass)}.o-failed,.o-error{color:var(--fail);font-weight:600}.o-skipped{color:var(--muted)}\n"
 	".desc{font-size:16px}\n"
 	".reason{padding:8px 12px;border-left:4px solid var(--fail);background:#fff5f5;margin:10px 0}\n"
@@ -298,37 +300,109 @@ static void sample_marks(struct sbuf *b, const struct report_probe *pr, const st
 	sbuf_add(b, "</g>\n");
 }
 
+/* The end of the application of its fault that outage o began under: its
+ * revert, or a kill's instant; -1 if none (unattributed, not reverted). */
+static int64_t outage_fault_end(const struct report *r, const struct report_outage *o)
+{
+	const struct report_fault *f;
+	int64_t end = -1;
+
+	if (o->fault < 0 || (size_t)o->fault >= r->n_faults)
+		return -1;
+	f = &r->faults[o->fault];
+	for (size_t i = 0; i < f->n_windows && f->windows[i].start_us <= o->start_us; i++)
+		end = f->instant ? f->windows[i].start_us : f->windows[i].end_us;
+	return end;
+}
+
+/* erebus.report/2: time to detect ends where the probe's first outage
+ * that belongs to a fault starts; time to recover where the last outage
+ * that outlived its fault ends (as report_compute() finds them). */
+static void ends_from_outages(const struct report *r, const struct report_probe *pr, int64_t *detect_end,
+			      int64_t *recover_end)
+{
+	for (size_t i = 0; i < pr->n_outages; i++) {
+		const struct report_outage *o = &pr->outages[i];
+		int64_t fend = outage_fault_end(r, o);
+		if (o->fault < 0)
+			continue;
+		if (*detect_end < 0)
+			*detect_end = o->start_us;
+		if (o->end_us < 0)
+			*recover_end = -1;
+		else if (fend >= 0 && o->end_us > fend)
+			*recover_end = o->end_us;
+	}
+}
+
+/* erebus.report/1: time to detect ended with the first failed sample after
+ * the first fault, time to recover with the pass after the last failure. */
+static void ends_from_samples(const struct report_probe *pr, int64_t first_apply, int64_t *detect_end,
+			      int64_t *recover_end)
+{
+	size_t last = SIZE_MAX;
+
+	for (size_t i = 0; i < pr->n_samples; i++)
+		if (!pr->samples[i].ok && pr->samples[i].t_us >= first_apply) {
+			if (*detect_end < 0)
+				*detect_end = pr->samples[i].t_us + pr->samples[i].latency_us;
+			last = i;
+		}
+	if (last != SIZE_MAX && last + 1 < pr->n_samples)
+		*recover_end = pr->samples[last + 1].t_us + pr->samples[last + 1].latency_us;
+}
+
 /* Time to detect, time to recover, or the recovery that did not come,
  * as brackets under the plot. */
 static void time_marks(struct sbuf *b, const struct report *r, const struct report_probe *pr, const struct plot *p,
 		       int64_t first_apply, double y, double lane)
 {
 	_cleanup_free_ char *msg = NULL;
+	int64_t detect_end = -1, recover_end = -1;
 	char a[32], c[64];
-	size_t last = SIZE_MAX;
 
 	if (first_apply < 0)
 		return;
-	for (size_t i = 0; i < pr->n_samples; i++)
-		if (!pr->samples[i].ok && pr->samples[i].t_us >= first_apply)
-			last = i;
-	for (size_t i = 0; pr->time_to_detect_us >= 0 && i < pr->n_samples; i++) {
-		const struct sample *s = &pr->samples[i];
-		if (s->ok || s->t_us < first_apply)
-			continue;
+	if (r->schema >= 2)
+		ends_from_outages(r, pr, &detect_end, &recover_end);
+	else
+		ends_from_samples(pr, first_apply, &detect_end, &recover_end);
+	if (pr->time_to_detect_us >= 0 && detect_end >= 0) {
 		snprintf(c, sizeof(c), "detected in %s", format_duration(pr->time_to_detect_us, a, sizeof(a)));
-		bracket(b, p, px(p, s->t_us + s->latency_us - pr->time_to_detect_us), px(p, s->t_us + s->latency_us), y,
-			RED, c);
-		break;
+		bracket(b, p, px(p, detect_end - pr->time_to_detect_us), px(p, detect_end), y, RED, c);
 	}
-	if (pr->time_to_recover_us >= 0 && last != SIZE_MAX && last + 1 < pr->n_samples) {
-		const struct sample *s = &pr->samples[last + 1];
+	if (pr->time_to_recover_us >= 0 && recover_end >= 0) {
 		snprintf(c, sizeof(c), "recovered in %s", format_duration(pr->time_to_recover_us, a, sizeof(a)));
-		bracket(b, p, px(p, s->t_us + s->latency_us - pr->time_to_recover_us), px(p, s->t_us + s->latency_us),
-			y + lane, GREEN, c);
-	} else if (r->window_end_us >= 0 && report_phase_outcome(r, pr, PHASE_AFTER, &msg) == OUTCOME_FAILED) {
+		bracket(b, p, px(p, recover_end - pr->time_to_recover_us), px(p, recover_end), y + lane, GREEN, c);
+	} else if (r->window_end_us >= 0 && !report_probe_recovered(r, pr) &&
+		   r->window_end_us + pr->recover_within_us <= report_end_us(r) &&
+		   report_phase_outcome(r, pr, PHASE_AFTER, &msg) == OUTCOME_FAILED) {
 		snprintf(c, sizeof(c), "not healthy within %s", format_duration(pr->recover_within_us, a, sizeof(a)));
 		bracket(b, p, px(p, r->window_end_us), px(p, r->window_end_us + pr->recover_within_us), y + lane, RED, c);
+	}
+}
+
+/* erebus.report/2: each outage as a red bar under the plot, and the halt
+ * as a dashed line across it. */
+static void outage_marks(struct sbuf *b, const struct report *r, const struct report_probe *pr, const struct plot *p)
+{
+	if (pr->n_outages) {
+		sbuf_add(b, "<g fill=\"" RED "\" fill-opacity=\"0.6\">");
+		for (size_t i = 0; i < pr->n_outages; i++) {
+			const struct report_outage *o = &pr->outages[i];
+			double x0 = px(p, o->start_us), x1 = px(p, o->end_us >= 0 ? o->end_us : p->t_max);
+			sbuf_addf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"5\"/>", x0, p->bottom + 3,
+				  x1 - x0 > 1.5 ? x1 - x0 : 1.5);
+		}
+		sbuf_add(b, "</g>\n");
+	}
+	if (r->verdict == VERDICT_HALTED && r->halted_at_us >= 0) {
+		double x = px(p, r->halted_at_us);
+		sbuf_addf(b, "<path stroke=\"" RED "\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\" "
+			     "d=\"M%.1f %.1fV%.1f\"/>", x, p->top, p->bottom);
+		svg_text(b, x - 4, p->top + 13, "end", "fill=\"" RED "\" font-weight=\"600\" font-size=\"11.5\"",
+			 "halted");
+		sbuf_add(b, "\n");
 	}
 }
 
@@ -410,11 +484,20 @@ static void timeline(struct sbuf *b, const struct report *r, const struct report
 		sample_marks(b, pr, &p);
 	else
 		svg_text(b, (p.left + p.right) / 2, (p.top + p.bottom) / 2, "middle", INK_AXIS, "no samples in this report");
+	if (r->schema >= 2)
+		outage_marks(b, r, pr, &p);
 	time_marks(b, r, pr, &p, first_apply, y_marks, lane);
 	sbuf_add(b, "\n</svg>\n<figcaption>Dots: samples, at their start and latency. Red crosses: failed samples "
 		    "(a timeout counts its timeout), also ticked on the time axis. Shaded: a fault in place; a line "
-		    "with a triangle: an instant fault. Brackets: time to detect (fault to first failure) and time "
-		    "to recover (fault's end to the first pass after the last failure).</figcaption>\n</figure>\n");
+		    "with a triangle: an instant fault.");
+	if (r->schema >= 2)
+		sbuf_add(b, " Red bars under the plot: outages (from the first failed sample to healthy again). "
+			    "Brackets: time to detect (fault to the outage) and time to recover (fault's end to the "
+			    "outage's end).");
+	else
+		sbuf_add(b, " Brackets: time to detect (fault to first failure) and time to recover (fault's end to "
+			    "the first pass after the last failure).");
+	sbuf_add(b, "</figcaption>\n</figure>\n");
 }
 
 /* ---- tables ---------------------------------------------------------------- */
@@ -439,7 +522,8 @@ static void phase_table(struct sbuf *b, const struct report *r, const struct rep
 	char a[32];
 
 	sbuf_add(b, "<table>\n<thead><tr><th>Phase</th><th>Outcome</th><th class=\"n\">Samples</th>"
-		    "<th class=\"n\">Failed</th><th class=\"n\">Availability</th><th class=\"n\">p50</th>"
+		    "<th class=\"n\">Failed</th><th class=\"n\">Slots</th><th class=\"n\">Availability</th>"
+		    "<th class=\"n\">p50</th>"
 		    "<th class=\"n\">p95</th><th class=\"n\">p99</th><th class=\"n\">max</th><th>What happened</th>"
 		    "</tr></thead>\n<tbody>\n");
 	for (int ph = 0; ph < PHASE_COUNT; ph++) {
@@ -453,6 +537,8 @@ static void phase_table(struct sbuf *b, const struct report *r, const struct rep
 		td(b, "n", a);
 		snprintf(a, sizeof(a), "%u", f->failures);
 		td(b, "n", a);
+		snprintf(a, sizeof(a), "%u", f->slots);
+		td(b, "n", r->schema >= 2 ? a : "–");
 		td(b, "n", pct(f->availability, a, sizeof(a)));
 		td(b, "n", dur(f->p50, a, sizeof(a)));
 		td(b, "n", dur(f->p95, a, sizeof(a)));
@@ -469,11 +555,12 @@ static void summary_table(struct sbuf *b, const struct report *r)
 	char a[32];
 
 	sbuf_add(b, "<table>\n<thead><tr><th>Probe</th><th>Type</th><th>Verdict</th><th class=\"n\">Time to detect</th>"
-		    "<th class=\"n\">Time to recover</th><th class=\"n\">Availability: steady · window · recovery</th>"
+		    "<th class=\"n\">Time to recover</th>"
+		    "<th class=\"n\">Availability<br/><small>steady · window · recovery · impact</small></th>"
 		    "<th class=\"n\">p95 in window</th><th>During faults</th></tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < r->n_probes; i++) {
 		const struct report_probe *p = &r->probes[i];
-		sbuf_addf(b, "<tr><td><a href=\"#probe-%zu\">", i);
+		sbuf_addf(b, "<tr><td class=\"nw\"><a href=\"#probe-%zu\">", i);
 		text(b, p->name);
 		sbuf_add(b, "</a></td>");
 		td(b, NULL, p->type);
@@ -533,6 +620,52 @@ static void fault_table(struct sbuf *b, const struct report *r)
 		snprintf(a, sizeof(a), "%u", f->applications);
 		td(b, "n", a);
 		sbuf_add(b, "</tr>\n");
+	}
+	sbuf_add(b, "</tbody>\n</table>\n");
+}
+
+/* What each fault did to each probe (erebus.report/2), with the same
+ * sentences as the JUnit testcases. */
+static void effect_table(struct sbuf *b, const struct report *r)
+{
+	char a[32];
+
+	if (!r->n_faults || !r->n_probes)
+		return;
+	sbuf_add(b, "<h2>What each fault did to each probe</h2>\n");
+	if (r->schema < 2) {
+		sbuf_add(b, "<p>Not measured before erebus.report/2: this report has no figures per fault.</p>\n");
+		return;
+	}
+	sbuf_add(b, "<p>Over each fault's effect window: from each of its applications to the next application of "
+		    "any fault, or the end of the run. An outage belongs to the fault in effect when it began.</p>\n"
+		    "<table>\n<thead><tr><th>Fault</th><th>Probe</th><th>Outcome</th><th class=\"n\">Detect</th>"
+		    "<th class=\"n\">Mitigate</th><th class=\"n\">Recover</th><th class=\"n\">Down</th>"
+		    "<th class=\"n\">Outages</th><th class=\"n\">Availability</th><th class=\"n\">p95</th>"
+		    "<th>What happened</th></tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < r->n_faults; i++) {
+		const struct report_fault *f = &r->faults[i];
+		for (size_t j = 0; j < r->n_probes; j++) {
+			const struct report_effect *e = f->effects ? &f->effects[j] : NULL;
+			_cleanup_free_ char *msg = NULL;
+			enum outcome o = report_effect_outcome(r, i, j, &msg);
+			bool took = e && f->applied_at_us >= 0;
+
+			sbuf_add(b, "<tr>");
+			td(b, "nw", f->name);
+			td(b, "nw", r->probes[j].name);
+			sbuf_addf(b, "<td class=\"o-%s\">%s</td>", outcome_names[o], outcome_names[o]);
+			td(b, "n", dur(took ? e->detect_us : -1, a, sizeof(a)));
+			td(b, "n", dur(took ? e->mitigate_us : -1, a, sizeof(a)));
+			td(b, "n", dur(took ? e->recover_us : -1, a, sizeof(a)));
+			td(b, "n", dur(took ? e->down_us : -1, a, sizeof(a)));
+			snprintf(a, sizeof(a), "%u", took ? e->outages : 0);
+			td(b, "n", took ? a : "–");
+			td(b, "n", pct(took ? e->span.availability : NAN, a, sizeof(a)));
+			td(b, "n", dur(took ? e->span.p95 : -1, a, sizeof(a)));
+			td(b, NULL, msg);
+			sbuf_add(b, "</tr>\n");
+		}
 	}
 	sbuf_add(b, "</tbody>\n</table>\n");
 }
@@ -601,6 +734,21 @@ static void meta(struct sbuf *b, const char *name, const char *value)
 	sbuf_add(b, "</dd>\n");
 }
 
+/* A span of the run for the metadata: "+A to +B", "from +A; did not
+ * finish" without an end, or none without a start. */
+static void meta_span(struct sbuf *b, const char *name, int64_t from, int64_t to, const char *none)
+{
+	char a[80], c[32], d[32];
+
+	if (from < 0)
+		snprintf(a, sizeof(a), "%s", none);
+	else if (to >= 0)
+		snprintf(a, sizeof(a), "%s to %s", at(from, c, sizeof(c)), at(to, d, sizeof(d)));
+	else
+		snprintf(a, sizeof(a), "from %s; did not finish", at(from, c, sizeof(c)));
+	meta(b, name, a);
+}
+
 void report_render_html(const struct report *r, struct sbuf *b)
 {
 	char a[80], c[32];
@@ -642,18 +790,12 @@ void report_render_html(const struct report *r, struct sbuf *b)
 	meta(b, "Steady state at", at(r->steady_at_us, c, sizeof(c)));
 	snprintf(a, sizeof(a), "%d (%s)", verdict_exit_code(r->verdict), verdict_name(r->verdict));
 	meta(b, "Exit code", a);
-	if (r->window_start_us >= 0) {
-		char d[32];
-		if (r->window_end_us >= 0)
-			snprintf(a, sizeof(a), "%s to %s", at(r->window_start_us, c, sizeof(c)),
-				 at(r->window_end_us, d, sizeof(d)));
-		else
-			snprintf(a, sizeof(a), "from %s; did not finish", at(r->window_start_us, c, sizeof(c)));
-	} else {
-		snprintf(a, sizeof(a), "not reached");
-	}
-	meta(b, "Fault window", a);
+	meta_span(b, "Fault window", r->window_start_us, r->window_end_us, "not reached");
 	meta(b, "Every probe recovered at", at(r->recovered_at_us, c, sizeof(c)));
+	if (r->schema >= 2) {
+		meta_span(b, "Impact phase", r->impact_start_us, r->ended_us, "none: no fault took effect");
+		meta(b, "Halted at", at(r->verdict == VERDICT_HALTED ? r->halted_at_us : -1, c, sizeof(c)));
+	}
 	sbuf_add(b, "</dl>\n</header>\n");
 
 	sbuf_add(b, "<h2>Probes</h2>\n");
@@ -678,8 +820,10 @@ void report_render_html(const struct report *r, struct sbuf *b)
 		sbuf_add(b, "</section>\n");
 	}
 	fault_table(b, r);
+	effect_table(b, r);
 	cleanup_section(b, r);
 	event_table(b, r);
-	sbuf_add(b, "<footer>Erebus report, schema " REPORT_SCHEMA ". Times are since the start of the run unless "
-		    "marked UTC. This page is self-contained: it loads nothing.</footer>\n</body>\n</html>\n");
+	sbuf_addf(b, "<footer>Erebus report, schema erebus.report/%d. Times are since the start of the run unless "
+		     "marked UTC. This page is self-contained: it loads nothing.</footer>\n</body>\n</html>\n",
+		  r->schema >= 2 ? 2 : 1);
 }

@@ -2,8 +2,9 @@
 /*
  * JUnit XML, in the shape Jenkins and GitLab read (tests/junit.xsd): one
  * testsuite per experiment; per probe one testcase for each phase (steady
- * state, fault window, recovery), classname EXPERIMENT.PROBE; one per
- * fault (EXPERIMENT.faults); one for cleanup. Times are seconds.
+ * state, fault window, recovery, impact) and one for the effect of each
+ * fault on it, classname EXPERIMENT.PROBE; one per fault
+ * (EXPERIMENT.faults); one for cleanup. Times are seconds.
  */
 #include <assert.h>
 #include <time.h>
@@ -51,13 +52,15 @@ static void ms_or_dash(struct sbuf *b, const char *label, int64_t us)
 }
 
 /* The figures of one phase, for the testcase's output. */
-static char *phase_figures(const struct report_probe *p, enum phase ph)
+static char *phase_figures(const struct report *r, const struct report_probe *p, enum phase ph)
 {
 	const struct report_phase *f = &p->phases[ph];
 	struct sbuf b = { 0 };
 
 	sbuf_addf(&b, "%s %s: %u samples, %u failed", p->name, phase_titles[ph], f->samples, f->failures);
-	if (f->samples)
+	if (r->schema >= 2 && f->slots)
+		sbuf_addf(&b, ", available %.1f%% of %u slots", report_pct1(f->availability), f->slots);
+	else if (r->schema < 2 && f->samples)
 		sbuf_addf(&b, ", availability %.1f%%", f->availability * 100.0);
 	sbuf_add(&b, "; latency ");
 	ms_or_dash(&b, "p50", f->p50);
@@ -82,6 +85,10 @@ static int64_t phase_time(const struct report *r, const struct report_probe *p, 
 		if (r->window_start_us < 0)
 			return 0;
 		return (r->window_end_us >= 0 ? r->window_end_us : end) - r->window_start_us;
+	case PHASE_IMPACT:
+		if (r->schema < 2 || r->impact_start_us < 0)
+			return 0;
+		return (r->ended_us >= 0 ? r->ended_us : end) - r->impact_start_us;
 	default:
 		if (r->window_end_us < 0)
 			return 0;
@@ -93,23 +100,94 @@ static int64_t phase_time(const struct report *r, const struct report_probe *p, 
 	}
 }
 
-static const char *const failure_types[PHASE_COUNT] = { "steady-state", "tolerance", "recovery" };
+/* The failure type of a probe's phase testcase: what was judged there. */
+static const char *failure_type(const struct report *r, const struct report_probe *p, enum phase ph)
+{
+	switch (ph) {
+	case PHASE_BEFORE:
+		return "steady-state";
+	case PHASE_DURING:
+		return "tolerance";	/* erebus.report/1 only; /2 judges it over the impact */
+	case PHASE_AFTER:
+		return p->reason && !strncmp(p->reason, "relapsed", 8) ? "relapse" : "recovery";
+	default:
+		return report_probe_halted(r, p) ? "halt" : "tolerance";
+	}
+}
+
+/* The figures of fault f's effect on probe number j: its effect window,
+ * and the outages that belong to it. */
+static char *effect_figures(const struct report *r, size_t fi, size_t j)
+{
+	const struct report_fault *f = &r->faults[fi];
+	const struct report_probe *p = &r->probes[j];
+	const struct report_phase *w;
+	struct sbuf b = { 0 };
+	char a[32];
+
+	sbuf_addf(&b, "%s under %s", p->name, f->name);
+	if (r->schema < 2 || !f->effects || f->applied_at_us < 0)
+		return sbuf_take(&b);
+	w = &f->effects[j].span;
+	sbuf_addf(&b, ": effect window %u samples, %u failed", w->samples, w->failures);
+	if (w->slots)
+		sbuf_addf(&b, ", available %.1f%% of %u slots", report_pct1(w->availability), w->slots);
+	sbuf_add(&b, "; latency ");
+	ms_or_dash(&b, "p50", w->p50);
+	ms_or_dash(&b, ", p95", w->p95);
+	ms_or_dash(&b, ", p99", w->p99);
+	ms_or_dash(&b, ", max", w->max);
+	ms_or_dash(&b, "; time to detect", f->effects[j].detect_us);
+	ms_or_dash(&b, ", to mitigate", f->effects[j].mitigate_us);
+	ms_or_dash(&b, ", to recover", f->effects[j].recover_us);
+	ms_or_dash(&b, "; down", f->effects[j].down_us);
+	for (size_t i = 0, k = 0; i < p->n_outages; i++) {
+		const struct report_outage *o = &p->outages[i];
+		if (o->fault != (int)fi)
+			continue;
+		sbuf_addf(&b, "%s+%s", k++ ? ", " : "; outages: ", format_duration(o->start_us, a, sizeof(a)));
+		if (o->end_us >= 0)
+			sbuf_addf(&b, " to +%s", format_duration(o->end_us, a, sizeof(a)));
+		else
+			sbuf_add(&b, " to the end (never healthy again)");
+	}
+	return sbuf_take(&b);
+}
+
+/* One testcase per phase of probe number j, then one per fault: what
+ * that fault did to it. */
+static void probe_cases(const struct report *r, size_t j, struct suite *s)
+{
+	const struct report_probe *p = &r->probes[j];
+	struct tcase *t;
+
+	for (int ph = 0; ph < PHASE_COUNT; ph++) {
+		t = add(s, xasprintf("%s.%s", r->experiment, p->name), xstrdup(phase_titles[ph]), phase_time(r, p, ph));
+		t->outcome = report_phase_outcome(r, p, ph, &t->message);
+		t->type = t->outcome == OUTCOME_ERROR ? verdict_name(r->verdict) : failure_type(r, p, ph);
+		t->detail = phase_figures(r, p, ph);
+	}
+	for (size_t i = 0; i < r->n_faults; i++) {
+		const struct report_fault *f = &r->faults[i];
+		int64_t judged = 0;
+
+		if (r->schema >= 2 && f->effects)
+			judged = (int64_t)f->effects[j].span.slots * p->interval_us;
+		t = add(s, xasprintf("%s.%s", r->experiment, p->name), xasprintf("effect of %s", f->name), judged);
+		t->outcome = report_effect_outcome(r, i, j, &t->message);
+		t->type = "effect";
+		t->detail = effect_figures(r, i, j);
+	}
+}
 
 static void build(const struct report *r, struct suite *s)
 {
 	bool cleanup_failed = r->verdict == VERDICT_CLEANUP_FAILED;
 	struct tcase *t;
 
-	for (size_t i = 0; i < r->n_probes; i++) {
-		const struct report_probe *p = &r->probes[i];
-		for (int ph = 0; ph < PHASE_COUNT; ph++) {
-			t = add(s, xasprintf("%s.%s", r->experiment, p->name), xstrdup(phase_titles[ph]),
-				phase_time(r, p, ph));
-			t->outcome = report_phase_outcome(r, p, ph, &t->message);
-			t->type = t->outcome == OUTCOME_ERROR ? verdict_name(r->verdict) : failure_types[ph];
-			t->detail = phase_figures(p, ph);
-		}
-	}
+	for (size_t i = 0; i < r->n_probes; i++)
+		probe_cases(r, i, s);
+
 	for (size_t i = 0; i < r->n_faults; i++) {
 		const struct report_fault *f = &r->faults[i];
 		int64_t applied = 0;
@@ -267,7 +345,8 @@ void report_render_junit(const struct report *r, struct sbuf *b)
 	snprintf(a, sizeof(a), "%llu", (unsigned long long)r->seed);
 	property(b, "seed", a);
 	property(b, "file", r->file ? r->file : "");
-	property(b, "schema", REPORT_SCHEMA);
+	snprintf(a, sizeof(a), "erebus.report/%d", r->schema >= 2 ? 2 : 1);
+	property(b, "schema", a);
 	sbuf_add(b, "    </properties>\n");
 	for (size_t i = 0; i < s.n; i++)
 		render_case(b, &s.v[i]);

@@ -4,7 +4,8 @@
  * collector: one family at a time (HELP, TYPE, every series), names with
  * the erebus_ prefix and base units (seconds, ratios 0-1). A value that
  * does not apply (no time to recover when the probe never degraded) is NaN,
- * so that every series is always present.
+ * so that every series is always present. The per-fault families
+ * (erebus_fault_*{fault,probe}) need erebus.report/2: a /1 report has none.
  */
 #include <math.h>
 
@@ -98,14 +99,92 @@ static void phase_series(struct sbuf *b, const struct report *r, const struct re
 	label(b, "phase", phase_keys[ph], false);
 }
 
-static int64_t latency_sum(const struct report_probe *p, int ph)
+/* The total latency of the samples a phase counts: by their tag in an
+ * erebus.report/1 report, by their start in the phase's span in /2 (the
+ * impact phase tags no sample). */
+static int64_t latency_sum(const struct report *r, const struct report_probe *p, int ph)
 {
-	int64_t sum = 0;
+	int64_t sum = 0, a, b;
 
+	if (r->schema < 2) {
+		for (size_t i = 0; i < p->n_samples; i++)
+			if (p->samples[i].phase == ph)
+				sum += p->samples[i].latency_us;
+		return sum;
+	}
+	report_phase_span(r, ph, &a, &b);
 	for (size_t i = 0; i < p->n_samples; i++)
-		if (p->samples[i].phase == ph)
+		if (p->samples[i].t_us >= a && p->samples[i].t_us < b)
 			sum += p->samples[i].latency_us;
 	return sum;
+}
+
+/* The start of a fault-and-probe series line. */
+static void effect_series(struct sbuf *b, const struct report *r, size_t f, size_t p, const char *name)
+{
+	series(b, r, name);
+	label(b, "fault", r->faults[f].name, false);
+	label(b, "probe", r->probes[p].name, false);
+}
+
+/*
+ * What each fault did to each probe (erebus.report/2): one family per
+ * figure, one series per fault and probe, NaN where a time does not apply
+ * (the fault never took effect, or nothing to detect, mitigate or recover).
+ */
+static void effect_metrics(struct sbuf *b, const struct report *r)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} times[] = {
+		{ "erebus_fault_time_to_detect_seconds",
+		  "From the fault's application to the start of the first outage of the probe that belongs "
+		  "to it; NaN if none does.",
+		  offsetof(struct report_effect, detect_us) },
+		{ "erebus_fault_time_to_mitigate_seconds",
+		  "Length of the first outage that ended while the fault was still in place (healed under "
+		  "it); NaN if none did.",
+		  offsetof(struct report_effect, mitigate_us) },
+		{ "erebus_fault_time_to_recover_seconds",
+		  "From the fault's end to the end of the last outage that outlived it; NaN if none did, or "
+		  "the probe never recovered.",
+		  offsetof(struct report_effect, recover_us) },
+		{ "erebus_fault_down_seconds",
+		  "Total length of the probe's outages that belong to the fault; NaN if the fault never took effect.",
+		  offsetof(struct report_effect, down_us) },
+	};
+	bool any = false;
+
+	for (size_t i = 0; i < r->n_faults; i++)
+		any |= r->faults[i].effects != NULL;
+	if (r->schema < 2 || !any || !r->n_faults || !r->n_probes)
+		return;
+	for (size_t t = 0; t < ARRAY_SIZE(times); t++) {
+		family(b, times[t].name, "gauge", times[t].help);
+		for (size_t i = 0; i < r->n_faults; i++)
+			for (size_t j = 0; r->faults[i].effects && j < r->n_probes; j++) {
+				const struct report_effect *e = &r->faults[i].effects[j];
+				effect_series(b, r, i, j, times[t].name);
+				end_seconds(b, r->faults[i].applied_at_us < 0
+						       ? -1
+						       : *(const int64_t *)((const char *)e + times[t].off));
+			}
+	}
+	family(b, "erebus_fault_outages", "gauge", "Outages of the probe that belong to the fault.");
+	for (size_t i = 0; i < r->n_faults; i++)
+		for (size_t j = 0; r->faults[i].effects && j < r->n_probes; j++) {
+			effect_series(b, r, i, j, "erebus_fault_outages");
+			sbuf_addf(b, "} %u\n", r->faults[i].effects[j].outages);
+		}
+	family(b, "erebus_fault_availability_ratio", "gauge",
+	       "Share of the fault's effect window (each application until the next of any fault, or the "
+	       "end) the probe was passing, on its interval grid (0-1); NaN without a slot.");
+	for (size_t i = 0; i < r->n_faults; i++)
+		for (size_t j = 0; r->faults[i].effects && j < r->n_probes; j++) {
+			effect_series(b, r, i, j, "erebus_fault_availability_ratio");
+			end_ratio(b, r->faults[i].effects[j].span.availability);
+		}
 }
 
 void report_render_metrics(const struct report *r, struct sbuf *b)
@@ -123,7 +202,7 @@ void report_render_metrics(const struct report *r, struct sbuf *b)
 
 	family(b, "erebus_experiment_verdict", "gauge",
 	       "Verdict of the experiment's last run: 1 for the verdict it had, 0 for the others.");
-	for (enum verdict v = VERDICT_PASSED; v <= VERDICT_UNSUPPORTED; v++) {
+	for (enum verdict v = VERDICT_PASSED; v <= VERDICT_HALTED; v++) {
 		series(b, r, "erebus_experiment_verdict");
 		label(b, "verdict", verdict_name(v), false);
 		sbuf_addf(b, "} %d\n", v == r->verdict);
@@ -132,7 +211,8 @@ void report_render_metrics(const struct report *r, struct sbuf *b)
 	series(b, r, "erebus_experiment_passed");
 	sbuf_addf(b, "} %d\n", r->verdict == VERDICT_PASSED);
 	family(b, "erebus_experiment_exit_code", "gauge",
-	       "Exit status of the last run: 0 passed, 1 failed, 2 invalid, 3 aborted, 4 cleanup incomplete, 5 unsupported.");
+	       "Exit status of the last run: 0 passed, 1 failed or halted, 2 invalid, 3 aborted, "
+	       "4 cleanup incomplete, 5 unsupported.");
 	series(b, r, "erebus_experiment_exit_code");
 	sbuf_addf(b, "} %d\n", verdict_exit_code(r->verdict));
 	family(b, "erebus_experiment_last_run_timestamp_seconds", "gauge",
@@ -169,19 +249,23 @@ void report_render_metrics(const struct report *r, struct sbuf *b)
 		sbuf_addf(b, "} %d\n", report_probe_recovered(r, &r->probes[i]));
 	}
 	family(b, "erebus_probe_time_to_detect_seconds", "gauge",
-	       "From the latest fault application to the end of the first failed sample; NaN if the probe never failed.");
+	       "From the application of the fault its first outage belongs to, to the outage's start "
+	       "(erebus.report/1: to the end of the first failed sample); NaN if no outage belongs to a fault.");
 	for (size_t i = 0; i < r->n_probes; i++) {
 		probe_series(b, r, &r->probes[i], "erebus_probe_time_to_detect_seconds");
 		end_seconds(b, r->probes[i].time_to_detect_us);
 	}
 	family(b, "erebus_probe_time_to_recover_seconds", "gauge",
-	       "From the latest fault end to the probe's first pass after its last failure; NaN if it never failed or never recovered.");
+	       "From the end of the fault its last outage outlived, to the outage's end (erebus.report/1: "
+	       "to the first pass after the last failure); NaN if none did, or it never recovered.");
 	for (size_t i = 0; i < r->n_probes; i++) {
 		probe_series(b, r, &r->probes[i], "erebus_probe_time_to_recover_seconds");
 		end_seconds(b, r->probes[i].time_to_recover_us);
 	}
 	family(b, "erebus_probe_availability_ratio", "gauge",
-	       "Share of the samples started in the phase that passed (0-1); NaN without samples.");
+	       "Share of the phase's time the probe was passing, on its interval grid (0-1; "
+	       "erebus.report/1: share of samples that passed); NaN without a slot. Phase impact: from "
+	       "the first fault to the end.");
 	for (size_t i = 0; i < r->n_probes; i++)
 		for (int ph = 0; ph < PHASE_COUNT; ph++) {
 			phase_series(b, r, &r->probes[i], ph, "erebus_probe_availability_ratio");
@@ -205,10 +289,10 @@ void report_render_metrics(const struct report *r, struct sbuf *b)
 			}
 			if (p->n_samples || !p->phases[ph].samples) {
 				phase_series(b, r, p, ph, "erebus_probe_latency_seconds_sum");
-				end_seconds(b, latency_sum(p, ph));
+				end_seconds(b, latency_sum(r, p, ph));
 			}
 			phase_series(b, r, p, ph, "erebus_probe_latency_seconds_count");
 			sbuf_addf(b, "} %u\n", p->phases[ph].samples);
 		}
-	}
+	}	effect_metrics(b, r);
 }

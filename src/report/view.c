@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the renderers for people and CI (JUnit, HTML) share: how each
- * probe fared in each phase, told in words, and XML escaping.
+ * probe fared in each phase, what each fault did to each probe, told in
+ * words, and XML escaping. A report read back from erebus.report/1 is
+ * judged as it was then: tolerance over the fault window's samples, no
+ * impact phase, no per-fault figures.
  */
 #include <assert.h>
 #include <math.h>
@@ -9,7 +12,7 @@
 #include "erebus/json.h"
 #include "erebus/report.h"
 
-const char *const phase_titles[PHASE_COUNT] = { "steady state", "fault window", "recovery" };
+const char *const phase_titles[PHASE_COUNT] = { "steady state", "fault window", "recovery", "impact" };
 
 int64_t report_end_us(const struct report *r)
 {
@@ -38,11 +41,36 @@ bool report_probe_recovered(const struct report *r, const struct report_probe *p
 	return find_event(r, "probe.recovered", p->name) != NULL;
 }
 
-/* Did the run stop before it could finish (a signal, the loop failing)? */
+/* What the halt event says after "[probe NAME] " when it names p (the
+ * halt's cause: "down for 1.50s"), or NULL. */
+static const char *halt_cause(const struct report *r, const struct report_probe *p)
+{
+	const struct report_event *h = find_event(r, "halt", NULL);
+	_cleanup_free_ char *needle = NULL;
+	const char *at;
+
+	if (!h)
+		return NULL;
+	needle = xasprintf("[probe %s]", p->name);
+	at = strstr(h->detail, needle);
+	if (!at)
+		return NULL;
+	at += strlen(needle);
+	return *at == ' ' ? at + 1 : at;
+}
+
+bool report_probe_halted(const struct report *r, const struct report_probe *p)
+{
+	assert(r && p);
+	return halt_cause(r, p) != NULL;
+}
+
+/* Did the run stop before it could finish (a signal, a halt, the loop
+ * failing)? */
 static bool cut_short(const struct report *r)
 {
-	return find_event(r, "interrupted", NULL) != NULL ||
-	       (r->verdict == VERDICT_ABORTED && r->window_start_us >= 0);
+	return find_event(r, "interrupted", NULL) != NULL || find_event(r, "halt", NULL) != NULL ||
+	       r->verdict == VERDICT_HALTED || (r->verdict == VERDICT_ABORTED && r->window_start_us >= 0);
 }
 
 /* The run never sampled: it stopped during setup. */
@@ -61,6 +89,20 @@ static const char *not_reached(const struct report *r)
 	return "not reached: the steady state was not reached, so nothing was injected";
 }
 
+/* A phase that needs faults is skipped when the fault window was not
+ * reached, or the experiment has none (then no_faults says so). True when
+ * skipped, with the reason in m. */
+static bool skipped(const struct report *r, struct sbuf *m, const char *no_faults)
+{
+	if (r->window_start_us < 0)
+		sbuf_add(m, not_reached(r));
+	else if (!r->n_faults)
+		sbuf_add(m, no_faults);
+	else
+		return false;
+	return true;
+}
+
 static const char *last_failure(const struct report_probe *p, enum phase ph)
 {
 	for (size_t i = p->n_samples; i-- > 0;)
@@ -69,7 +111,31 @@ static const char *last_failure(const struct report_probe *p, enum phase ph)
 	return NULL;
 }
 
+/* The last failed sample's message among those started at or after t. */
+static const char *last_failure_since(const struct report_probe *p, int64_t t_us)
+{
+	for (size_t i = p->n_samples; i-- > 0 && p->samples[i].t_us >= t_us;)
+		if (!p->samples[i].ok && p->samples[i].msg)
+			return p->samples[i].msg;
+	return NULL;
+}
+
 static unsigned pct_floor(double share) { return (unsigned)floor(share * 100.0 + 1e-9); }
+
+double report_pct1(double share) { return floor(share * 1000.0 + 1e-6) / 10.0; }
+
+/* "available 97.5% of SPAN (40 slots, 38 samples)", and whether p may
+ * fail or its tolerance (then note). */
+static void available(struct sbuf *m, const struct report_probe *p, const struct report_phase *ph, const char *span,
+		      const char *note)
+{
+	sbuf_addf(m, "available %.1f%% of %s (%u slots, %u samples)", report_pct1(ph->availability), span,
+		  ph->slots, ph->samples);
+	if (p->during == DURING_MAY_FAIL)
+		sbuf_add(m, "; may fail");
+	else
+		sbuf_addf(m, "; tolerance %g%%%s", p->tolerance, note);
+}
 
 static enum outcome steady_state(const struct report *r, const struct report_probe *p, struct sbuf *m)
 {
@@ -102,23 +168,12 @@ static enum outcome steady_state(const struct report *r, const struct report_pro
 	return OUTCOME_FAILED;
 }
 
-static enum outcome fault_window(const struct report *r, const struct report_probe *p, struct sbuf *m)
+/* erebus.report/1 judged tolerance here, over the window's samples. */
+static enum outcome fault_window_v1(const struct report_probe *p, struct sbuf *m)
 {
 	const struct report_phase *ph = &p->phases[PHASE_DURING];
 	const char *last = last_failure(p, PHASE_DURING);
 
-	if (r->window_start_us < 0) {
-		sbuf_add(m, not_reached(r));
-		return OUTCOME_SKIPPED;
-	}
-	if (!r->n_faults) {
-		sbuf_add(m, "no faults in this experiment: the steady state is the whole check");
-		return OUTCOME_SKIPPED;
-	}
-	if (r->window_end_us < 0 && (cut_short(r) || r->verdict == VERDICT_CLEANUP_FAILED)) {
-		sbuf_addf(m, "%s: the fault window did not finish: %s", p->name, r->reason ? r->reason : "-");
-		return OUTCOME_ERROR;
-	}
 	if (!ph->samples) {
 		sbuf_add(m, "no sample finished during the fault window");
 		return OUTCOME_PASSED;
@@ -138,6 +193,27 @@ static enum outcome fault_window(const struct report *r, const struct report_pro
 	return OUTCOME_PASSED;
 }
 
+static enum outcome fault_window(const struct report *r, const struct report_probe *p, struct sbuf *m)
+{
+	const struct report_phase *ph = &p->phases[PHASE_DURING];
+
+	if (skipped(r, m, "no faults in this experiment: the steady state is the whole check"))
+		return OUTCOME_SKIPPED;
+	if (r->window_end_us < 0 && (cut_short(r) || r->verdict == VERDICT_CLEANUP_FAILED)) {
+		sbuf_addf(m, "%s: the fault window did not finish: %s", p->name, r->reason ? r->reason : "-");
+		return OUTCOME_ERROR;
+	}
+	if (r->schema < 2)
+		return fault_window_v1(p, m);
+	/* Informational: tolerance is judged over the impact phase. */
+	if (!ph->slots) {
+		sbuf_add(m, "no slot of the fault window was judged");
+		return OUTCOME_PASSED;
+	}
+	available(m, p, ph, "the fault window's time", " is judged over the impact phase");
+	return OUTCOME_PASSED;
+}
+
 static enum outcome recovery(const struct report *r, const struct report_probe *p, struct sbuf *m)
 {
 	char a[32];
@@ -150,18 +226,34 @@ static enum outcome recovery(const struct report *r, const struct report_probe *
 		sbuf_add(m, "no faults in this experiment: nothing to recover from");
 		return OUTCOME_SKIPPED;
 	}
+	/* A must-pass probe that failed again in the hold: it did recover. */
+	if (p->verdict == VERDICT_FAILED && p->reason && !strncmp(p->reason, "relapsed", 8)) {
+		sbuf_addf(m, "%s: %s", p->name, p->reason);
+		return OUTCOME_FAILED;
+	}
 	if (report_probe_recovered(r, p)) {
 		if (p->time_to_recover_us >= 0)
 			sbuf_addf(m, "healthy again %s after the fault ended",
 				  format_duration(p->time_to_recover_us, a, sizeof(a)));
-		else
+		else if (!p->n_outages)
 			sbuf_add(m, "healthy throughout (never degraded)");
+		else
+			sbuf_addf(m, "healthy again; %zu outage%s, none outlived its fault", p->n_outages,
+				  p->n_outages == 1 ? "" : "s");
+		if (p->relapses)
+			sbuf_addf(m, "; failed again %u time%s after recovering, and recovered", p->relapses,
+				  p->relapses == 1 ? "" : "s");
 		return OUTCOME_PASSED;
 	}
 	if (cut_short(r) || r->verdict == VERDICT_CLEANUP_FAILED) {
 		sbuf_addf(m, "%s: the run stopped before it was healthy again: %s", p->name,
 			  r->reason ? r->reason : "-");
 		return OUTCOME_ERROR;
+	}
+	/* Another probe's relapse ended the run first. */
+	if (p->reason && !strncmp(p->reason, "the run ended before", 20)) {
+		sbuf_addf(m, "%s: %s", p->name, p->reason);
+		return OUTCOME_FAILED;
 	}
 	sbuf_addf(m, "%s: not healthy %s after the fault ended", p->name,
 		  format_duration(p->recover_within_us, a, sizeof(a)));
@@ -170,17 +262,130 @@ static enum outcome recovery(const struct report *r, const struct report_probe *
 	return OUTCOME_FAILED;
 }
 
+/* From the first fault that took effect to the end of the run: where a
+ * must-pass probe's tolerance is judged (erebus.report/2). */
+static enum outcome impact(const struct report *r, const struct report_probe *p, struct sbuf *m)
+{
+	const struct report_phase *ph = &p->phases[PHASE_IMPACT];
+	const char *halt = halt_cause(r, p), *last = NULL;
+	char a[32];
+
+	if (r->schema < 2) {
+		sbuf_add(m, "not measured before erebus.report/2");
+		return OUTCOME_SKIPPED;
+	}
+	if (skipped(r, m, "no faults in this experiment: nothing had an impact"))
+		return OUTCOME_SKIPPED;
+	if (r->impact_start_us < 0) {
+		sbuf_add(m, "no fault took effect: nothing had an impact");
+		return OUTCOME_SKIPPED;
+	}
+	last = last_failure_since(p, r->impact_start_us);
+	if (halt) {
+		sbuf_addf(m, "%s: halted the run", p->name);
+		if (r->halted_at_us >= 0)
+			sbuf_addf(m, " at +%s", format_duration(r->halted_at_us, a, sizeof(a)));
+		sbuf_addf(m, ": %s", halt);
+		if (ph->slots)
+			sbuf_addf(m, "; available %.1f%% of the impact phase", report_pct1(ph->availability));
+		if (last)
+			sbuf_addf(m, "; last failure: %s", last);
+		return OUTCOME_FAILED;
+	}
+	if (!ph->slots) {
+		sbuf_add(m, "no slot of the impact phase was judged");
+		return OUTCOME_PASSED;
+	}
+	if (p->during == DURING_MUST_PASS && ph->availability * 100.0 < p->tolerance - 1e-9) {
+		sbuf_addf(m, "%s: available %.1f%% of the impact phase (from the first fault to the end), "
+			     "tolerance %g%%", p->name, report_pct1(ph->availability), p->tolerance);
+		if (last)
+			sbuf_addf(m, "; last failure: %s", last);
+		return OUTCOME_FAILED;
+	}
+	available(m, p, ph, "the impact phase", "");
+	return OUTCOME_PASSED;
+}
+
 enum outcome report_phase_outcome(const struct report *r, const struct report_probe *p, enum phase ph,
 				  char **ret_msg)
 {
 	static enum outcome (*const judge[PHASE_COUNT])(const struct report *, const struct report_probe *,
-							struct sbuf *) = { steady_state, fault_window, recovery };
+							struct sbuf *) = { steady_state, fault_window, recovery,
+									   impact };
 	struct sbuf m = { 0 };
 	enum outcome o;
 
 	assert(r && p && ret_msg);
 	assert((unsigned)ph < PHASE_COUNT);
 	o = judge[ph](r, p, &m);
+	*ret_msg = sbuf_take(&m);
+	return o;
+}
+
+/* The figures of an effect, in words: "down 1.80s in 1 outage: detected
+ * in 194ms, recovered 107us after it ended; available 53.3% of its effect
+ * window (30 slots), p95 500ms". */
+static void effect_figures(struct sbuf *m, const struct report_effect *e)
+{
+	char a[32], b[32];
+
+	if (!e->outages) {
+		sbuf_add(m, "no outage");
+	} else {
+		sbuf_addf(m, "down %s in %u outage%s", format_duration(e->down_us, a, sizeof(a)), e->outages,
+			  e->outages == 1 ? "" : "s");
+		if (e->detect_us >= 0)
+			sbuf_addf(m, ": detected in %s", format_duration(e->detect_us, a, sizeof(a)));
+		if (e->mitigate_us >= 0)
+			sbuf_addf(m, ", healed under the fault in %s", format_duration(e->mitigate_us, a, sizeof(a)));
+		if (e->recover_us >= 0)
+			sbuf_addf(m, ", recovered %s after it ended", format_duration(e->recover_us, a, sizeof(a)));
+	}
+	if (e->span.slots)
+		sbuf_addf(m, "; available %.1f%% of its effect window (%u slots), p95 %s",
+			  report_pct1(e->span.availability), e->span.slots,
+			  e->span.p95 >= 0 ? format_duration(e->span.p95, b, sizeof(b)) : "-");
+	else
+		sbuf_add(m, "; no slot of its effect window was judged");
+}
+
+enum outcome report_effect_outcome(const struct report *r, size_t fault, size_t probe, char **ret_msg)
+{
+	const struct report_fault *f;
+	const struct report_probe *p;
+	const struct report_outage *open = NULL;
+	struct sbuf m = { 0 };
+	enum outcome o = OUTCOME_PASSED;
+	char a[32];
+
+	assert(r && ret_msg && fault < r->n_faults && probe < r->n_probes);
+	f = &r->faults[fault];
+	p = &r->probes[probe];
+	if (r->schema < 2 || !f->effects) {
+		*ret_msg = xstrdup("not measured before erebus.report/2");
+		return OUTCOME_SKIPPED;
+	}
+	if (f->applied_at_us < 0) {
+		if (f->error)
+			*ret_msg = xasprintf("never took effect: %s", f->error);
+		else
+			*ret_msg = xstrdup(r->window_start_us < 0 ? not_reached(r) :
+				"never took effect: the run stopped before its time");
+		return OUTCOME_SKIPPED;
+	}
+	for (size_t i = 0; i < p->n_outages && !open; i++)
+		if (p->outages[i].fault == (int)fault && p->outages[i].end_us < 0)
+			open = &p->outages[i];
+	if (open && p->verdict == VERDICT_FAILED) {
+		sbuf_addf(&m, "%s: down since +%s under %s, never healthy again; ", p->name,
+			  format_duration(open->start_us, a, sizeof(a)), f->name);
+		o = OUTCOME_FAILED;
+	} else if (open) {
+		sbuf_addf(&m, "down since +%s, still down when the run ended; ",
+			  format_duration(open->start_us, a, sizeof(a)));
+	}
+	effect_figures(&m, &f->effects[probe]);
 	*ret_msg = sbuf_take(&m);
 	return o;
 }

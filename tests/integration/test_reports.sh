@@ -73,8 +73,9 @@ test_run_writes_every_format() {
 	cmp -s "$T/again.xml" "$T/r.xml" || fail "JUnit from the saved JSON differs: $(diff "$T/r.xml" "$T/again.xml" | head)"
 	cmp -s "$T/again.html" "$T/r.html" || fail "HTML from the saved JSON differs: $(diff "$T/r.html" "$T/again.html" | head)"
 	cmp -s "$T/again.prom" "$T/m/erebus.prom" || fail "metrics from the saved JSON differ: $(diff "$T/m/erebus.prom" "$T/again.prom" | head)"
-	# what the JSON says is what the JUnit says
-	grep -q '<testsuite name="report-kill-and-pause" tests="9" failures="0" errors="0" skipped="0"' "$T/r.xml" ||
+	# what the JSON says is what the JUnit says: per probe 4 phases and 2
+	# faults' effects, 2 faults, cleanup
+	grep -q '<testsuite name="report-kill-and-pause" tests="15" failures="0" errors="0" skipped="0"' "$T/r.xml" ||
 		fail "JUnit counts: $(grep '<testsuite ' "$T/r.xml")"
 	[ "$(json "$T/r.json" '[.probes[].samples | length] | min')" -gt 10 ] || fail "samples missing from the JSON"
 	assert_eq "$(json "$T/r.json" '.faults[1].windows | length')" 1 "pause windows"
@@ -103,11 +104,19 @@ EOF
 
 test_report_command() {
 	local n
-	for n in passed failed aborted cleanup-failed; do
+	# erebus.report/1 reports, and /2 ones whose goldens their runs wrote
+	for n in passed failed aborted cleanup-failed v2-passed v2-failed v2-halted; do
 		erebus report "$FIX/reports/$n.json" --junit - | cmp -s - "$FIX/golden/$n.junit.xml" ||
 			fail "erebus report $n --junit differs from the golden file"
 		erebus report "$FIX/reports/$n.json" --metrics "$T/$n.prom"
 		cmp -s "$T/$n.prom" "$FIX/golden/$n.prom" || fail "erebus report $n --metrics differs from the golden file"
+		erebus report "$FIX/reports/$n.json" --html "$T/$n.html"
+		cmp -s "$T/$n.html" "$FIX/golden/$n.html" || fail "erebus report $n --html differs from the golden file"
+	done
+	for n in v2-passed v2-failed v2-halted; do
+		# the run printed it to stderr after a blank line
+		{ echo; erebus report "$FIX/reports/$n.json"; } | cmp -s - "$FIX/golden/$n.txt" ||
+			fail "erebus report $n (the summary) differs from what its run printed"
 	done
 	run_erebus report "$FIX/reports/failed.json"
 	assert_eq "$RC" 0 "summary"

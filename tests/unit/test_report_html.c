@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for the HTML renderer (src/report/html.c): golden files for
- * the fixed reports, a page that loads nothing from anywhere, escaping,
- * and a bounded size for long runs. The integration tier parses the page
+ * the fixed reports (erebus.report/1 and /2, and /2 reports built in C),
+ * a page that loads nothing from anywhere, what a /2 page shows (impact,
+ * each fault's effect on each probe, outages, a halt), escaping, and a
+ * bounded size for long runs. The integration tier parses the page
  * as XML and renders it with headless Chromium.
  */
 #include <stdarg.h>
@@ -20,6 +22,18 @@ static void test_golden(void **state)
 		golden_case(fixture_names[i], "html", report_render_html);
 }
 
+/* Saved erebus.report/2 reports render as their run did. */
+static void test_golden_v2(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fixture_names_v2); i++)
+		golden_case(fixture_names_v2[i], "html", report_render_html);
+}
+
+static void test_golden_synthetic(void **state)
+{
+	golden_synthetic("html", report_render_html);
+}
+
 static char *render(const struct report *r)
 {
 	struct sbuf b = { 0 };
@@ -30,23 +44,74 @@ static char *render(const struct report *r)
 
 /* Nothing that makes a browser fetch: no script, no external reference;
  * the only URLs are the XHTML and SVG namespace names. */
+static void check_self_contained(const struct report *r, const char *name)
+{
+	_cleanup_free_ char *html = render(r);
+	static const char *const banned[] = { "<script", "src=", "url(", "@import", "<link", "<img", "<iframe",
+					      "<object", "<embed", "href=\"/", "href=\"http", "javascript:" };
+
+	for (size_t j = 0; j < ARRAY_SIZE(banned); j++)
+		if (strstr(html, banned[j]))
+			fail_msg("%s.html contains %s", name, banned[j]);
+	for (const char *p = html; (p = strstr(p, "://")); p++)
+		if (strncmp(p - 4, "http://www.w3.org/1999/xhtml\"", 29) &&
+		    strncmp(p - 4, "http://www.w3.org/2000/svg\"", 27))
+			fail_msg("%s.html refers to %.60s", name, p - 8);
+	assert_non_null(strstr(html, "Content-Security-Policy\" content=\"default-src 'none'"));
+}
+
 static void test_self_contained(void **state)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(fixture_names); i++) {
-		struct report *r = load_fixture(fixture_names[i]);
-		_cleanup_free_ char *html = render(r);
-		static const char *const banned[] = { "<script", "src=", "url(", "@import", "<link", "<img", "<iframe",
-						      "<object", "<embed", "href=\"/", "href=\"http", "javascript:" };
-		for (size_t j = 0; j < ARRAY_SIZE(banned); j++)
-			if (strstr(html, banned[j]))
-				fail_msg("%s.html contains %s", fixture_names[i], banned[j]);
-		for (const char *p = html; (p = strstr(p, "://")); p++)
-			if (strncmp(p - 4, "http://www.w3.org/1999/xhtml\"", 29) &&
-			    strncmp(p - 4, "http://www.w3.org/2000/svg\"", 27))
-				fail_msg("%s.html refers to %.60s", fixture_names[i], p - 8);
-		assert_non_null(strstr(html, "Content-Security-Policy\" content=\"default-src 'none'"));
-		report_free(r);
-	}
+	each_fixture(fixture_names, ARRAY_SIZE(fixture_names), check_self_contained);
+}
+
+static void test_self_contained_synthetic(void **state)
+{
+	each_synthetic(check_self_contained);
+}
+
+/* erebus.report/2: the impact phase in each table, what each fault did to
+ * each probe, the outages under the plot, the halt across it. */
+static void test_content_v2(void **state)
+{
+	struct report *r = synthetic_lost_tolerance();
+	_cleanup_free_ char *html = render(r);
+	static const char *const want[] = {
+		"<strong class=\"verdict v-halted\">halted</strong>",
+		"<dt>Impact phase</dt><dd>+300ms to +900ms</dd>",
+		"<dt>Halted at</dt><dd>+900ms</dd>",
+		"<td class=\"n\">100.0% · 25.0% · – · 0.0%</td>",
+		"<tr><td class=\"nw\">impact</td><td class=\"o-failed\">failed</td>",
+		"checkout: halted the run at +900ms: can no longer reach its tolerance of 90%",
+		"<h2>What each fault did to each probe</h2>",
+		"<tr><td class=\"nw\">stall</td><td class=\"nw\">checkout</td><td class=\"o-failed\">failed</td>"
+		"<td class=\"n\">0us</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">600ms</td>"
+		"<td class=\"n\">1</td><td class=\"n\">0.0%</td><td class=\"n\">100ms</td>",
+		/* the outage, from 300 ms to the end: a red bar under the plot */
+		"<g fill=\"#cf222e\" fill-opacity=\"0.6\"><rect x=\"",
+		"stroke-dasharray=\"5 3\"",
+		">halted</text>",
+		"Red bars under the plot: outages",
+		"<footer>Erebus report, schema erebus.report/2.",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		if (!strstr(html, want[i]))
+			fail_msg("the page lacks: %s", want[i]);
+	report_free(r);
+
+	/* time to detect and to recover are bracketed from the outages: the
+	 * pause's outage on health starts at 2.0 s and ends at 3.1003 s */
+	r = synthetic_relapse();
+	free(html);
+	html = render(r);
+	assert_non_null(strstr(html, "detected in 0us</text>"));
+	assert_non_null(strstr(html, "recovered in 100ms</text>"));
+	assert_non_null(strstr(html, "<td class=\"nw\">recovery</td><td class=\"o-failed\">failed</td>"));
+	/* neither a relapse nor a run that ended before the deadline is a
+	 * missed recovery: no "not healthy within" bracket */
+	assert_null(strstr(html, "not healthy within"));
+	report_free(r);
 }
 
 /* What the page must show for the failed run. */
@@ -144,8 +209,16 @@ static void test_no_samples(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_golden),	 cmocka_unit_test(test_self_contained), cmocka_unit_test(test_content),
-		cmocka_unit_test(test_escaping), cmocka_unit_test(test_long_run),	cmocka_unit_test(test_no_samples),
+		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_golden_v2),
+		cmocka_unit_test(test_golden_synthetic),
+		cmocka_unit_test(test_self_contained),
+		cmocka_unit_test(test_self_contained_synthetic),
+		cmocka_unit_test(test_content),
+		cmocka_unit_test(test_content_v2),
+		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_long_run),
+		cmocka_unit_test(test_no_samples),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for the JUnit renderer (src/report/junit.c): golden files for
- * the fixed reports, the rule that a run that did not pass always shows a
- * failure or an error, and escaping. The XML is checked against
+ * the fixed reports (erebus.report/1 and /2, and /2 reports built in C),
+ * the rule that a run that did not pass always shows a failure or an
+ * error, the impact and per-fault testcases, and escaping. The XML is checked against
  * tests/junit.xsd by the integration tier (xmllint).
  */
 #include <stdarg.h>
@@ -18,6 +19,18 @@ static void test_golden(void **state)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(fixture_names); i++)
 		golden_case(fixture_names[i], "junit.xml", report_render_junit);
+}
+
+/* Saved erebus.report/2 reports render as their run did. */
+static void test_golden_v2(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fixture_names_v2); i++)
+		golden_case(fixture_names_v2[i], "junit.xml", report_render_junit);
+}
+
+static void test_golden_synthetic(void **state)
+{
+	golden_synthetic("junit.xml", report_render_junit);
 }
 
 /* The value of attribute name in the first element named tag. */
@@ -62,11 +75,58 @@ static void check_counts(const struct report *r, const char *what)
 
 static void test_fixture_counts(void **state)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(fixture_names); i++) {
-		struct report *r = load_fixture(fixture_names[i]);
-		check_counts(r, fixture_names[i]);
-		report_free(r);
-	}
+	each_fixture(fixture_names, ARRAY_SIZE(fixture_names), check_counts);
+}
+
+static void test_fixture_counts_v2(void **state)
+{
+	each_fixture(fixture_names_v2, ARRAY_SIZE(fixture_names_v2), check_counts);
+}
+
+static void test_synthetic_counts(void **state)
+{
+	each_synthetic(check_counts);
+}
+
+/* erebus.report/2: per probe, a testcase for the impact phase (where the
+ * tolerance is judged) and one per fault, for what it did to the probe. */
+static void test_v2_cases(void **state)
+{
+	struct report *r = synthetic_relapse();
+	struct sbuf b = { 0 };
+	static const char *const want[] = {
+		"<testcase name=\"impact\" classname=\"relapse-in-hold.health\" time=\"2.700\">\n"
+		"      <system-out>available 55.5% of the impact phase (27 slots, 27 samples); tolerance 50%\n",
+		"<testcase name=\"recovery\" classname=\"relapse-in-hold.health\" time=\"0.200\">\n"
+		"      <failure message=\"health: relapsed 400ms after recovering: status 503\" type=\"relapse\">",
+		"<testcase name=\"effect of kill-cache\" classname=\"relapse-in-hold.cache\" time=\"1.000\">\n"
+		"      <failure message=\"cache: down since +1.00s under kill-cache, never healthy again; ",
+		"cache under kill-cache: effect window 10 samples, 10 failed, available 0.0% of 10 slots; latency p50 10us, "
+		"p95 10us, p99 10us, max 10us; time to detect 0us, to mitigate -, to recover -; down 2.70s; outages: "
+		"+1.00s to the end (never healthy again)</failure>",
+		"<testcase name=\"effect of pause-worker\" classname=\"relapse-in-hold.health\" time=\"1.700\">\n"
+		"      <system-out>down 1.10s in 1 outage",
+		"<property name=\"schema\" value=\"erebus.report/2\"/>",
+	};
+
+	report_render_junit(r, &b);
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		if (!strstr(b.s, want[i]))
+			fail_msg("the JUnit lacks:\n%s\n--- in:\n%s", want[i], b.s);
+	/* 2 probes x (4 phases + 2 faults), 2 faults, cleanup */
+	assert_int_equal(attr_count(b.s, "testsuite", "tests"), 15);
+	sbuf_free(&b);
+	report_free(r);
+
+	/* a halt fails the impact of the probe that caused it */
+	r = synthetic_lost_tolerance();
+	report_render_junit(r, &b);
+	assert_non_null(strstr(b.s, "<failure message=\"checkout: halted the run at +900ms: can no longer reach its "
+				    "tolerance of 90%"));
+	assert_non_null(strstr(b.s, "last failure: timed out after 100ms\" type=\"halt\">"));
+	assert_non_null(strstr(b.s, "<error message=\"alive: the fault window did not finish: halted: "));
+	sbuf_free(&b);
+	report_free(r);
 }
 
 /* Variations of the passed fixture that the real runs above do not
@@ -166,8 +226,11 @@ static void test_escaping(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_golden),		cmocka_unit_test(test_fixture_counts),
-		cmocka_unit_test(test_other_outcomes), cmocka_unit_test(test_no_faults),
+		cmocka_unit_test(test_golden),		 cmocka_unit_test(test_golden_v2),
+		cmocka_unit_test(test_golden_synthetic), cmocka_unit_test(test_fixture_counts),
+		cmocka_unit_test(test_fixture_counts_v2), cmocka_unit_test(test_synthetic_counts),
+		cmocka_unit_test(test_v2_cases),
+		cmocka_unit_test(test_other_outcomes),	 cmocka_unit_test(test_no_faults),
 		cmocka_unit_test(test_escaping),
 	};
 

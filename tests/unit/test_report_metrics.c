@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for the Prometheus renderer (src/report/metrics.c): golden
- * files for the fixed reports, the exposition format's rules line by line,
- * and label escaping. promtool checks the files in the integration tier.
+ * files for the fixed reports (erebus.report/1 and /2, and /2 reports
+ * built in C), the exposition format's rules line by line, the impact
+ * phase and the per-fault families, and label escaping. promtool checks the files in the integration tier.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,18 @@ static void test_golden(void **state)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(fixture_names); i++)
 		golden_case(fixture_names[i], "prom", report_render_metrics);
+}
+
+/* Saved erebus.report/2 reports render as their run did. */
+static void test_golden_v2(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(fixture_names_v2); i++)
+		golden_case(fixture_names_v2[i], "prom", report_render_metrics);
+}
+
+static void test_golden_synthetic(void **state)
+{
+	golden_synthetic("prom", report_render_metrics);
 }
 
 /* The family a series belongs to: a summary's _sum and _count are its own. */
@@ -105,16 +118,80 @@ static void check_format(const char *text, const char *what)
 	}
 }
 
+/* Render r and check the format. */
+static void check_rendered(const struct report *r, const char *name)
+{
+	struct sbuf b = { 0 };
+
+	report_render_metrics(r, &b);
+	check_format(b.s, name);
+	sbuf_free(&b);
+}
+
 static void test_format(void **state)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(fixture_names); i++) {
-		struct report *r = load_fixture(fixture_names[i]);
-		struct sbuf b = { 0 };
-		report_render_metrics(r, &b);
-		check_format(b.s, fixture_names[i]);
-		sbuf_free(&b);
-		report_free(r);
-	}
+	each_fixture(fixture_names, ARRAY_SIZE(fixture_names), check_rendered);
+}
+
+static void test_format_synthetic(void **state)
+{
+	each_synthetic(check_rendered);
+}
+
+static void test_format_v2(void **state)
+{
+	each_fixture(fixture_names_v2, ARRAY_SIZE(fixture_names_v2), check_rendered);
+}
+
+/* erebus.report/2: the impact phase, what each fault did to each probe,
+ * the halted verdict; the impact's latency sum counts the samples started
+ * in it (no sample is tagged impact). */
+static void test_values_v2(void **state)
+{
+	struct report *r = synthetic_relapse();
+	struct sbuf b = { 0 };
+	static const char *const want[] = {
+		"erebus_experiment_verdict{experiment=\"relapse-in-hold\",verdict=\"halted\"} 0\n",
+		"erebus_probe_availability_ratio{experiment=\"relapse-in-hold\",probe=\"health\",phase=\"impact\"} 0.5556\n",
+		"erebus_probe_latency_seconds_count{experiment=\"relapse-in-hold\",probe=\"health\",phase=\"impact\"} 27\n",
+		/* 15 passes of 300us, 12 failures of 1ms (11) and 800us (1) */
+		"erebus_probe_latency_seconds_sum{experiment=\"relapse-in-hold\",probe=\"health\",phase=\"impact\"} 0.0163\n",
+		"erebus_fault_time_to_detect_seconds{experiment=\"relapse-in-hold\",fault=\"kill-cache\",probe=\"cache\"} 0\n",
+		"erebus_fault_time_to_detect_seconds{experiment=\"relapse-in-hold\",fault=\"kill-cache\",probe=\"health\"} NaN\n",
+		"erebus_fault_time_to_mitigate_seconds{experiment=\"relapse-in-hold\",fault=\"pause-worker\",probe=\"health\"} NaN\n",
+		"erebus_fault_time_to_recover_seconds{experiment=\"relapse-in-hold\",fault=\"pause-worker\",probe=\"health\"} 0.1003\n",
+		"erebus_fault_down_seconds{experiment=\"relapse-in-hold\",fault=\"kill-cache\",probe=\"cache\"} 2.7\n",
+		"erebus_fault_down_seconds{experiment=\"relapse-in-hold\",fault=\"kill-cache\",probe=\"health\"} 0\n",
+		"erebus_fault_outages{experiment=\"relapse-in-hold\",fault=\"pause-worker\",probe=\"health\"} 1\n",
+		"erebus_fault_availability_ratio{experiment=\"relapse-in-hold\",fault=\"pause-worker\",probe=\"health\"} 0.2941\n",
+	};
+
+	report_render_metrics(r, &b);
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		if (!strstr(b.s, want[i]))
+			fail_msg("metrics lack: %s", want[i]);
+	sbuf_free(&b);
+
+	/* a fault that never took effect: NaN down time, not 0 */
+	r->faults[1].applied_at_us = -1;
+	report_render_metrics(r, &b);
+	assert_non_null(strstr(b.s, "erebus_fault_down_seconds{experiment=\"relapse-in-hold\",fault=\"pause-worker\",probe=\"health\"} NaN\n"));
+	sbuf_free(&b);
+
+	/* erebus.report/1 has no per-fault figures: no such families */
+	r->schema = 1;
+	report_render_metrics(r, &b);
+	assert_null(strstr(b.s, "erebus_fault_time_to_detect_seconds"));
+	assert_non_null(strstr(b.s, "erebus_fault_applications{"));
+	sbuf_free(&b);
+	report_free(r);
+
+	r = synthetic_lost_tolerance();
+	report_render_metrics(r, &b);
+	assert_non_null(strstr(b.s, "erebus_experiment_verdict{experiment=\"lost-tolerance\",verdict=\"halted\"} 1\n"));
+	assert_non_null(strstr(b.s, "erebus_experiment_exit_code{experiment=\"lost-tolerance\"} 1\n"));
+	sbuf_free(&b);
+	report_free(r);
 }
 
 static void test_values(void **state)
@@ -163,8 +240,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_golden_v2),
+		cmocka_unit_test(test_golden_synthetic),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_format_v2),
+		cmocka_unit_test(test_format_synthetic),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_values_v2),
 		cmocka_unit_test(test_label_escaping),
 	};
 
