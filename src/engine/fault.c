@@ -91,6 +91,9 @@ int fault_revert(struct fault_inst *fi)
 {
 	_cleanup_free_ char *err = NULL;
 	_cleanup_free_ bool *was_done = NULL;
+	/* The fault ends when its removal begins: a sample answered because
+	 * of the revert (a SIGCONT) ends after this, never before it. */
+	int64_t t = engine_rel(fi->e);
 	int r;
 
 	if (!fi->active)
@@ -111,7 +114,7 @@ int fault_revert(struct fault_inst *fi)
 	fi->active = false;
 	if (fi->took_effect) {	/* one that never took effect was never reverted either */
 		fi->took_effect = false;
-		fi->rf->reverted_at_us = engine_rel(fi->e);
+		fi->rf->reverted_at_us = t;
 		report_fault_reverted(fi->rf, fi->rf->reverted_at_us);	/* the report's fault window */
 	}
 	if (fi->ctx.undo.n) {

@@ -434,7 +434,10 @@ void engine_finish(struct engine *e, enum verdict v, const char *reason)
 	free(e->rep->reason);
 	e->rep->reason = reason ? xstrdup(reason) : NULL;
 	e->state = ST_RECOVERY;	/* let engine_event() print while we still know the phase */
-	engine_event(e, "verdict", NULL, "%s%s%s", verdict_name(v), reason ? ": " : "", reason ? reason : "");
+	if (reason && !strncmp(reason, verdict_name(v), strlen(verdict_name(v))))
+		engine_event(e, "verdict", NULL, "%s", reason);	/* "halted: ..." says it already */
+	else
+		engine_event(e, "verdict", NULL, "%s%s%s", verdict_name(v), reason ? ": " : "", reason ? reason : "");
 	e->state = ST_DONE;
 	engine_clear_status(e);
 	loop_quit(e->loop, verdict_exit_code(v));
