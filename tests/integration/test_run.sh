@@ -150,7 +150,10 @@ test_pause_passes_may_fail_probe() {
 }
 
 # Run a throttle of PCT% on a burner and measure the CPU share it really
-# got from /proc, between the applied and reverted log lines; sets GOT.
+# got from /proc, between the applied and reverted log lines; sets GOT. It
+# also measures the share the burner got unthrottled in the second before
+# the fault (AVAIL): on a loaded machine a process cannot get more than
+# that, throttled or not.
 measure_throttle() {
 	local pct=$1
 	spawn BURN "$BURNER"
@@ -163,6 +166,7 @@ pid = $BURN
 type = throttle
 target = burn
 cpu = $pct%
+at = 1s
 duration = 6s
 [probe alive]
 type = process
@@ -173,19 +177,28 @@ EOF2
 	"$EREBUS" run "$T/x.ini" --json "$T/r.json" 2>"$T/err" &
 	local run=$!
 	defer kill -INT "$run"
+	wait_for_line "$T/err" "steady state reached" 10
+	local cs ts c0 t0 c1 t1
+	cs=$(proc_cpu_ns "$BURN"); ts=$(date +%s%N)
 	wait_for_line "$T/err" "fault.applied" 10
-	local c0 t0 c1 t1
 	c0=$(proc_cpu_ns "$BURN"); t0=$(date +%s%N)
 	wait_for_line "$T/err" "fault.reverted" 15
 	c1=$(proc_cpu_ns "$BURN"); t1=$(date +%s%N)
 	wait "$run" || fail "run exited $?"
 	GOT=$(awk -v c="$((c1 - c0))" -v t="$((t1 - t0))" 'BEGIN { printf "%.2f", 100 * c / t }')
+	AVAIL=$(awk -v c="$((c0 - cs))" -v t="$((t0 - ts))" 'BEGIN { printf "%.2f", 100 * c / t }')
 }
 
+# The throttle never lets the process above its share (2 points of
+# measurement slack), and holds it there as far as the machine lets it
+# run at all: within 2 points of the smaller of the share and what it got
+# unthrottled. The precision against cpulimit is measured in the bench.
 test_throttle_holds_cpu_share() {
 	measure_throttle 30
-	echo "asked 30%, measured $GOT%"
-	assert_near "$GOT" 30 2 "CPU share under throttle"
+	note "asked 30%, measured $GOT% (unthrottled it got $AVAIL%)"
+	assert_cmp "$GOT" "<=" 32 "CPU share under throttle"
+	assert_cmp "$GOT" ">=" "$(awk -v a="$AVAIL" 'BEGIN { print (a < 30 ? a : 30) - 2 }')" \
+		"CPU share under throttle (unthrottled: $AVAIL%)"
 	assert_eq "$(proc_state "$BURN")" R "burner running again after the run"
 }
 
@@ -326,17 +339,21 @@ name = exec-timeout
 steady_state_timeout = 1s
 [probe slow]
 type = exec
-command = echo started $T; exec sleep 30
+command = echo \$\$ >>$T/pids; exec sleep 30
 timeout = 200ms
 interval = 300ms
 EOF2
 	run_erebus run "$T/x.ini" --json "$T/r.json"
 	assert_eq "$RC" 3 "exit code"
 	json "$T/r.json" .reason | grep -q "timed out after 200ms" || fail "reason: $(json "$T/r.json" .reason)"
-	pgrep -f "sleep 30" -a | grep -v pgrep | grep -q . && {
-		# only fail if one of them is ours (its parent shell echoed our dir)
-		for p in $(pgrep -x sleep); do grep -q "$T" "/proc/$p/cmdline" 2>/dev/null && fail "overrunning probe left behind"; done
-	}
+	# every command the probe started (each wrote its pid, then became the
+	# sleep) is gone: killed with its group and reaped, none left behind
+	[ -s "$T/pids" ] || fail "the probe's command never ran"
+	local pid
+	while read -r pid; do
+		[ -d "/proc/$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sleep ] &&
+			fail "the overrunning command $pid is still there: $(cat "/proc/$pid/stat")"
+	done <"$T/pids"
 	true
 }
 
