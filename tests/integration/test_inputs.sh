@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: MIT
+# Inputs a user gives Erebus that no other file covers: a tcp probe's
+# name with several addresses, and an experiment file writable by others
+# when run as root.
+
+# A name with two addresses in a private /etc/hosts (a mount namespace of
+# the run's own; the machine's file is never touched): Erebus runs inside.
+_with_hosts() {
+	local hosts=$1; shift
+	unshare -m sh -c 'mount --bind "$1" /etc/hosts && shift && exec "$@"' _ "$hosts" "$@"
+}
+
+_tcp_ini() {
+	cat <<EOF2
+[experiment]
+name = tcp-names
+steady_state_timeout = 2s
+[probe port]
+type = tcp
+host = two.erebus.test
+port = $1
+interval = 100ms
+timeout = 1s
+EOF2
+}
+
+# The first address refuses, the second accepts: the probe tries each in
+# turn and passes. With nothing listening on either, the sample's error
+# says both were tried.
+test_tcp_tries_every_address() {
+	command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"
+	start_demo --no-supervisor
+	printf '127.0.0.2 two.erebus.test\n127.0.0.1 two.erebus.test\n' >"$T/hosts"
+	_tcp_ini "$DEMO_PORT" >"$T/x.ini"
+	RC=0
+	_with_hosts "$T/hosts" "$EREBUS" run "$T/x.ini" --json "$T/r.json" 2>"$T/err" || RC=$?
+	assert_eq "$RC" 0 "exit code: $(tail -n 3 "$T/err")"
+	assert_eq "$(json "$T/r.json" '[.probes[0].samples[] | select(.ok | not)] | length')" 0 "failed samples"
+	local port
+	port=$(free_port)	# nothing listens there, on either address
+	_tcp_ini "$port" >"$T/y.ini"
+	RC=0
+	_with_hosts "$T/hosts" "$EREBUS" run "$T/y.ini" --json "$T/r2.json" 2>"$T/err" || RC=$?
+	assert_eq "$RC" 3 "exit code with nothing listening"
+	json "$T/r2.json" '.probes[0].samples[0].error' | grep -qF 'connection refused (2 addresses tried)' ||
+		fail "error: $(json "$T/r2.json" '.probes[0].samples[0].error')"
+}
+
+# As root, a file every user may write is refused before anything runs:
+# exit 2, the reason names the file and the fix, and no report.
+test_root_refuses_a_world_writable_file() {
+	[ "$(id -u)" = 0 ] || skip "the refusal applies to root"
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = writable
+[probe ok]
+type = exec
+command = true
+EOF2
+	chmod 0646 "$T/x.ini"
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 2 "exit code"
+	grep -qF "$T/x.ini: writable by every user; as root, Erebus refuses to run it (chmod o-w $T/x.ini)" "$T/err" ||
+		fail "message: $(cat "$T/err")"
+	[ ! -e "$T/r.json" ] || fail "a report was written"
+	chmod o-w "$T/x.ini"
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 0 "the same file, not writable by others: $(tail -n 3 "$T/err")"
+}
