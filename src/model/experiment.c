@@ -65,21 +65,22 @@ static char *read_line(char *str, int num, void *stream)
 		r->last_was_cont = (str[0] == ' ' || str[0] == '\t') && *s;
 		if (*s == '[') {
 			char *end = strchr(s, ']');
-			if (!end) {
+			/* A rejected header still starts a section, whose keys are
+			 * dropped, so they are not reported as the previous one's. */
+			bool bad = !end || end - s - 1 > 48;
+
+			if (!end)
 				diag_error(r->d, r->line, NULL, NULL, "section header without a closing ]");
-				strcpy(str, "\n");
-			} else {
-				bool bad = end - s - 1 > 48;
-				if (bad)
-					diag_error(r->d, r->line, NULL, NULL,
-						   "section header is longer than 48 characters; use a shorter name");
+			else if (bad)
+				diag_error(r->d, r->line, NULL, NULL,
+					   "section header is longer than 48 characters; use a shorter name");
+			if (end)
 				*end = '\0';
-				GROW(r->secs, r->cap_secs, r->n_secs + 1);
-				r->secs[r->n_secs++] = (struct raw_section){
-					.header = xstrdup(strstrip(s + 1)), .line = r->line, .bad = bad };
-				if (bad)
-					strcpy(str, "[-]\n");
-			}
+			GROW(r->secs, r->cap_secs, r->n_secs + 1);
+			r->secs[r->n_secs++] = (struct raw_section){
+				.header = xstrdup(strstrip(s + 1)), .line = r->line, .bad = bad };
+			if (bad)
+				strcpy(str, "[-]\n");
 		} else if (*s && *s != '#' && *s != ';' && !r->last_was_cont && !strpbrk(s, "=:")) {
 			diag_error(r->d, r->line, NULL, NULL,
 				   "cannot read this line: expected [section], key = value, or a comment");
@@ -263,9 +264,16 @@ static void build_sandbox(struct experiment *x, struct reader *r, struct diag *d
 		sp->line = x->sections[idx].line;
 		sp->subnet = (struct cidr){ .family = AF_INET, .prefix = 24, .addr = { 10, 237, 0, 0 } };
 		subnet = entry_value(r, idx, "subnet", &sline);
-		if (subnet && (parse_cidr(subnet, &sp->subnet) < 0 || sp->subnet.family != AF_INET))
-			diag_error(d, sline, "sandbox", "subnet",
-				   "\"%s\" is not an IPv4 network like 10.237.0.0/24", subnet);
+		if (subnet) {
+			struct cidr c;
+
+			/* A rejected subnet leaves the default in place. */
+			if (parse_cidr(subnet, &c) < 0 || c.family != AF_INET)
+				diag_error(d, sline, "sandbox", "subnet",
+					   "\"%s\" is not an IPv4 network like 10.237.0.0/24", subnet);
+			else
+				sp->subnet = c;
+		}
 		for (char *tok = strtok_r(copy, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save)) {
 			bool ok = strlen(tok) <= 32 && strspn(tok, "abcdefghijklmnopqrstuvwxyz"
 								"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == strlen(tok);

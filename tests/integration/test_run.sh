@@ -266,6 +266,7 @@ EOF2
 
 test_ctrl_c_mid_fault_leaves_nothing_stopped() { interrupt_mid_pause INT; }
 test_sigterm_mid_fault_leaves_nothing_stopped() { interrupt_mid_pause TERM; }
+test_sighup_mid_fault_leaves_nothing_stopped() { interrupt_mid_pause HUP; }
 
 test_invalid_file_exits_2_and_signals_nothing() {
 	start_recorder REC "$T/signals"

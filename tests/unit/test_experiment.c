@@ -1330,6 +1330,330 @@ static void test_http_max_latency(void **state)
 		"x.ini:7: [probe h] max_latency: max_latency 500ms is not below timeout 500ms, so it could never fail a sample; raise timeout or lower max_latency");
 }
 
+/* ---- network faults' check hooks ----------------------------------------- */
+
+/* Lines 1-8: a target and a fault of TYPE on eth0 lasting 5s. */
+#define NET_FAULT(type)                                                        \
+	HEAD                                                                   \
+	"[fault n]\n"                                                          \
+	"type = " type "\n"                                                    \
+	"target = web\n"                                                       \
+	"duration = 5s\n"
+
+static void test_delay_distribution_needs_jitter(void **state)
+{
+	expect_only(state,
+		NET_FAULT("delay")
+		"interface = eth0\n"
+		"delay = 100ms\n"
+		"distribution = normal\n"	/* 11 */
+		PROBE,
+		"x.ini:11: [fault n] distribution: distribution normal needs a jitter: netem spreads delays over delay +/- jitter");
+}
+
+static void test_delay_correlation_needs_jitter(void **state)
+{
+	expect_only(state,
+		NET_FAULT("delay")
+		"interface = eth0\n"
+		"delay = 100ms\n"
+		"correlation = 25%\n"		/* 11 */
+		PROBE,
+		"x.ini:11: [fault n] correlation: a delay correlation needs a jitter: without one every packet gets the same delay");
+}
+
+static void test_loss_model_needs_its_key(void **state)
+{
+	expect_only(state,
+		NET_FAULT("loss")
+		"interface = eth0\n"
+		"model = gemodel\n"		/* 10 */
+		PROBE,
+		"x.ini:10: [fault n] p: model gemodel needs p");
+}
+
+static void test_loss_key_of_another_model(void **state)
+{
+	expect_only(state,
+		NET_FAULT("loss")
+		"interface = eth0\n"
+		"percent = 5%\n"
+		"p13 = 10%\n"			/* 11 */
+		PROBE,
+		"x.ini:11: [fault n] p13: p13 belongs to model = state (the model is random unless you set it)");
+}
+
+static void test_rate_not_a_rate(void **state)
+{
+	expect_only(state,
+		NET_FAULT("rate")
+		"interface = eth0\n"
+		"rate = 1000\n"			/* 10 */
+		PROBE,
+		"x.ini:10: [fault n] rate: \"1000\" is not a rate (write it as tc does: 1mbit, 500kbit, 10mbps)");
+}
+
+static void test_rate_out_of_range(void **state)
+{
+	expect_only(state,
+		NET_FAULT("rate")
+		"interface = eth0\n"
+		"rate = 4bit\n"			/* 10 */
+		PROBE,
+		"x.ini:10: [fault n] rate: 4bit is out of range: from 8bit to 17gbit");
+}
+
+static void test_rate_burst_not_a_size(void **state)
+{
+	expect_only(state,
+		NET_FAULT("rate")
+		"interface = eth0\n"
+		"rate = 1mbit\n"
+		"burst = lots\n"		/* 11 */
+		PROBE,
+		"x.ini:11: [fault n] burst: \"lots\" is not a size (like 1500, 32kb or 1mb)");
+}
+
+static void test_rate_burst_out_of_range(void **state)
+{
+	expect_only(state,
+		NET_FAULT("rate")
+		"interface = eth0\n"
+		"rate = 1mbit\n"
+		"burst = 63b\n"			/* 11 */
+		PROBE,
+		"x.ini:11: [fault n] burst: 63b is out of range: from 64b to 2gb");
+}
+
+static void test_rate_limit_out_of_range(void **state)
+{
+	expect_only(state,
+		NET_FAULT("rate")
+		"interface = eth0\n"
+		"rate = 1mbit\n"
+		"limit = 3gb\n"			/* 11 */
+		PROBE,
+		"x.ini:11: [fault n] limit: 3gb is out of range: from 64b to 2gb");
+}
+
+static void test_rate_limit_below_burst(void **state)
+{
+	expect_only(state,
+		NET_FAULT("rate")
+		"interface = eth0\n"
+		"rate = 1mbit\n"
+		"burst = 32kb\n"
+		"limit = 16kb\n"		/* 12 */
+		PROBE,
+		"x.ini:12: [fault n] limit: limit 16kb is below burst 32kb: the queue must hold at least one burst");
+}
+
+static void test_reorder_needs_delay(void **state)
+{
+	expect_only(state,
+		NET_FAULT("reorder")
+		"interface = eth0\n"
+		"percent = 25%\n"		/* 10 */
+		PROBE,
+		"x.ini:10: [fault n] delay: reordering not possible without a delay: add delay = 10ms (say), the delay of the packets that are not sent at once");
+}
+
+static void test_interface_name_too_long(void **state)
+{
+	expect_only(state,
+		NET_FAULT("rate")
+		"interface = a-sixteen-chars0\n"	/* 9 */
+		"rate = 1mbit\n"
+		PROBE,
+		"x.ini:9: [fault n] interface: \"a-sixteen-chars0\" is not an interface name (at most 15 characters, no spaces or /)");
+}
+
+static void test_interface_name_with_slash(void **state)
+{
+	expect_only(state,
+		NET_FAULT("rate")
+		"interface = eth0/1\n"		/* 9 */
+		"rate = 1mbit\n"
+		PROBE,
+		"x.ini:9: [fault n] interface: \"eth0/1\" is not an interface name (at most 15 characters, no spaces or /)");
+}
+
+/* ---- targets naming only a network namespace ---------------------------- */
+
+#define NETNS_ONLY                                                             \
+	"[experiment]\n"                                                       \
+	"name = x\n"                                                           \
+	"[target ns]\n"                                                        \
+	"netns = blue\n"
+
+static void test_netns_only_target_process_fault(void **state)
+{
+	expect_only(state,
+		NETNS_ONLY
+		"[fault p]\n"
+		"type = pause\n"
+		"target = ns\n"			/* 7 */
+		"duration = 5s\n"
+		PROBE,
+		"x.ini:7: [fault p] target: [target ns] names only a network namespace; a pause fault acts on processes");
+}
+
+static void test_netns_only_target_process_probe(void **state)
+{
+	expect_only(state,
+		NETNS_ONLY
+		"[probe pr]\n"
+		"type = process\n"
+		"target = ns\n",		/* 7 */
+		"x.ini:7: [probe pr] target: [target ns] names only a network namespace; a process probe counts processes");
+}
+
+/* ---- probe keys common to every type ------------------------------------- */
+
+static void test_probe_halt(void **state)
+{
+	expect_only(state,
+		HEAD PROBE
+		"halt = soon\n",		/* 9 */
+		"x.ini:9: [probe up] halt: \"soon\" is not yes, no or a duration (halt = yes, or halt = 1s)");
+}
+
+static void test_percent_needs_its_sign_above_one(void **state)
+{
+	expect_only(state,
+		HEAD PROBE
+		"tolerance = 5\n",		/* 9 */
+		"x.ini:9: [probe up] tolerance: \"5\" needs a % sign: write 5%");
+}
+
+/* ---- [sandbox] and ${host.NAME} ------------------------------------------ */
+
+/* Regression, fixed: an IPv6 subnet was reported, then used anyway, and
+ * "1 hosts do not fit in a /64" followed (after a shift by -32). */
+static void test_sandbox_bad_subnet(void **state)
+{
+	expect_only(state,
+		"[sandbox]\n"
+		"hosts = web\n"
+		"subnet = fd00::/64\n"		/* 3 */
+		HEAD PROBE,
+		"x.ini:3: [sandbox] subnet: \"fd00::/64\" is not an IPv4 network like 10.237.0.0/24");
+}
+
+static void test_sandbox_bad_host_name(void **state)
+{
+	expect_only(state,
+		"[sandbox]\n"
+		"hosts = web db.1\n"		/* 2 */
+		HEAD PROBE,
+		"x.ini:2: [sandbox] hosts: \"db.1\" is not a host name (letters, digits, - and _, at most 32)");
+}
+
+static void test_sandbox_host_named_twice(void **state)
+{
+	expect_only(state,
+		"[sandbox]\n"
+		"hosts = web, db, web\n"	/* 2 */
+		HEAD PROBE,
+		"x.ini:2: [sandbox] hosts: host \"web\" is named twice");
+}
+
+static void test_sandbox_hosts_do_not_fit(void **state)
+{
+	expect_only(state,
+		"[sandbox]\n"
+		"hosts = a b c\n"		/* 2 */
+		"subnet = 10.1.0.0/30\n"
+		HEAD PROBE,
+		"x.ini:2: [sandbox] hosts: 3 hosts do not fit in a /30");
+}
+
+static void test_sandbox_host_needs_command(void **state)
+{
+	expect_only(state,
+		"[sandbox]\n"
+		"hosts = web\n"
+		"[experiment]\n"
+		"name = x\n"
+		"[target web]\n"		/* 5 */
+		"process = nginx\n"
+		"host = web\n"			/* 7 */
+		PROBE,
+		"x.ini:7: [target web] host: host needs command: Erebus launches the command inside the sandbox host");
+}
+
+static void test_sandbox_unknown_host_suggestion(void **state)
+{
+	expect_only(state,
+		"[sandbox]\n"
+		"hosts = web client\n"
+		HEAD PROBE
+		"from = clinet\n",		/* 11 */
+		"x.ini:11: [probe up] from: unknown sandbox host \"clinet\"; did you mean \"client\"?");
+}
+
+static void test_sandbox_unknown_host_list(void **state)
+{
+	expect_only(state,
+		"[sandbox]\n"
+		"hosts = web client\n"
+		HEAD PROBE
+		"from = elsewhere\n",		/* 11 */
+		"x.ini:11: [probe up] from: unknown sandbox host \"elsewhere\"; known: web, client");
+}
+
+static void test_host_reference_unterminated(void **state)
+{
+	expect_only(state,
+		"[sandbox]\n"
+		"hosts = web\n"
+		HEAD
+		"[probe up]\n"
+		"type = tcp\n"
+		"host = ${host.web\n"		/* 9 */
+		"port = 80\n",
+		"x.ini:9: [probe up] host: unterminated ${host.NAME}");
+}
+
+static void test_host_reference_without_sandbox(void **state)
+{
+	expect_only(state,
+		HEAD
+		"[probe up]\n"
+		"type = tcp\n"
+		"host = ${host.web}\n"		/* 7 */
+		"port = 80\n",
+		"x.ini:7: [probe up] host: ${host.web} names a sandbox host, but there is no [sandbox] section");
+}
+
+/* ---- section headers ----------------------------------------------------- */
+
+/* Regression, fixed: the keys after an unclosed header were reported as
+ * unknown keys of the section before it; now they are dropped, as after a
+ * header that is too long. */
+static void test_section_header_unclosed(void **state)
+{
+	expect_only(state,
+		HEAD
+		"[probe up\n"			/* 5 */
+		"type = tcp\n"
+		"[probe up2]\n"
+		"type = tcp\n"
+		"host = 127.0.0.1\n"
+		"port = 80\n",
+		"x.ini:5: section header without a closing ]");
+}
+
+static void test_section_name_one_word(void **state)
+{
+	expect_only(state,
+		HEAD
+		"[target my web]\n"		/* 5 */
+		"process = nginx\n"
+		PROBE,
+		"x.ini:5: [target my web]: a section name is one word (letters, digits, - and _): \"my web\"");
+}
+
 /* ---- syntax ------------------------------------------------------------ */
 
 /* Regression, fixed: diag_error() doubles the colon ("x.ini:3:: ...") without section and key. */
@@ -1502,6 +1826,23 @@ static void test_load_nul_bytes(void **state)
 	assert_string_equal(f->d.msgs[0], want);
 }
 
+static void test_load_file_too_large(void **state)
+{
+	struct fx *f = *state;
+	size_t len = (1 << 20) + 1;
+	char *text = keep(xcalloc(1, len));
+	const char *path;
+	char *want;
+
+	memset(text, '#', len);
+	path = write_temp(f, text, len);
+	want = keep(xasprintf("%s: file is larger than 1 MiB", path));
+	assert_int_equal(experiment_load(path, &catalog_builtin, &f->d, &f->x), -EFBIG);
+	assert_ptr_equal(f->x, &untouched);
+	assert_int_equal(f->d.n, 1);
+	assert_string_equal(f->d.msgs[0], want);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1599,6 +1940,35 @@ int main(void)
 		T(test_load_file_errors_name_the_file),
 		T(test_load_missing_file),
 		T(test_load_nul_bytes),
+		T(test_delay_distribution_needs_jitter),
+		T(test_delay_correlation_needs_jitter),
+		T(test_loss_model_needs_its_key),
+		T(test_loss_key_of_another_model),
+		T(test_rate_not_a_rate),
+		T(test_rate_out_of_range),
+		T(test_rate_burst_not_a_size),
+		T(test_rate_burst_out_of_range),
+		T(test_rate_limit_out_of_range),
+		T(test_rate_limit_below_burst),
+		T(test_reorder_needs_delay),
+		T(test_interface_name_too_long),
+		T(test_interface_name_with_slash),
+		T(test_netns_only_target_process_fault),
+		T(test_netns_only_target_process_probe),
+		T(test_probe_halt),
+		T(test_percent_needs_its_sign_above_one),
+		T(test_sandbox_bad_subnet),
+		T(test_sandbox_bad_host_name),
+		T(test_sandbox_host_named_twice),
+		T(test_sandbox_hosts_do_not_fit),
+		T(test_sandbox_host_needs_command),
+		T(test_sandbox_unknown_host_suggestion),
+		T(test_sandbox_unknown_host_list),
+		T(test_host_reference_unterminated),
+		T(test_host_reference_without_sandbox),
+		T(test_section_header_unclosed),
+		T(test_section_name_one_word),
+		T(test_load_file_too_large),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
