@@ -11,9 +11,9 @@
  *   erebus-ledger 1 pid=PID start=STARTTIME experiment=NAME
  *   guardian pid=PID start=STARTTIME
  *   + SEQ sigcont pid=P start=S comm=NAME
- *   + SEQ tc-qdisc ns=DEV:INO if=N parent=HEX handle=HEX kind=NAME
+ *   + SEQ tc-qdisc ns=DEV:INO if=N parent=HEX handle=HEX name=KIND
  *   + SEQ tc-class ns=DEV:INO if=N parent=HEX handle=HEX
- *   + SEQ tc-filter ns=DEV:INO if=N parent=HEX handle=HEX prio=N proto=HEX kind=NAME
+ *   + SEQ tc-filter ns=DEV:INO if=N parent=HEX handle=HEX prio=N proto=HEX name=KIND
  *   + SEQ link ns=DEV:INO if=N name=NAME
  *   + SEQ nft-table ns=DEV:INO family=N name=NAME
  *   - SEQ
