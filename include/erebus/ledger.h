@@ -64,6 +64,9 @@ bool ledger_is_stale(const char *path);
  * with undo_free()), or -errno if path cannot be read.
  */
 int ledger_read(const char *path, struct undo_list *ret, FILE *log, const char *prefix);
+/* The same over text in memory (changed in place: lines are cut at their
+ * newlines); path names it in messages. Returns the number of records. */
+int ledger_parse(char *text, const char *path, struct undo_list *ret, FILE *log, const char *prefix);
 
 /* The journal that writes undo records to the open ledger: the engine
  * hands it to undo_journal_set(). */
