@@ -64,6 +64,11 @@ $(BUILD)/tests/http_rate: $(BUILD)/tests/bench/http_rate.o $(BUILD)/liberebus.a
 $(BUILD)/tests/tc_tree: $(BUILD)/tests/bench/tc_tree.o $(BUILD)/liberebus.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c); built by `make fuzz` alone.
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/liberebus.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
 deps:
 	@scripts/deps.sh
 
@@ -91,6 +96,21 @@ asan: deps
 		LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS:$(BUILD)/%=build-asan/%) build-asan/tests/burner
 	@EREBUS_VM=0 tests/run-all.sh build-asan
 
+# Fuzzing (tests/fuzz, docs/testing.md): each harness under ASan, UBSan and
+# libFuzzer, built with clang in build-fuzz/, runs FUZZ_SECONDS on a corpus
+# seeded from the tree; fails, naming the input, when one crashes.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+		-fno-sanitize-recover=all
+
+fuzz-build: deps
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
+		LDFLAGS="-fsanitize=address,undefined" $(FUZZ_TARGETS:%=build-fuzz/fuzz/fuzz_%)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh build-fuzz $(FUZZ_TARGETS)
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	./$(BUILD)/erebus run experiments/quickstart.ini
@@ -105,7 +125,7 @@ install: all
 	install -D -m 0644 docs/erebus.1 $(DESTDIR)$(PREFIX)/share/man/man1/erebus.1
 
 clean:
-	rm -rf build build-asan build-clang
+	rm -rf build build-asan build-clang build-fuzz
 
-.PHONY: all deps check check-unit check-integration check-vm asan demo bench install clean
+.PHONY: all deps check check-unit check-integration check-vm asan fuzz fuzz-build demo bench install clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -11,9 +11,9 @@
  *   erebus-ledger 1 pid=PID start=STARTTIME experiment=NAME
  *   guardian pid=PID start=STARTTIME
  *   + SEQ sigcont pid=P start=S comm=NAME
- *   + SEQ tc-qdisc ns=DEV:INO if=N parent=HEX handle=HEX kind=NAME
+ *   + SEQ tc-qdisc ns=DEV:INO if=N parent=HEX handle=HEX name=KIND
  *   + SEQ tc-class ns=DEV:INO if=N parent=HEX handle=HEX
- *   + SEQ tc-filter ns=DEV:INO if=N parent=HEX handle=HEX prio=N proto=HEX kind=NAME
+ *   + SEQ tc-filter ns=DEV:INO if=N parent=HEX handle=HEX prio=N proto=HEX name=KIND
  *   + SEQ link ns=DEV:INO if=N name=NAME
  *   + SEQ nft-table ns=DEV:INO family=N name=NAME
  *   - SEQ
@@ -64,6 +64,9 @@ bool ledger_is_stale(const char *path);
  * with undo_free()), or -errno if path cannot be read.
  */
 int ledger_read(const char *path, struct undo_list *ret, FILE *log, const char *prefix);
+/* The same over text in memory (changed in place: lines are cut at their
+ * newlines); path names it in messages. Returns the number of records. */
+int ledger_parse(char *text, const char *path, struct undo_list *ret, FILE *log, const char *prefix);
 
 /* The journal that writes undo records to the open ledger: the engine
  * hands it to undo_journal_set(). */

@@ -252,7 +252,8 @@ static void build_sandbox(struct experiment *x, struct reader *r, struct diag *d
 	size_t idx = SIZE_MAX;
 	unsigned line = 0, sline = 0;
 	const char *hosts, *subnet;
-	uint32_t base, size;
+	uint64_t size;		/* a /0 holds 2^32 addresses */
+	uint32_t base;
 
 	for (size_t i = 0; i < x->n_sections; i++)
 		if (!strcmp(x->sections[i].kind, "sandbox"))
@@ -292,7 +293,7 @@ static void build_sandbox(struct experiment *x, struct reader *r, struct diag *d
 			sp->addrs[sp->n_hosts] = NULL;
 			sp->n_hosts++;
 		}
-		size = sp->subnet.prefix >= 32 ? 1 : 1u << (32 - sp->subnet.prefix);
+		size = sp->subnet.prefix >= 32 ? 1 : UINT64_C(1) << (32 - sp->subnet.prefix);
 		if (sp->n_hosts + 2 > size)
 			diag_error(d, line, "sandbox", "hosts", "%zu hosts do not fit in a /%u", sp->n_hosts,
 				   sp->subnet.prefix);

@@ -193,7 +193,8 @@ static int get_verdict(struct rd *rd, const struct json *o, const char *key, enu
 }
 
 /* "2026-11-27T06:31:00.571Z" (UTC, 0 to 6 decimals) into microseconds
- * since the epoch. */
+ * since the epoch. Times before the epoch are refused: no run started
+ * then, and report_render_json() could not write them back. */
 static int parse_rfc3339(const char *s, int64_t *ret)
 {
 	struct tm tm = { 0 };
@@ -231,7 +232,7 @@ static int parse_rfc3339(const char *s, int64_t *ret)
 	tm = (struct tm){ .tm_year = f[0] - 1900, .tm_mon = f[1] - 1, .tm_mday = f[2],
 			  .tm_hour = f[3], .tm_min = f[4], .tm_sec = f[5] };
 	t = timegm(&tm);
-	if (t == (time_t)-1 || tm.tm_mday != f[2])
+	if (t < 0 || tm.tm_mday != f[2])
 		return -EINVAL;
 	*ret = (int64_t)t * USEC_PER_SEC + frac;
 	return 0;

@@ -339,18 +339,12 @@ static int parse_record(char *line, struct undo_rec *r)
 	return 0;
 }
 
-int ledger_read(const char *path, struct undo_list *ret, FILE *log, const char *prefix)
+int ledger_parse(char *text, const char *path, struct undo_list *ret, FILE *log, const char *prefix)
 {
-	_cleanup_free_ char *text = NULL;
 	struct undo_list u = { 0 };
 	unsigned lineno = 0;
-	ssize_t len = read_file_max(path, 16 << 20, &text);
 	struct owners o;
 
-	if (len < 0) {
-		fprintf(log, "%s%s: cannot read: %s\n", prefix, path, strerror((int)-len));
-		return (int)len;
-	}
 	read_owners(text, &o);
 	if (!o.header_ok)
 		fprintf(log, "%s%s:1: not an erebus-ledger version 1 header; reading its records anyway\n",
@@ -386,6 +380,18 @@ int ledger_read(const char *path, struct undo_list *ret, FILE *log, const char *
 	}
 	*ret = u;
 	return (int)u.n;
+}
+
+int ledger_read(const char *path, struct undo_list *ret, FILE *log, const char *prefix)
+{
+	_cleanup_free_ char *text = NULL;
+	ssize_t len = read_file_max(path, 16 << 20, &text);
+
+	if (len < 0) {
+		fprintf(log, "%s%s: cannot read: %s\n", prefix, path, strerror((int)-len));
+		return (int)len;
+	}
+	return ledger_parse(text, path, ret, log, prefix);
 }
 
 const struct undo_journal ledger_journal = {

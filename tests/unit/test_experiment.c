@@ -418,6 +418,19 @@ static void test_window(void **state)
 	assert_int_equal(window_of(f, ""), 0);
 }
 
+/* A /0 holds every address: the hosts fit (the size of the network was
+ * 1 << 32, undefined, and came out as 1 on x86). */
+static void test_sandbox_subnet_sizes(void **state)
+{
+	struct fx *f = *state;
+	struct experiment *x = load_ok(f, "[experiment]\nname = x\n[sandbox]\nhosts = a b\nsubnet = 0.0.0.0/0\n"
+					  "[probe up]\ntype = exec\ncommand = true\n");
+
+	assert_int_equal(x->sandbox.n_hosts, 2);
+	assert_string_equal(x->sandbox.addrs[0], "0.0.0.1");
+	assert_string_equal(x->sandbox.addrs[1], "0.0.0.2");
+}
+
 /* ---- several errors at once -------------------------------------------- */
 
 static void test_several_errors_one_pass(void **state)
@@ -1853,6 +1866,7 @@ int main(void)
 		T(test_continuation_line),
 		T(test_comments_bom_and_inline),
 		T(test_window),
+		T(test_sandbox_subnet_sizes),
 		T(test_several_errors_one_pass),
 		T(test_unknown_key_suggestion),
 		T(test_unknown_key_suggestion_type_specific),

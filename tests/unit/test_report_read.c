@@ -248,6 +248,11 @@ static const struct mutation mutations[] = {
 	  "started_at: expected a UTC time like 2026-11-27T06:31:00.571Z, not \"2026-11-27 07:00:25\"" },
 	{ "\"started_at\": \"2026-11-27T07:00:25.865Z\"", "\"started_at\": \"2026-02-30T07:00:25.865Z\"",
 	  "started_at: expected a UTC time like 2026-11-27T06:31:00.571Z, not \"2026-02-30T07:00:25.865Z\"" },
+	/* before the epoch: the writer cannot write it back */
+	{ "\"started_at\": \"2026-11-27T07:00:25.865Z\"", "\"started_at\": \"1013-11-27T07:00:25.865Z\"",
+	  "started_at: expected a UTC time like 2026-11-27T06:31:00.571Z, not \"1013-11-27T07:00:25.865Z\"" },
+	{ "\"started_at\": \"2026-11-27T07:00:25.865Z\"", "\"started_at\": \"1969-12-31T23:59:59.999Z\"",
+	  "started_at: expected a UTC time like 2026-11-27T06:31:00.571Z, not \"1969-12-31T23:59:59.999Z\"" },
 	{ "\"verdict\": \"failed\"", "\"verdict\": \"flaky\"", "verdict: unknown verdict \"flaky\"" },
 	{ "\"exit_code\": 1", "\"exit_code\": 0", "exit_code: 0 does not go with verdict failed (1)" },
 	{ "\"duration_ms\": 3104.251", "\"duration_ms\": -1", "duration_ms: -1 ms is out of range" },
