@@ -72,7 +72,8 @@ $(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/liberebus.a
 deps:
 	@scripts/deps.sh
 
-# Unit tier: no privileges. Integration tier: root, real processes.
+# Unit tier: no privileges but for test_undo's kernel checks (named skips
+# without root). Integration tier: root, real processes.
 check-unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
 
