@@ -242,6 +242,32 @@ static void test_timer_disarm_and_rearm(void **state)
 	loop_timer_del(f->l, t);
 }
 
+static int64_t quit_now_cb(struct loop *l, int64_t now, void *ctx)
+{
+	loop_quit(l, 0);
+	return 0;
+}
+
+/* Setting an armed timer to 0 disarms it (the engine disarms its hold
+ * timer this way when a probe relapses): it must not fire. */
+static void test_timer_set_zero_disarms(void **state)
+{
+	struct lfx *f = *state;
+	struct dctx armed = { .f = f };
+	struct loop_timer *t, *q;
+
+	t = loop_timer_add(f->l, now_usec() + USEC_PER_MSEC, rearm_cb, &armed);
+	assert_non_null(t);
+	loop_timer_set(f->l, t, 0);
+	q = loop_timer_add(f->l, now_usec() + 20 * USEC_PER_MSEC, quit_now_cb, NULL);
+	assert_non_null(q);
+	watchdog(f, 5 * USEC_PER_SEC);
+	assert_int_equal(loop_run(f->l), 0);
+	assert_int_equal(armed.fired, 0);
+	loop_timer_del(f->l, t);
+	loop_timer_del(f->l, q);
+}
+
 /* ---- deleting timers inside callbacks ---------------------------------- */
 
 struct kctx {
@@ -570,6 +596,7 @@ int main(void)
 		L(test_timers_overdue_fire_in_deadline_order),
 		L(test_timer_repeats),
 		L(test_timer_disarm_and_rearm),
+		L(test_timer_set_zero_disarms),
 		L(test_timer_delete_self),
 		L(test_timer_delete_other_same_round),
 		L(test_timer_delete_other_later),
