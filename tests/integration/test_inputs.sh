@@ -67,3 +67,40 @@ EOF2
 	run_erebus run "$T/x.ini" --json "$T/r.json"
 	assert_eq "$RC" 0 "the same file, not writable by others: $(tail -n 3 "$T/err")"
 }
+
+# A partition this process cannot make is "unsupported" before anything
+# runs: as a user without CAP_NET_ADMIN the kernel itself refuses
+# nf_tables (EPERM), so this is the real refusal, not a stand-in. Exit 5,
+# the reason says what is needed, and no ledger, no table, nothing else.
+test_partition_unsupported_without_privileges() {
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+	[ "$(id -u)" = 0 ] || skip "needs root to drop to another user"
+	chmod o+x "$T"	# mktemp -d made it 0700
+	mkdir -p "$T/user" && chmod 0777 "$T/user"
+	cat >"$T/user/x.ini" <<EOF2
+[experiment]
+name = partition-as-nobody
+[target api]
+netns = /proc/self/ns/net
+[fault cut]
+type = partition
+target = api
+interface = lo
+destination = 127.0.0.2
+duration = 1s
+[probe ok]
+type = exec
+command = true
+EOF2
+	chmod 0644 "$T/user/x.ini"
+	RC=0
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		env EREBUS_RUN_DIR="$T/user/run" "$EREBUS" run "$T/user/x.ini" --json "$T/user/r.json" \
+		>"$T/out" 2>"$T/err" || RC=$?
+	assert_eq "$RC" 5 "exit code: $(cat "$T/err")"
+	grep -qF "[fault cut] type partition: partition needs root: nftables needs CAP_NET_ADMIN" "$T/err" ||
+		fail "reason: $(cat "$T/err")"
+	assert_eq "$(json "$T/user/r.json" .verdict)" unsupported "verdict"
+	assert_eq "$(json "$T/user/r.json" '.faults[0].applied_at_ms')" null "nothing applied"
+	[ -z "$(ls -A "$T/user/run" 2>/dev/null)" ] || fail "a ledger was left: $(ls -A "$T/user/run")"
+}
