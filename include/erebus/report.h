@@ -153,6 +153,9 @@ void report_compute(struct report *r);
 /* The span [*ret_a, *ret_b) of phase ph that report_compute() counts in,
  * from r's phase times (ended_us included). Pure. */
 void report_phase_span(const struct report *r, enum phase ph, int64_t *ret_a, int64_t *ret_b);
+/* Sort the n latencies of lat and set p's p50, p95, p99 and max from
+ * them; n 0 leaves p as it is. */
+void report_latency(int64_t *lat, size_t n, struct report_phase *p);
 /* Nearest-rank percentile (0 < p <= 100) of n sorted values; -1 if n == 0. */
 int64_t percentile(const int64_t *sorted, size_t n, double p);
 

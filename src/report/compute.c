@@ -10,12 +10,6 @@
 #include "erebus/figures.h"
 #include "erebus/report.h"
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
 static int cmp_app(const void *a, const void *b)
 {
 	const struct fig_app *x = a, *y = b;
@@ -47,13 +41,7 @@ static struct report_phase span_stats(const struct report_probe *p, const int64_
 	}
 	if (r.slots)
 		r.availability = (double)up / (double)r.slots;
-	if (k) {
-		qsort(lat, k, sizeof(*lat), cmp_i64);
-		r.p50 = percentile(lat, k, 50);
-		r.p95 = percentile(lat, k, 95);
-		r.p99 = percentile(lat, k, 99);
-		r.max = lat[k - 1];
-	}
+	report_latency(lat, k, &r);
 	return r;
 }
 

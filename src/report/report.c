@@ -82,6 +82,17 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+void report_latency(int64_t *lat, size_t n, struct report_phase *p)
+{
+	if (!n)
+		return;
+	qsort(lat, n, sizeof(*lat), cmp_i64);
+	p->p50 = percentile(lat, n, 50);
+	p->p95 = percentile(lat, n, 95);
+	p->p99 = percentile(lat, n, 99);
+	p->max = lat[n - 1];
+}
+
 void report_phase_stats(const struct sample *s, size_t n, enum phase ph, struct report_phase *ret)
 {
 	_cleanup_free_ int64_t *lat = xcalloc(n + 1, sizeof(*lat));
@@ -98,14 +109,9 @@ void report_phase_stats(const struct sample *s, size_t n, enum phase ph, struct 
 			p.failures++;
 		lat[k++] = s[i].latency_us;
 	}
-	if (k) {
-		qsort(lat, k, sizeof(*lat), cmp_i64);
+	if (k)
 		p.availability = (double)(p.samples - p.failures) / (double)p.samples;
-		p.p50 = percentile(lat, k, 50);
-		p.p95 = percentile(lat, k, 95);
-		p.p99 = percentile(lat, k, 99);
-		p.max = lat[k - 1];
-	}
+	report_latency(lat, k, &p);
 	*ret = p;
 }
 
