@@ -325,7 +325,7 @@ static int parse_record(char *line, struct undo_rec *r)
 			snprintf(r->proc.comm, sizeof(r->proc.comm), "%s", v);
 		else if (!strcmp(tok, "ns") && sscanf(v, "%llu:%llu", &a, &b) == 2)
 			r->net.netns_dev = a, r->net.netns_ino = b;
-		else if (!strcmp(tok, "cookie") && sscanf(v, "%llu", &a) == 1 && a)
+		else if (!strcmp(tok, "cookie") && sscanf(v, "%llu", &a) == 1)
 			r->net.netns_cookie = a;
 		else if (!strcmp(tok, "if") && sscanf(v, "%llu", &a) == 1)
 			r->net.ifindex = (int)a;
