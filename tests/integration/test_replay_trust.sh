@@ -9,27 +9,16 @@
 
 source "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
 
-# The experiment: target a is $NS_A, one exec probe, then the fault given.
+# The experiment: a rate cap on $IF_A in $NS_A for long, with the options
+# given.
 _trust_ini() {
-	cat >"$T/x.ini" <<EOF2
-[experiment]
-name = trust
-seed = 1
-[target a]
-netns = $NS_A
-[probe ok]
-type = exec
-command = true
-interval = 100ms
-healthy_after = 1
-[fault f]
+	ns_a_experiment trust 100ms "[fault f]
 type = rate
 target = a
 interface = $IF_A
 rate = 8mbit
 duration = 60s
-$1
-EOF2
+$1"
 }
 
 # Run the experiment in the background, its pid in $ERB, until its fault
@@ -193,5 +182,32 @@ test_recover_reads_records_without_cookie() {
 	run_erebus recover
 	! tc_a qdisc show dev "$IF_A" | grep -q "eb0" || fail "the tree is still there: $(tc_a qdisc show dev "$IF_A")"
 	grep -q "delete htb qdisc eb00:0 on ifindex [0-9]*: done" "$T/out" || fail "$(cat "$T/out")"
+	_recovered_ok
+}
+
+# A filter of the user's at Erebus' priority under ffff: (protocol all,
+# u32, a mirred redirect) is Erebus' only if it redirects to an erebus
+# ifb: one to the veth is left alone, with the qdisc it is under; a link
+# with the ifb's name that is no ifb (a veth) is left alone too.
+test_recover_leaves_lookalike_redirect_and_link() {
+	local ifb
+	netns_pair
+	_trust_ini "direction = ingress"
+	_dead_run
+	ifb=$(in_ns "$NS_A" ip -o link show | grep -oE "erebus-in[0-9]+" | head -1)
+	[ -n "$ifb" ] || fail "no ifb made by the run"
+	tc_a qdisc del dev "$IF_A" ingress || fail "cannot remove the leftover ingress qdisc"
+	in_ns "$NS_A" ip link del "$ifb" || fail "cannot remove the leftover ifb"
+	tc_a qdisc add dev "$IF_A" ingress || fail "cannot add the user's ingress qdisc"
+	tc_a filter add dev "$IF_A" parent ffff: protocol all prio 60160 u32 match u32 0 0 \
+		action mirred egress redirect dev "$IF_A" || fail "cannot add the user's redirect"
+	in_ns "$NS_A" ip link add "$ifb" type veth peer name "${ifb}p" || fail "cannot add the user's veth"
+	run_erebus recover
+	tc_a filter show dev "$IF_A" ingress | grep -q "pref 60160 u32" || fail "the user's redirect was removed"
+	tc_a qdisc show dev "$IF_A" ingress | grep -q "^qdisc ingress ffff:" || fail "the user's ingress qdisc was removed"
+	in_ns "$NS_A" ip link show dev "$ifb" >/dev/null 2>&1 || fail "the user's veth $ifb was removed"
+	grep -q "the filter at prio 60160 on ifindex [0-9]* is not the one Erebus made (u32 prio 60160 protocol 0x3, not a redirect to an erebus ifb)" \
+		"$T/out" || fail "$(cat "$T/out")"
+	grep -q "the link $ifb is veth now, not the ifb Erebus made" "$T/out" || fail "$(cat "$T/out")"
 	_recovered_ok
 }
