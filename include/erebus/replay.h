@@ -14,6 +14,9 @@
  * Returns 0, UNDO_LEFT_ALONE with *ret_why (caller frees: what is there
  * instead; nothing was changed), or -errno. */
 int undo_one(struct undo_rec *r, char **ret_why);
+/* What undo_one() would do, changing nothing (a dry run): 0, or
+ * UNDO_LEFT_ALONE with *ret_why (caller frees), or -errno. */
+int undo_owned(struct undo_rec *r, char **ret_why);
 /* Replay every record of u not yet done, newest first, marking each done
  * (undo_done()); one left alone (UNDO_LEFT_ALONE) is done too, and marked
  * left_alone. Returns 0 when all are closed, else the first -errno, with

@@ -211,6 +211,9 @@ int tc_apply(int netns_fd, const struct net_match *m, const struct tc_leaf *leaf
  * instead (nothing was changed), or -errno (nothing deleted).
  */
 int tc_undo(const struct undo_rec *r, char **ret_why);
+/* tc_undo()'s proof alone, changing nothing: 0 (Erebus' object, or
+ * gone), UNDO_LEFT_ALONE with *ret_why (caller frees), or -errno. */
+int tc_owned(const struct undo_rec *r, char **ret_why);
 
 /*
  * Is the object r names (UNDO_TC_*, UNDO_LINK) still in the kernel? A

@@ -61,18 +61,21 @@ int ledger_replay(const char *path, bool dry_run, FILE *log, const char *prefix)
 			}
 			r->proc.pidfd = p.pidfd;
 		}
-		if (!dry_run)
-			e = undo_one(r, &why);
-		fprintf(log, "%s%s%s%s\n", prefix, dry_run ? "would " : "", what.s,
-			e == UNDO_LEFT_ALONE ? ": NOT EREBUS', LEFT ALONE"
-			: e ? (e == -ENOSYS ? ": not supported by this build" : ": FAILED") : (dry_run ? "" : ": done"));
+		e = dry_run ? undo_owned(r, &why) : undo_one(r, &why);
 		if (e == UNDO_LEFT_ALONE) {
-			fprintf(log, "%s  %s\n", prefix, why);
+			fprintf(log, "%s%s: NOT EREBUS', %s\n%s  %s\n", prefix, what.s,
+				dry_run ? "would be left alone" : "LEFT ALONE", prefix, why);
 			left++;
 			e = 0;
-		} else if (e) {
-			fprintf(log, "%s  %s\n", prefix, strerror(-e));
-			failed++;
+		} else if (e && dry_run) {
+			fprintf(log, "%swould %s (cannot read it back now: %s)\n", prefix, what.s, strerror(-e));
+			e = 0;
+		} else {
+			fprintf(log, "%s%s%s%s\n", prefix, dry_run ? "would " : "", what.s,
+				e ? (e == -ENOSYS ? ": not supported by this build" : ": FAILED") : (dry_run ? "" : ": done"));
+			if (e)
+				fprintf(log, "%s  %s\n", prefix, strerror(-e));
+			failed += e != 0;
 		}
 		if (!e)
 			r->done = !dry_run;

@@ -37,6 +37,20 @@ int undo_one(struct undo_rec *r, char **ret_why)
 	return e;
 }
 
+int undo_owned(struct undo_rec *r, char **ret_why)
+{
+	*ret_why = NULL;
+	switch (r->kind) {
+	case UNDO_TC_QDISC:
+	case UNDO_TC_CLASS:
+	case UNDO_TC_FILTER:
+	case UNDO_LINK:
+		return tc_owned(r, ret_why);
+	default:
+		return 0;
+	}
+}
+
 int undo_exists(const struct undo_rec *r)
 {
 	switch (r->kind) {

@@ -67,6 +67,13 @@ test_recover_leaves_users_ingress_qdisc_and_filter() {
 	tc_a qdisc del dev "$IF_A" ingress || fail "cannot remove the leftover ingress qdisc"
 	tc_a qdisc add dev "$IF_A" ingress || fail "cannot add the user's ingress qdisc"
 	_user_ingress_filter
+	# a dry run reads the objects back too, and changes nothing
+	run_erebus recover --dry-run
+	assert_eq "$RC" 0 "dry run exit code: $(cat "$T/out")"
+	grep -q "delete ingress qdisc ffff:0 on ifindex [0-9]*: NOT EREBUS', would be left alone" "$T/out" ||
+		fail "dry run: $(cat "$T/out")"
+	grep -q "would delete link erebus-in[0-9]*$" "$T/out" || fail "dry run: $(cat "$T/out")"
+	in_ns "$NS_A" ip -o link show | grep -q erebus || fail "the dry run removed the ifb"
 	run_erebus recover
 	tc_a qdisc show dev "$IF_A" ingress | grep -q "^qdisc ingress ffff:" || fail "the user's ingress qdisc was removed"
 	tc_a filter show dev "$IF_A" ingress | grep -q "pref 1 u32" || fail "the user's filter was removed"

@@ -138,6 +138,19 @@ int tc_undo(const struct undo_rec *r, char **ret_why)
 	return e;
 }
 
+int tc_owned(const struct undo_rec *r, char **ret_why)
+{
+	struct tc_conn *c;
+	int e;
+
+	*ret_why = NULL;
+	if ((e = tc_conn_get(r->net.netns_fd, &c)) < 0)
+		return e;
+	e = tc_prove(c, r, ret_why);
+	tc_conn_put(c);
+	return e < 0 ? e : e == TC_NOT_OURS ? UNDO_LEFT_ALONE : 0;
+}
+
 /* What a dump is searched for: a message of type on ifindex with that
  * handle (qdisc, class), or that priority and protocol (filter). */
 struct wanted {
