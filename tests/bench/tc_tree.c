@@ -13,6 +13,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include "erebus/replay.h"
 #include "erebus/tc.h"
 #include "erebus/util.h"
 
