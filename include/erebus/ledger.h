@@ -11,12 +11,15 @@
  *   erebus-ledger 1 pid=PID start=STARTTIME experiment=NAME
  *   guardian pid=PID start=STARTTIME
  *   + SEQ sigcont pid=P start=S comm=NAME
- *   + SEQ tc-qdisc ns=DEV:INO if=N parent=HEX handle=HEX name=KIND
+ *   + SEQ tc-qdisc ns=DEV:INO cookie=N if=N parent=HEX handle=HEX name=KIND
  *   + SEQ tc-class ns=DEV:INO if=N parent=HEX handle=HEX
  *   + SEQ tc-filter ns=DEV:INO if=N parent=HEX handle=HEX prio=N proto=HEX name=KIND
  *   + SEQ link ns=DEV:INO if=N name=NAME
  *   + SEQ nft-table ns=DEV:INO family=N name=NAME
  *   - SEQ
+ * Every network record names its namespace by ns=DEV:INO and, where the
+ * kernel has SO_NETNS_COOKIE (Linux 5.14+), cookie=N; records written
+ * without a cookie (older ledgers, older kernels) are read as they are.
  * A line that does not parse is reported and skipped, never guessed at;
  * and replay touches only objects Erebus tags (reserved tc handles,
  * erebus-prefixed names), so a damaged ledger cannot make Erebus remove

@@ -27,10 +27,25 @@ int netns_enter(int netns_fd, int *ret_saved);
 void netns_leave(int saved);
 /* socket(2) made inside netns_fd (-1: here). Returns the fd or -errno. */
 int netns_socket(int netns_fd, int domain, int type, int protocol);
-/* Open the namespace with this identity (st_dev, st_ino of its nsfs file):
- * ours, a process's, or one bound under /run/netns. Returns an fd, or
- * -ENOENT when no such namespace is reachable any more. */
-int netns_open_id(uint64_t dev, uint64_t ino);
+/*
+ * The namespace's cookie (SO_NETNS_COOKIE, Linux 5.14+; -1: ours): a
+ * number the kernel never gives two namespaces while it runs, unlike the
+ * inode number, which a new namespace may take once the old one is gone.
+ * Returns 0 with *ret, -ENOPROTOOPT when this kernel has no cookies, or
+ * another -errno.
+ */
+int netns_cookie(int netns_fd, uint64_t *ret);
+/*
+ * Open the namespace with this identity (st_dev, st_ino of its nsfs file):
+ * ours, a process's, or one bound under /run/netns. cookie: its cookie
+ * when it was recorded (0: none recorded); a namespace with that dev and
+ * ino but another cookie is another namespace, which took the inode
+ * number of the recorded one after it was gone. (A kernel that cannot say
+ * a cookie is taken at dev and ino.) Returns an fd, -ENOENT when no such
+ * namespace is reachable any more, or -ESTALE when its dev and ino now
+ * name another namespace.
+ */
+int netns_open_id(uint64_t dev, uint64_t ino, uint64_t cookie);
 /* The inode number that identifies the namespace behind fd (or ours for -1). */
 unsigned long netns_id(int netns_fd);
 

@@ -47,7 +47,7 @@ struct nl_msg;
 #define TC_MAJOR	  0xEB00u
 #define TC_ROOT_HANDLE	  (TC_MAJOR << 16)		/* eb00: */
 #define TC_SLOTS	  127				/* faults per tree */
-#define TC_PRIO_REDIRECT  0xEB00			/* on the ingress qdisc */
+#define TC_PRIO_REDIRECT  EREBUS_TC_PRIO_REDIRECT	/* on the ingress qdisc */
 #define TC_IFB_PREFIX	  "erebus-in"
 #define TC_PASS_RATE	  1000000000000ULL		/* bit/s: 1Tbit, never the limit */
 #define TC_QUANTUM	  200000			/* bytes; htb's own ceiling */
@@ -199,9 +199,21 @@ int tc_apply(int netns_fd, const struct net_match *m, const struct tc_leaf *leaf
  * in the namespace of r->net.netns_fd; "already gone" is success. A shared
  * part of a tree this run still uses (root, ifb, ingress qdisc, redirect)
  * is removed by the last of its records replayed; the others only drop a
- * reference. Returns 0 or -errno.
+ * reference. Before deleting, the object is read back from the kernel and
+ * proved to be the one Erebus made: a qdisc or class with a handle in
+ * Erebus' range of the kind recorded (and a qdisc under the parent
+ * recorded); an ingress qdisc (never a clsact) with nothing under it but
+ * Erebus' redirect; filters under ffff: only at Erebus' priority, each a
+ * redirect to a link named erebus* of kind ifb; filters under Erebus' htb
+ * only at the recorded priority, each steering into a class of it; a link
+ * named erebus* only of kind ifb. Returns 0 (deleted, or gone),
+ * UNDO_LEFT_ALONE with *ret_why (caller frees) saying what is there
+ * instead (nothing was changed), or -errno (nothing deleted).
  */
-int tc_undo(const struct undo_rec *r);
+int tc_undo(const struct undo_rec *r, char **ret_why);
+/* tc_undo()'s proof alone, changing nothing: 0 (Erebus' object, or
+ * gone), UNDO_LEFT_ALONE with *ret_why (caller frees), or -errno. */
+int tc_owned(const struct undo_rec *r, char **ret_why);
 
 /*
  * Is the object r names (UNDO_TC_*, UNDO_LINK) still in the kernel? A

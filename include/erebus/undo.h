@@ -27,19 +27,25 @@ enum undo_kind {
 };
 
 /* How Erebus tags what it creates, so that it never touches anything else:
- * tc qdiscs and classes with handles whose major is in this range (an
- * ingress/clsact qdisc, whose handle is fixed at ffff:, by its kind), links
- * and nftables tables by name prefix. */
-#define EREBUS_TC_MAJOR_FIRST 0xEB00u
-#define EREBUS_TC_MAJOR_LAST  0xEBFFu
-#define EREBUS_LINK_PREFIX    "erebus"
-#define EREBUS_NFT_PREFIX     "erebus_"
+ * tc qdiscs and classes with handles whose major is in this range, and
+ * filters with priorities in it (0xEB00-0xEBFF); the ingress qdisc, whose
+ * handle is fixed at ffff:, by its kind and by what is under it (only
+ * Erebus' redirect, at EREBUS_TC_PRIO_REDIRECT, to an erebus ifb); links
+ * and nftables tables by name prefix. Erebus never creates a clsact
+ * qdisc. Replay reads each network object back and proves it against
+ * these before deleting it (tc_undo()). */
+#define EREBUS_TC_MAJOR_FIRST	0xEB00u
+#define EREBUS_TC_MAJOR_LAST	0xEBFFu
+#define EREBUS_TC_PRIO_REDIRECT	0xEB00u	/* the ingress redirect's filter priority */
+#define EREBUS_LINK_PREFIX	"erebus"
+#define EREBUS_NFT_PREFIX	"erebus_"
 
 /* A kernel object in a network namespace. */
 struct undo_net {
 	int netns_fd;		/* borrowed from the engine; -1: Erebus' own namespace;
 				 * below -1: not known (undo_exists() cannot tell) */
 	uint64_t netns_dev, netns_ino;	/* the namespace's identity (filled by the ledger) */
+	uint64_t netns_cookie;	/* and its cookie (SO_NETNS_COOKIE); 0: not known */
 	int ifindex;
 	uint32_t parent;	/* tc: parent handle */
 	uint32_t handle;	/* tc: qdisc/class handle; filter: its handle */
@@ -52,12 +58,22 @@ struct undo_net {
 struct undo_rec {
 	enum undo_kind kind;
 	bool done;
+	bool left_alone;	/* done without a change: what was there was not provably
+				 * Erebus' (UNDO_LEFT_ALONE); never checked after rollback */
 	uint32_t seq;		/* its line in the ledger; 0 when not written there */
 	union {
 		struct proc proc;	/* UNDO_SIGCONT; pidfd is borrowed */
 		struct undo_net net;	/* UNDO_TC_*, UNDO_LINK, UNDO_NFT_TABLE */
 	};
 };
+
+/* What undoing a record returns, besides 0 (undone, or already gone) and
+ * -errno (failed): the object there now is not provably the one Erebus
+ * made (another kind at its handle, a clsact, an ingress qdisc with
+ * filters Erebus did not make, a link that is no ifb), so nothing was
+ * changed. Nothing of Erebus' is left there either: the record is closed,
+ * and the replay says so loudly. */
+#define UNDO_LEFT_ALONE 1
 
 struct undo_list {
 	struct undo_rec *v;
@@ -87,7 +103,9 @@ void undo_done(struct undo_rec *r);
  * not create. u empty: nothing. */
 void undo_disown(struct undo_list *u);
 /* Does r name only an object carrying Erebus' tag? (A record read back
- * from a ledger is replayed only if so.) */
+ * from a ledger is replayed only if so: one that does not was never
+ * written by Erebus, such as a clsact qdisc's.) The data alone: replay
+ * still reads the object back before it deletes anything. */
 bool undo_is_tagged(const struct undo_rec *r);
 /* Human description of r: "SIGCONT pid 1234 (demo-worker)". */
 void undo_describe(const struct undo_rec *r, struct sbuf *out);

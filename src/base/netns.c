@@ -8,6 +8,10 @@
 #include "erebus/netns.h"
 #include "erebus/util.h"
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71	/* Linux 5.14; older libc headers lack the name */
+#endif
+
 int netns_open_pid(pid_t pid)
 {
 	char path[64];
@@ -100,16 +104,49 @@ unsigned long netns_id(int netns_fd)
 	return (unsigned long)st.st_ino;
 }
 
+int netns_cookie(int netns_fd, uint64_t *ret)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+	int fd = netns_socket(netns_fd, AF_UNIX, SOCK_DGRAM, 0), e = 0;
+
+	if (fd < 0)
+		return fd;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0)
+		e = -errno;
+	else if (len != sizeof(cookie) || !cookie)
+		e = -ENOPROTOOPT;
+	close(fd);
+	if (!e)
+		*ret = cookie;
+	return e;
+}
+
+/* The namespace fd is the one recorded as (dev, ino, cookie)? A cookie
+ * this kernel cannot read (no SO_NETNS_COOKIE) proves nothing either way:
+ * dev and ino alone decide, as they do for a record without a cookie. */
+static int check_cookie(int fd, uint64_t cookie)
+{
+	uint64_t now;
+
+	if (!cookie || netns_cookie(fd, &now) < 0 || now == cookie)
+		return fd;
+	close(fd);
+	return -ESTALE;
+}
+
 /* Look in this thread's namespace, every process's, then /run/netns. */
-int netns_open_id(uint64_t dev, uint64_t ino)
+int netns_open_id(uint64_t dev, uint64_t ino, uint64_t cookie)
 {
 	struct stat st;
 	DIR *d;
 	struct dirent *de;
 	int fd = -ENOENT;
 
-	if (stat("/proc/thread-self/ns/net", &st) == 0 && st.st_dev == dev && st.st_ino == ino)
-		return open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (stat("/proc/thread-self/ns/net", &st) == 0 && st.st_dev == dev && st.st_ino == ino) {
+		fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		return fd < 0 ? -errno : check_cookie(fd, cookie);
+	}
 	d = opendir("/proc");
 	while (d && fd < 0 && (de = readdir(d))) {
 		char path[300];
@@ -130,5 +167,5 @@ int netns_open_id(uint64_t dev, uint64_t ino)
 	}
 	if (d)
 		closedir(d);
-	return fd < 0 ? -ENOENT : fd;
+	return fd < 0 ? -ENOENT : check_cookie(fd, cookie);
 }

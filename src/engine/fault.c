@@ -53,7 +53,8 @@ static struct target_state *state_of(struct engine *e, const struct target_spec 
 }
 
 /* Keep the records this replay undid (was_done: their done flags before
- * it; a record done before was never the fault's to undo), to check after
+ * it; a record done before was never the fault's to undo; one left alone
+ * names what is not Erebus', which stays), to check after
  * rollback that they stayed undone. A network record keeps a duplicate of
  * the namespace fd, which the fault closes when it is over; -2 when it
  * cannot (the check then cannot tell). Closed by undone_close(). */
@@ -64,7 +65,7 @@ void keep_undone(struct fault_inst *fi, const bool *was_done)
 	for (size_t i = 0; i < fi->ctx.undo.n; i++) {
 		struct undo_rec u = fi->ctx.undo.v[i];
 
-		if (was_done[i] || !u.done)
+		if (was_done[i] || !u.done || u.left_alone)
 			continue;
 		if (u.kind != UNDO_SIGCONT && u.net.netns_fd >= 0) {
 			u.net.netns_fd = fcntl(u.net.netns_fd, F_DUPFD_CLOEXEC, 3);
@@ -89,7 +90,7 @@ void undone_close(struct engine *e)
  * Returns 0 or the first -errno of the undo records. */
 int fault_revert(struct fault_inst *fi)
 {
-	_cleanup_free_ char *err = NULL;
+	_cleanup_free_ char *err = NULL, *left = NULL;
 	_cleanup_free_ bool *was_done = NULL;
 	/* The fault ends when its removal begins: a sample answered because
 	 * of the revert (a SIGCONT) ends after this, never before it. */
@@ -103,8 +104,10 @@ int fault_revert(struct fault_inst *fi)
 	was_done = xcalloc(fi->ctx.undo.n + 1, sizeof(*was_done));
 	for (size_t i = 0; i < fi->ctx.undo.n; i++)
 		was_done[i] = fi->ctx.undo.v[i].done;
-	r = undo_run(&fi->ctx.undo, &err);
+	r = undo_run(&fi->ctx.undo, &err, &left);
 	keep_undone(fi, was_done);
+	if (left)	/* not a failure: nothing of Erebus' is left there */
+		engine_event(fi->e, "fault.left-alone", fi->spec->name, "%s", left);
 	if (r < 0) {
 		engine_event(fi->e, "fault.revert-failed", fi->spec->name, "%s", err);
 		if (!fi->rf->error)

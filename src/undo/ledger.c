@@ -203,11 +203,16 @@ static void net_identity(struct undo_rec *rec)
 {
 	struct stat st;
 
+	if (rec->net.netns_fd < -1)
+		return;	/* lost (the check after rollback): keep what was recorded */
 	if (rec->net.netns_fd >= 0 ? fstat(rec->net.netns_fd, &st) < 0
 				   : stat("/proc/thread-self/ns/net", &st) < 0)
 		return;
 	rec->net.netns_dev = st.st_dev;
 	rec->net.netns_ino = st.st_ino;
+	/* No cookie on a kernel without SO_NETNS_COOKIE: dev and ino alone. */
+	if (netns_cookie(rec->net.netns_fd, &rec->net.netns_cookie) < 0)
+		rec->net.netns_cookie = 0;
 }
 
 static const char *const kind_names[] = {
@@ -232,8 +237,11 @@ static void format_record(const struct undo_rec *r, struct sbuf *b)
 			  (unsigned long long)r->proc.starttime);
 		add_token(b, r->proc.comm);
 	} else {
-		sbuf_addf(b, " ns=%llu:%llu if=%d parent=%x handle=%x prio=%u proto=%x family=%d name=",
-			  (unsigned long long)n->netns_dev, (unsigned long long)n->netns_ino, n->ifindex,
+		sbuf_addf(b, " ns=%llu:%llu", (unsigned long long)n->netns_dev,
+			  (unsigned long long)n->netns_ino);
+		if (n->netns_cookie)
+			sbuf_addf(b, " cookie=%llu", (unsigned long long)n->netns_cookie);
+		sbuf_addf(b, " if=%d parent=%x handle=%x prio=%u proto=%x family=%d name=", n->ifindex,
 			  n->parent, n->handle, n->prio, n->protocol, n->family);
 		add_token(b, n->name);
 	}
@@ -317,6 +325,8 @@ static int parse_record(char *line, struct undo_rec *r)
 			snprintf(r->proc.comm, sizeof(r->proc.comm), "%s", v);
 		else if (!strcmp(tok, "ns") && sscanf(v, "%llu:%llu", &a, &b) == 2)
 			r->net.netns_dev = a, r->net.netns_ino = b;
+		else if (!strcmp(tok, "cookie") && sscanf(v, "%llu", &a) == 1)
+			r->net.netns_cookie = a;
 		else if (!strcmp(tok, "if") && sscanf(v, "%llu", &a) == 1)
 			r->net.ifindex = (int)a;
 		else if (!strcmp(tok, "parent") && sscanf(v, "%llx", &a) == 1)

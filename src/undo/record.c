@@ -6,6 +6,8 @@
  */
 #include <assert.h>
 
+#include <linux/pkt_sched.h>
+
 #include "erebus/undo.h"
 
 static const struct undo_journal *journal;
@@ -70,6 +72,11 @@ void undo_describe(const struct undo_rec *r, struct sbuf *out)
 	}
 }
 
+static bool in_range(unsigned major)
+{
+	return major >= EREBUS_TC_MAJOR_FIRST && major <= EREBUS_TC_MAJOR_LAST;
+}
+
 bool undo_is_tagged(const struct undo_rec *r)
 {
 	unsigned major = r->net.handle >> 16, pmajor = r->net.parent >> 16;
@@ -78,14 +85,15 @@ bool undo_is_tagged(const struct undo_rec *r)
 	case UNDO_SIGCONT:
 		return r->proc.pid > 1;	/* SIGCONT harms nothing; not init */
 	case UNDO_TC_QDISC:
-		if (r->net.handle == 0xffff0000u)	/* ingress and clsact have a fixed handle */
-			return !strcmp(r->net.name, "ingress") || !strcmp(r->net.name, "clsact");
-		return major >= EREBUS_TC_MAJOR_FIRST && major <= EREBUS_TC_MAJOR_LAST;
+		if (r->net.handle == TC_H_MAKE(TC_H_INGRESS, 0))	/* ingress, at its fixed handle; never clsact */
+			return !strcmp(r->net.name, "ingress") && r->net.parent == TC_H_INGRESS;
+		return in_range(major);
 	case UNDO_TC_CLASS:
-		return major >= EREBUS_TC_MAJOR_FIRST && major <= EREBUS_TC_MAJOR_LAST;
-	case UNDO_TC_FILTER:	/* under one of our qdiscs, or the ingress one we made */
-		return (pmajor >= EREBUS_TC_MAJOR_FIRST && pmajor <= EREBUS_TC_MAJOR_LAST) ||
-		       pmajor == 0xffffu;
+		return in_range(major) && in_range(pmajor);
+	case UNDO_TC_FILTER:	/* at Erebus' priority: under one of its qdiscs, or the redirect */
+		if (r->net.parent == TC_H_MAKE(TC_H_INGRESS, 0))
+			return r->net.prio == EREBUS_TC_PRIO_REDIRECT && !r->net.handle;
+		return in_range(pmajor) && in_range(r->net.prio);
 	case UNDO_LINK:
 		return !strncmp(r->net.name, EREBUS_LINK_PREFIX, strlen(EREBUS_LINK_PREFIX));
 	case UNDO_NFT_TABLE:

@@ -13,6 +13,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include "erebus/replay.h"
 #include "erebus/tc.h"
 #include "erebus/util.h"
 
@@ -127,7 +128,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		t1 = now_usec();
-		if (undo_run(&u, &err) < 0) {
+		if (undo_run(&u, &err, NULL) < 0) {
 			fprintf(stderr, "tc_tree: revert: %s\n", err);
 			return 1;
 		}

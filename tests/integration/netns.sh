@@ -11,6 +11,9 @@
 #     B has $B4 and $B4_2 (10.231.K.2 and .3) and $B6, $B6_2 (fd00:eb:K::2, ::3),
 #     so two destinations are reached through the same interface.
 #   in_ns NS CMD...   run CMD inside NS
+#   ns_a_experiment NAME INTERVAL TEXT
+#     writes $T/x.ini: experiment NAME (seed 1), target a = $NS_A, one exec
+#     probe `ok` (command true) every INTERVAL, then TEXT (the faults)
 
 _netns_del() { ip netns del "$1" 2>/dev/null; }
 
@@ -43,3 +46,19 @@ netns_pair() {
 }
 
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+ns_a_experiment() {
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = $1
+seed = 1
+[target a]
+netns = $NS_A
+[probe ok]
+type = exec
+command = true
+interval = $2
+healthy_after = 1
+$3
+EOF2
+}

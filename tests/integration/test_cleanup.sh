@@ -10,21 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/leftovers.sh"
 
 # The experiment: target a is $NS_A, one exec probe, then the faults given
 # as text (each "[fault NAME]" block).
-_cleanup_ini() {
-	cat >"$T/x.ini" <<EOF2
-[experiment]
-name = cleanup
-seed = 1
-[target a]
-netns = $NS_A
-[probe ok]
-type = exec
-command = true
-interval = 100ms
-healthy_after = 1
-$1
-EOF2
-}
+_cleanup_ini() { ns_a_experiment cleanup 100ms "$1"; }
 
 erebus_in_ns_a() { erebus_left_in_ns "$NS_A" "$IF_A"; }
 

@@ -92,21 +92,7 @@ xfer() { in_ns "$NS_A" python3 "$T/xfer.py" "$1" "$2" "$PORT" "$3"; }
 
 # The experiment: target = namespace A, one exec probe, then the faults
 # given as text (each "[fault NAME]" block).
-_ini() {
-	cat >"$T/x.ini" <<EOF2
-[experiment]
-name = shaping
-seed = 1
-[target a]
-netns = $NS_A
-[probe ok]
-type = exec
-command = true
-interval = 200ms
-healthy_after = 1
-$1
-EOF2
-}
+_ini() { ns_a_experiment shaping 200ms "$1"; }
 
 # Start the run in the background (its pid in $ERB, for end_run and
 # stop_run); return once N faults were applied or failed, or the run ended.

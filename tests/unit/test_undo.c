@@ -54,7 +54,7 @@ static int teardown(void **state)
 	 * registry forgets this namespace before the next test makes one. */
 	for (size_t i = 0; i < ARRAY_SIZE(f->u); i++) {
 		char *err = NULL;
-		(void)undo_run(&f->u[i], &err);
+		(void)undo_run(&f->u[i], &err, NULL);
 		free(err);
 		undo_free(&f->u[i]);
 	}
@@ -127,7 +127,11 @@ static void undo_one_by_one(struct undo_list *u)
 		print_message("  %s\n", what.s);
 		sbuf_free(&what);
 		assert_int_equal(undo_exists(&u->v[i]), 1);
-		assert_int_equal(undo_one(&u->v[i]), 0);
+		{
+			_cleanup_free_ char *why = NULL;
+			assert_int_equal(undo_one(&u->v[i], &why), 0);
+			assert_null(why);
+		}
 		u->v[i].done = true;
 		assert_int_equal(undo_exists(&u->v[i]), 0);
 		for (size_t j = 0; j < i; j++)
@@ -208,7 +212,7 @@ static void test_tc_shared_root_until_the_last(void **state)
 	need(f, TC_NEED_TREE | TC_HAVE_TBF);
 	apply_rate(f, NET_EGRESS, &p1, &f->u[0]);
 	apply_rate(f, NET_EGRESS, &p2, &f->u[1]);
-	assert_int_equal(undo_run(&f->u[0], &err), 0);
+	assert_int_equal(undo_run(&f->u[0], &err, NULL), 0);
 	for (size_t i = 0; i < f->u[0].n; i++) {
 		const struct undo_rec *r = &f->u[0].v[i];
 		bool root = r->kind == UNDO_TC_QDISC && r->net.parent == TC_H_ROOT;
@@ -216,7 +220,7 @@ static void test_tc_shared_root_until_the_last(void **state)
 	}
 	for (size_t i = 0; i < f->u[1].n; i++)
 		assert_int_equal(undo_exists(&f->u[1].v[i]), 1);
-	assert_int_equal(undo_run(&f->u[1], &err), 0);
+	assert_int_equal(undo_run(&f->u[1], &err, NULL), 0);
 	for (size_t k = 0; k < 2; k++)
 		for (size_t i = 0; i < f->u[k].n; i++)
 			assert_int_equal(undo_exists(&f->u[k].v[i]), 0);
@@ -357,7 +361,7 @@ static void test_disown_reaches_the_journal(void **state)
 	undo_done(&u.v[0]);	/* what undo_run() does for a record it undid */
 	assert_int_equal(jr.n_done, 2);
 	assert_int_equal(jr.done[1], 1);
-	assert_int_equal(undo_run(&u, NULL), 0);	/* nothing left to replay */
+	assert_int_equal(undo_run(&u, NULL, NULL), 0);	/* nothing left to replay */
 	assert_int_equal(jr.n_done, 2);
 	undo_journal_set(NULL);
 	undo_free(&u);

@@ -255,7 +255,7 @@ int tc_dump(struct tc_conn *c, struct nl_msg *msg, int (*parse)(struct nlmsghdr 
 static int parse_link(struct nlmsghdr *nlh, void *arg)
 {
 	struct tc_link *li = arg;
-	struct nlattr *tb[IFLA_MAX + 1];
+	struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1];
 	struct ifinfomsg *ifi = nlmsg_data(nlh);
 
 	if (nlh->nlmsg_type != RTM_NEWLINK || nlmsg_parse(nlh, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0)
@@ -265,14 +265,19 @@ static int parse_link(struct nlmsghdr *nlh, void *arg)
 		li->mtu = nla_get_u32(tb[IFLA_MTU]);
 	if (tb[IFLA_TXQLEN])
 		li->txqlen = nla_get_u32(tb[IFLA_TXQLEN]);
+	if (tb[IFLA_IFNAME])
+		snprintf(li->name, sizeof(li->name), "%s", nla_get_string(tb[IFLA_IFNAME]));
+	if (tb[IFLA_LINKINFO] && nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) == 0 &&
+	    info[IFLA_INFO_KIND])
+		snprintf(li->kind, sizeof(li->kind), "%s", nla_get_string(info[IFLA_INFO_KIND]));
 	return 0;
 }
 
-/* The interface called name: 0 and *ret, or -ENODEV. */
-int tc_get_link(struct tc_conn *c, const char *name, struct tc_link *ret)
+/* The interface called name, or (name NULL) with index ifindex. */
+static int get_link(struct tc_conn *c, const char *name, int ifindex, struct tc_link *ret)
 {
 	_cleanup_msg_ struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, 0);
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = name ? 0 : ifindex };
 	uint32_t mask = RTEXT_FILTER_SKIP_STATS;
 	int r;
 
@@ -280,12 +285,23 @@ int tc_get_link(struct tc_conn *c, const char *name, struct tc_link *ret)
 	if (!msg)
 		return -ENOMEM;
 	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_string(msg, IFLA_IFNAME, name) < 0 || nla_put_u32(msg, IFLA_EXT_MASK, mask) < 0)
+	    (name && nla_put_string(msg, IFLA_IFNAME, name) < 0) ||
+	    nla_put_u32(msg, IFLA_EXT_MASK, mask) < 0)
 		return -EMSGSIZE;
 	r = tc_talk(c, msg, parse_link, ret);
 	if (r == 0 && ret->ifindex <= 0)
 		r = -ENODEV;
 	return r;
+}
+
+int tc_get_link(struct tc_conn *c, const char *name, struct tc_link *ret)
+{
+	return get_link(c, name, 0, ret);
+}
+
+int tc_get_link_index(struct tc_conn *c, int ifindex, struct tc_link *ret)
+{
+	return ifindex > 0 ? get_link(c, NULL, ifindex, ret) : -ENODEV;
 }
 
 /* What was being done, the errno, the kernel's words, what to do. */

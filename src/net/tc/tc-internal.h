@@ -7,6 +7,7 @@
  *   nl.c        one route netlink socket per namespace: requests, dumps,
  *               and the kernel's errors as -errno and as sentences
  *   tree.c      the registry of trees: tc_apply(), tc_undo(), tc_exists()
+ *   proof.c     tc_prove(): is what a record names still the object Erebus made?
  *   support.c   what this kernel has: tc_probe(), tc_supported()
  *   describe.c  tc_describe(): what tc_apply() would create, as text
  *   dist.c      netem's delay distribution tables
@@ -105,13 +106,30 @@ int tc_dump(struct tc_conn *c, struct nl_msg *msg, int (*parse)(struct nlmsghdr 
 struct tc_link {
 	int ifindex;
 	unsigned mtu, txqlen;
+	char name[16];
+	char kind[16];		/* "ifb", "veth", ...; "" for a device of no kind */
 };
 /* The interface called name: 0 and *ret, or -ENODEV, or another -errno. */
 int tc_get_link(struct tc_conn *c, const char *name, struct tc_link *ret);
+/* The same by index. */
+int tc_get_link_index(struct tc_conn *c, int ifindex, struct tc_link *ret);
 
 /* The one place where a failed request becomes a sentence: what was being
  * done (fmt), the errno err, the kernel's words from c (NULL: none), and
  * what to do about it. Returns a string the caller frees. */
 char *tc_fail_msg(struct tc_conn *c, int err, const char *fmt, ...) _printf_(3, 4);
+
+/* ---- proof.c --------------------------------------------------------------------- */
+
+/* What tc_prove() found where a record points. */
+enum { TC_GONE, TC_OURS, TC_NOT_OURS };
+/*
+ * Read back the object r names (UNDO_TC_*, UNDO_LINK) over c, which is in
+ * r's namespace, and prove it is the one Erebus made (see proof.c for the
+ * rules). Returns TC_GONE (nothing there), TC_OURS (delete it),
+ * TC_NOT_OURS with *ret_why saying what is there instead (caller frees),
+ * or -errno (cannot tell: delete nothing).
+ */
+int tc_prove(struct tc_conn *c, const struct undo_rec *r, char **ret_why);
 
 #endif

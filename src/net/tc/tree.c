@@ -96,7 +96,7 @@ static enum part classify(const struct undo_rec *r, unsigned long netns, struct 
 	return PART_NONE;
 }
 
-int tc_undo(const struct undo_rec *r)
+int tc_undo(const struct undo_rec *r, char **ret_why)
 {
 	unsigned long netns = netns_id(r->net.netns_fd);
 	struct tree *t;
@@ -105,6 +105,7 @@ int tc_undo(const struct undo_rec *r)
 	struct nl_msg *msg;
 	int e;
 
+	*ret_why = NULL;
 	if (t && part != PART_NONE && t->refs[part] > 1) {
 		t->refs[part]--;	/* another fault still needs it */
 		return 0;
@@ -115,13 +116,17 @@ int tc_undo(const struct undo_rec *r)
 	} else if ((e = tc_conn_get(r->net.netns_fd, &c)) < 0) {
 		return e;
 	}
-	e = tc_msg_delete(&r->net, r->kind, &msg);
-	e = tc_send_built(c, e, &msg);
-	/* Already gone: no such object (ENOENT, ENODEV), or the handle is now
-	 * someone else's, such as the default qdisc back at the root (EINVAL). */
-	if (e == -ENOENT || e == -EINVAL || e == -ENODEV)
-		e = 0;
-	if (!e && t) {
+	e = tc_prove(c, r, ret_why);
+	if (e == TC_OURS) {
+		e = tc_msg_delete(&r->net, r->kind, &msg);
+		e = tc_send_built(c, e, &msg);
+		/* Gone since it was read back (ENOENT, ENODEV). */
+		if (e == -ENOENT || e == -ENODEV)
+			e = 0;
+	} else if (e >= 0) {
+		e = e == TC_NOT_OURS ? UNDO_LEFT_ALONE : 0;
+	}
+	if (e >= 0 && t) {	/* closed: undone, gone, or never Erebus' to undo */
 		if (part != PART_NONE)
 			t->refs[part] = 0;
 		if (r->kind == UNDO_TC_CLASS && TC_H_MAJ(r->net.handle) == TC_ROOT_HANDLE)
@@ -131,6 +136,19 @@ int tc_undo(const struct undo_rec *r)
 	if (t)
 		tree_maybe_free(t);
 	return e;
+}
+
+int tc_owned(const struct undo_rec *r, char **ret_why)
+{
+	struct tc_conn *c;
+	int e;
+
+	*ret_why = NULL;
+	if ((e = tc_conn_get(r->net.netns_fd, &c)) < 0)
+		return e;
+	e = tc_prove(c, r, ret_why);
+	tc_conn_put(c);
+	return e < 0 ? e : e == TC_NOT_OURS ? UNDO_LEFT_ALONE : 0;
 }
 
 /* What a dump is searched for: a message of type on ifindex with that
