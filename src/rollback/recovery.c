@@ -5,19 +5,85 @@
  * Records are read back by the ledger module, their namespaces found
  * again by identity, and each is undone only if it carries Erebus' tag.
  */
+#include <glob.h>
+#include <sys/stat.h>
+
 #include "erebus/ledger.h"
 #include "erebus/netns.h"
 #include "erebus/recovery.h"
 #include "erebus/replay.h"
 
-int ledger_replay(const char *path, bool dry_run, FILE *log, const char *prefix)
+/* A ledger of another boot: close what it says and replay nothing.
+ * Returns the network records that stay open (they may name objects
+ * that are now someone else's, so no one should act on them blindly). */
+static unsigned close_other_boot(struct undo_list *recs, const char *path, const struct ledger_head *h,
+				 FILE *log, const char *prefix)
 {
+	unsigned left = 0;
+
+	fprintf(log, "%s%s was written during another boot (boot id %s; now %s): nothing in it is replayed\n",
+		prefix, path, *h->boot ? h->boot : "not recorded", ledger_boot_id());
+	for (size_t i = recs->n; i-- > 0;) {
+		struct undo_rec *r = &recs->v[i];
+		struct sbuf what = { 0 };
+
+		if (r->done)
+			continue;
+		undo_describe(r, &what);
+		if (r->kind == UNDO_SIGCONT) {
+			fprintf(log, "%s%s: the process ended with that boot\n", prefix, what.s);
+		} else {
+			fprintf(log, "%s%s: not replayed: the namespace and interface it names may be others' now; "
+				"check by hand\n", prefix, what.s);
+			left++;
+		}
+		r->done = true;
+		sbuf_free(&what);
+	}
+	return left;
+}
+
+/* Move name in dfd aside as name.suffix (or name.suffix.N when that is
+ * taken), if it is still the file open at fd. Prints where to log. */
+static int set_aside(int dfd, const char *dir, const char *name, int fd, const char *suffix, FILE *log,
+		     const char *prefix)
+{
+	if (!rundir_same_file(dfd, name, fd)) {
+		fprintf(log, "%s%s/%s is no longer the file that was read; left alone\n", prefix, dir, name);
+		return -ESTALE;
+	}
+	for (unsigned i = 0; i < 100; i++) {
+		_cleanup_free_ char *to = i ? xasprintf("%s.%s.%u", name, suffix, i) : xasprintf("%s.%s", name, suffix);
+
+		if (renameat2(dfd, name, dfd, to, RENAME_NOREPLACE) == 0) {
+			fprintf(log, "%smoved %s/%s aside to %s/%s\n", prefix, dir, name, dir, to);
+			return 0;
+		}
+		if (errno != EEXIST) {
+			int e = errno;
+			fprintf(log, "%scannot move %s/%s aside: %s\n", prefix, dir, name, strerror(e));
+			return -e;
+		}
+	}
+	fprintf(log, "%scannot move %s/%s aside: too many earlier ones\n", prefix, dir, name);
+	return -EEXIST;
+}
+
+int ledger_replay_at(int dfd, const char *dir, const char *name, int lfd, bool dry_run, FILE *log,
+		     const char *prefix)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
 	struct undo_list recs = { 0 };
+	struct ledger_head head;
 	unsigned failed = 0;
-	int n = ledger_read(path, &recs, log, prefix);
+	bool other_boot;
+	int n = ledger_read_fd(lfd, path, &recs, &head, log, prefix);
 
 	if (n < 0)
 		return n;
+	other_boot = strcmp(head.boot, ledger_boot_id()) || !*head.boot;
+	if (other_boot)
+		failed += close_other_boot(&recs, path, &head, log, prefix);
 	for (size_t i = n; i-- > 0;) {
 		struct undo_rec *r = &recs.v[i];
 		struct sbuf what = { 0 };
@@ -69,7 +135,155 @@ int ledger_replay(const char *path, bool dry_run, FILE *log, const char *prefix)
 		sbuf_free(&what);
 	}
 	undo_free(&recs);
-	if (!failed && !dry_run)
-		(void)unlink(path);
+	if (head.unreadable) {
+		fprintf(log, "%s%u line(s) of %s could not be read; what they said may still be applied\n", prefix,
+			head.unreadable, path);
+		failed += head.unreadable;
+	}
+	if (dry_run)
+		return (int)failed;
+	if (other_boot)
+		(void)set_aside(dfd, dir, name, lfd, "previous-boot", log, prefix);
+	else if (!failed && rundir_same_file(dfd, name, lfd))
+		(void)unlinkat(dfd, name, 0);
 	return (int)failed;
+}
+
+/* Move the ledger open at fd aside, saying what it still holds. */
+static int forget(int dfd, const char *dir, const char *name, int fd, bool dry_run, FILE *log)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+	struct undo_list recs = { 0 };
+	unsigned open_recs = 0;
+	int n = ledger_read_fd(fd, path, &recs, NULL, log, "  ");
+
+	for (int i = 0; i < n; i++) {
+		struct sbuf what = { 0 };
+		if (recs.v[i].done)
+			continue;
+		undo_describe(&recs.v[i], &what);
+		fprintf(log, "  not replayed: %s\n", what.s);
+		open_recs++;
+		sbuf_free(&what);
+	}
+	undo_free(&recs);
+	if (dry_run) {
+		fprintf(log, "  would move %s aside to %s.forgotten (%u record(s) not replayed)\n", path, path,
+			open_recs);
+		return 0;
+	}
+	return set_aside(dfd, dir, name, fd, "forgotten", log, "  ");
+}
+
+int recover_dir(const char *dir, uid_t uid, enum recover_mode mode, FILE *log, unsigned *found)
+{
+	char *err = NULL;
+	_cleanup_close_ int dfd = rundir_open(dir, uid, false, &err);
+	char **names;
+	int problems = 0;
+
+	if (dfd == -ENOENT) {
+		free(err);
+		return 0;
+	}
+	if (dfd < 0) {
+		fprintf(log, "%s: %s\n", dir, err);
+		free(err);
+		return 1;
+	}
+	names = rundir_list(dfd, ".ledger");
+	for (size_t i = 0; names && names[i]; i++) {
+		_cleanup_close_ int fd = ledger_claim(dfd, dir, names[i], uid, &err);
+		int r;
+
+		if (fd == -EBUSY)
+			continue;	/* a live run's */
+		(*found)++;
+		fprintf(log, "%s/%s:\n", dir, names[i]);
+		if (fd < 0) {
+			fprintf(log, "  %s\n", err);
+			free(err);
+			problems++;
+			continue;
+		}
+		if (mode == RECOVER_FORGET || mode == RECOVER_FORGET_DRY_RUN)
+			r = forget(dfd, dir, names[i], fd, mode == RECOVER_FORGET_DRY_RUN, log) < 0;
+		else
+			r = ledger_replay_at(dfd, dir, names[i], fd, mode == RECOVER_DRY_RUN, log, "  ");
+		problems += r < 0 ? 1 : r;
+	}
+	strv_free(names);
+	return problems;
+}
+
+int recover_forget(const char *path, bool dry_run, FILE *log)
+{
+	_cleanup_free_ char *copy = xstrdup(path);
+	char *slash = strrchr(copy, '/'), *err = NULL;
+	const char *dir = slash ? (slash == copy ? "/" : copy) : ".", *name = slash ? slash + 1 : copy;
+	_cleanup_close_ int dfd = -1, fd = -1;
+	size_t len = strlen(name);
+	struct stat st;
+	uid_t uid = geteuid();
+
+	if (slash)
+		*slash = '\0';
+	if (len <= 7 || strcmp(name + len - 7, ".ledger") || *name == '.') {
+		fprintf(log, "%s: not a ledger (their names end in .ledger)\n", path);
+		return -EINVAL;
+	}
+	/* As root, the directory's owner is the user whose ledger it is. */
+	if (uid == 0 && lstat(dir, &st) == 0)
+		uid = st.st_uid;
+	dfd = rundir_open(dir, uid, false, &err);
+	if (dfd >= 0)
+		fd = ledger_claim(dfd, dir, name, uid, &err);
+	if (dfd < 0 || fd < 0) {
+		int r = dfd < 0 ? dfd : fd;
+		if (r == -EBUSY)
+			fprintf(log, "%s belongs to a run that is still going; left alone\n", path);
+		else
+			fprintf(log, "%s\n", err);
+		free(err);
+		return r;
+	}
+	fprintf(log, "%s:\n", path);
+	return forget(dfd, dir, name, fd, dry_run, log);
+}
+
+/* Add the directories glob pattern gives, with the UID at the start of
+ * the path component after skip characters. */
+static void add_fallbacks(const char *pattern, size_t skip, char ***dirs, uid_t **uids, size_t *n)
+{
+	glob_t g;
+
+	if (glob(pattern, GLOB_NOSORT, NULL, &g) != 0)
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		const char *p = g.gl_pathv[i];
+		char *end;
+		unsigned long uid;
+
+		errno = 0;
+		uid = strtoul(p + skip, &end, 10);
+		if (errno || end == p + skip || (*end && *end != '/') || uid >= (uid_t)-1)
+			continue;
+		*dirs = xrealloc(*dirs, (*n + 2) * sizeof(**dirs));
+		*uids = xrealloc(*uids, (*n + 1) * sizeof(**uids));
+		(*dirs)[*n] = xstrdup(p);
+		(*uids)[(*n)++] = (uid_t)uid;
+		(*dirs)[*n] = NULL;
+	}
+	globfree(&g);
+}
+
+size_t recover_fallback_dirs(char ***ret_dirs, uid_t **ret_uids)
+{
+	size_t n = 0;
+
+	*ret_dirs = NULL;
+	*ret_uids = NULL;
+	add_fallbacks("/tmp/erebus-[0-9]*", strlen("/tmp/erebus-"), ret_dirs, ret_uids, &n);
+	add_fallbacks("/run/user/[0-9]*/erebus", strlen("/run/user/"), ret_dirs, ret_uids, &n);
+	return n;
 }
