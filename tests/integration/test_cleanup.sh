@@ -140,12 +140,15 @@ duration = 3s"
 # signal the target (nobody, against a process of root's), pause fails
 # with EPERM: nothing was stopped, so there is nothing to resume, nothing
 # to find at the cleanup check, and no ledger to leave behind. (It used to
-# end with three failed SIGCONTs, cleanup-failed, exit 4, and a ledger
-# that refused every later run.)
+# end with failed SIGCONTs, cleanup-failed, exit 4, and a ledger that
+# refused every later run.)
 test_pause_the_kernel_refuses_closes_its_record() {
 	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
 	[ "$(id -u)" = 0 ] || skip "needs root to drop to another user"
-	spawn B1 "$BURNER"
+	# In a session of its own, as a service is: in the same session,
+	# anyone may send SIGCONT (though not SIGSTOP).
+	spawn B1 setsid "$BURNER"
+	wait_for_line "$T/spawned.out" "^burner $B1 spinning" 10	# setsid ran it, no fork
 	chmod o+x "$T"	# mktemp -d made it 0700
 	mkdir -m 700 "$T/user" && chown 65534:65534 "$T/user"
 	cat >"$T/user/x.ini" <<EOF2
