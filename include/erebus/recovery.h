@@ -41,6 +41,12 @@ enum recover_mode { RECOVER_REPLAY, RECOVER_DRY_RUN, RECOVER_FORGET, RECOVER_FOR
  */
 int recover_dir(const char *dir, uid_t uid, enum recover_mode mode, FILE *log, unsigned *found);
 
+/* recover_dir() for another user's run directory: as root, in a child
+ * process that has become uid (no other groups, no capabilities), so that
+ * a ledger that user wrote is replayed with that user's rights only. As
+ * uid itself, or for uid 0: recover_dir(). */
+int recover_dir_as(const char *dir, uid_t uid, enum recover_mode mode, FILE *log, unsigned *found);
+
 /*
  * `erebus recover --forget PATH`: move that one ledger aside (as
  * recover_dir() with RECOVER_FORGET would). Its directory must pass the

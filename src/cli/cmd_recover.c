@@ -12,7 +12,8 @@ void cmd_recover_help(void)
 	       "Revert what runs that are over left behind: replay every ledger under %s\n"
 	       "that no live run holds, newest record first. As root, with EREBUS_RUN_DIR unset,\n"
 	       "also the ledgers of other users' runs in /tmp/erebus-UID and /run/user/UID/erebus\n"
-	       "(the directory and the ledger must belong to that user; the directory mode 0700).\n\n"
+	       "(the directory and the ledger must belong to that user, the directory mode 0700),\n"
+	       "replayed with that user's rights.\n\n"
 	       "  -n, --dry-run      say what would be done; change nothing\n"
 	       "  -f, --forget FILE  move the ledger FILE aside as FILE.forgotten without replaying\n"
 	       "                     it (after fixing by hand what recover could not undo);\n"
@@ -58,7 +59,7 @@ int cmd_recover(const struct command *self, int argc, char **argv)
 	if (geteuid() == 0 && !getenv("EREBUS_RUN_DIR"))
 		n_dirs = recover_fallback_dirs(&dirs, &uids);
 	for (size_t i = 0; i < n_dirs; i++)
-		left += recover_dir(dirs[i], uids[i], mode, stdout, &found);
+		left += recover_dir_as(dirs[i], uids[i], mode, stdout, &found);
 	strv_free(dirs);
 	free(uids);
 	if (!found && !left) {

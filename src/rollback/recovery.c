@@ -6,7 +6,10 @@
  * again by identity, and each is undone only if it carries Erebus' tag.
  */
 #include <glob.h>
+#include <grp.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "erebus/ledger.h"
 #include "erebus/netns.h"
@@ -175,22 +178,27 @@ static int forget(int dfd, const char *dir, const char *name, int fd, bool dry_r
 	return set_aside(dfd, dir, name, fd, "forgotten", log, "  ");
 }
 
+/* rundir_open() of dir for uid, saying why not to log. -ENOENT: none. */
+static int open_dir(const char *dir, uid_t uid, FILE *log)
+{
+	char *err = NULL;
+	int dfd = rundir_open(dir, uid, false, &err);
+
+	if (dfd < 0 && dfd != -ENOENT)
+		fprintf(log, "%s: %s\n", dir, err);
+	free(err);
+	return dfd;
+}
+
 int recover_dir(const char *dir, uid_t uid, enum recover_mode mode, FILE *log, unsigned *found)
 {
 	char *err = NULL;
-	_cleanup_close_ int dfd = rundir_open(dir, uid, false, &err);
+	_cleanup_close_ int dfd = open_dir(dir, uid, log);
 	char **names;
 	int problems = 0;
 
-	if (dfd == -ENOENT) {
-		free(err);
-		return 0;
-	}
-	if (dfd < 0) {
-		fprintf(log, "%s: %s\n", dir, err);
-		free(err);
-		return 1;
-	}
+	if (dfd < 0)
+		return dfd == -ENOENT ? 0 : 1;
 	names = rundir_list(dfd, ".ledger");
 	for (size_t i = 0; names && names[i]; i++) {
 		_cleanup_close_ int fd = ledger_claim(dfd, dir, names[i], uid, &err);
@@ -249,6 +257,52 @@ int recover_forget(const char *path, bool dry_run, FILE *log)
 	}
 	fprintf(log, "%s:\n", path);
 	return forget(dfd, dir, name, fd, dry_run, log);
+}
+
+/* In a child that has become uid (its groups: the directory's group only),
+ * recover_dir(): another user's ledger is replayed with that user's
+ * rights, never root's, since that user wrote it. */
+int recover_dir_as(const char *dir, uid_t uid, enum recover_mode mode, FILE *log, unsigned *found)
+{
+	struct result { unsigned found; int problems; } *res;
+	struct stat st;
+	int status = 0;
+	pid_t pid;
+
+	if (geteuid() != 0 || uid == 0)
+		return recover_dir(dir, uid, mode, log, found);
+	status = open_dir(dir, uid, log);	/* checked as root first: its reasons are root's to give */
+	if (status < 0)
+		return status == -ENOENT ? 0 : 1;
+	close(status);
+	status = 0;
+	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED) {
+		fprintf(log, "%s: cannot recover as uid %u: %s\n", dir, (unsigned)uid, strerror(errno));
+		return 1;
+	}
+	*res = (struct result){ 0, 1 };
+	fflush(log);
+	pid = fork();
+	if (pid == 0) {
+		gid_t gid = lstat(dir, &st) == 0 ? st.st_gid : (gid_t)uid;
+
+		if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) {
+			fprintf(log, "%s: cannot become uid %u to recover its ledgers: %s\n", dir, (unsigned)uid,
+				strerror(errno));
+		} else {
+			res->problems = recover_dir(dir, uid, mode, log, &res->found);
+		}
+		fflush(log);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		fprintf(log, "%s: recovering as uid %u failed\n", dir, (unsigned)uid);
+	else
+		*found += res->found;
+	status = pid > 0 && WIFEXITED(status) ? res->problems : 1;
+	munmap(res, sizeof(*res));
+	return status;
 }
 
 /* Add the directories glob pattern gives, with the UID at the start of

@@ -201,6 +201,8 @@ test_soak_sigkill_both_with_network_faults_then_recover() {
 		sleep "0.$(printf '%03d' $((RANDOM % 200)))"
 		kill -KILL "$guard" "$RUN"
 		reap_net_run
+		# the guardian holds the ledger's lock and the run lock until its exit
+		timeout 5 tail --pid="$guard" -f /dev/null || fail "iteration $i: guardian $guard still alive"
 		left=$(erebus_left_in_ns "$NS_A" "$IF_A")
 		! grep -q erebus_ <<<"$left" || fail "iteration $i: the table outlived its owner: $left"
 		grep -q "^qdisc htb eb00:" <<<"$left" || fail "iteration $i: the tree is gone before recover: $left"
@@ -228,6 +230,8 @@ test_sigkill_both_then_recover() {
 	[ -n "$guard" ] || fail "no guardian in the ledger"
 	kill -KILL "$guard" "$run"
 	wait "$run" 2>/dev/null || true
+	# the guardian held the run lock until its exit
+	timeout 5 tail --pid="$guard" -f /dev/null || fail "guardian $guard still alive"
 	assert_eq "$(proc_state "$B1")" T "paused process after both were killed"
 	run_erebus run "$T/x.ini"
 	assert_eq "$RC" 4 "run refused while a ledger is left"
@@ -546,31 +550,42 @@ test_run_directory_is_checked() {
 
 # Root's recover also looks in the fallback run directories of other
 # users (/tmp/erebus-UID), acting only where the directory and the ledger
-# belong to that UID. Two unused uids stand for the users.
+# belong to that UID, and only with that user's rights (the user wrote
+# the ledger): their own stopped process is resumed; a process of root's,
+# in another session, is not. Unused uids stand for the users.
 test_root_recovers_other_users_fallback_ledgers() {
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
 	[ "$(id -u)" = 0 ] || skip "needs root"
 	local u1 u2
 	u1=$((61000 + RANDOM % 4000))
 	u2=$((u1 + 1))
 	[ ! -e "/tmp/erebus-$u1" ] && [ ! -e "/tmp/erebus-$u2" ] || skip "/tmp/erebus-$u1 or -$u2 exists"
-	spawn B1 "$BURNER"
+	spawn B1 setpriv --reuid="$u1" --regid="$u1" --clear-groups "$BURNER"	# the user's
 	spawn B2 "$BURNER"
-	kill -STOP "$B1" "$B2"
+	spawn B3 setsid "$BURNER"	# root's, in a session of its own
+	wait_for_line "$T/spawned.out" "^burner $B1 spinning" 10
+	wait_for_line "$T/spawned.out" "^burner $B3 spinning" 10
+	kill -STOP "$B1" "$B2" "$B3"
 	mkdir -m 700 "/tmp/erebus-$u1" "/tmp/erebus-$u2"
 	defer rm -rf "/tmp/erebus-$u1" "/tmp/erebus-$u2"
 	printf '%s\n' "erebus-ledger 1 pid=999999 start=1 boot=$(boot_id) experiment=theirs" \
 		"$(sigcont_record 1 "$B1")" >"/tmp/erebus-$u1/999999.ledger"
+	printf '%s\n' "erebus-ledger 1 pid=999998 start=1 boot=$(boot_id) experiment=not-theirs" \
+		"$(sigcont_record 1 "$B3")" >"/tmp/erebus-$u1/999998.ledger"
 	printf '%s\n' "erebus-ledger 1 pid=999999 start=1 boot=$(boot_id) experiment=planted" \
 		"$(sigcont_record 1 "$B2")" >"/tmp/erebus-$u2/999999.ledger"
 	chown -R "$u1:$u1" "/tmp/erebus-$u1"
 	chown "$u2:$u2" "/tmp/erebus-$u2/999999.ledger"	# its directory stays root's: planted
 	RC=0
 	env -u EREBUS_RUN_DIR "$EREBUS" recover >"$T/out" 2>&1 || RC=$?
-	assert_eq "$RC" 4 "recover (one directory refused): $(cat "$T/out")"
+	assert_eq "$RC" 4 "recover (one directory refused, one record not permitted): $(cat "$T/out")"
 	grep -qF "/tmp/erebus-$u1/999999.ledger:" "$T/out" || fail "$(cat "$T/out")"
 	grep -q "SIGCONT pid $B1 (burner): done" "$T/out" || fail "$(cat "$T/out")"
 	assert_eq "$(proc_state "$B1")" R "the user's stopped process after root's recover"
 	[ ! -e "/tmp/erebus-$u1/999999.ledger" ] || fail "the replayed ledger is still there"
+	grep -q "SIGCONT pid $B3 (burner): FAILED" "$T/out" || fail "$(cat "$T/out")"
+	assert_eq "$(proc_state "$B3")" T "root's process named in the user's ledger"
+	[ -e "/tmp/erebus-$u1/999998.ledger" ] || fail "the ledger with a record not undone was removed"
 	grep -qF "the run directory /tmp/erebus-$u2 is owned by uid 0, not by uid $u2" "$T/out" || fail "$(cat "$T/out")"
 	assert_eq "$(proc_state "$B2")" T "a process named by a ledger in a planted directory"
 }
