@@ -218,6 +218,9 @@ int recover_dir(const char *dir, uid_t uid, enum recover_mode mode, FILE *log, u
 			r = forget(dfd, dir, names[i], fd, mode == RECOVER_FORGET_DRY_RUN, log) < 0;
 		else
 			r = ledger_replay_at(dfd, dir, names[i], fd, mode == RECOVER_DRY_RUN, log, "  ");
+		if (r > 0 && mode == RECOVER_REPLAY && rundir_same_file(dfd, names[i], fd))
+			fprintf(log, "  %s/%s is kept; once what is listed above is dealt with by hand: "
+				"erebus recover --forget %s/%s\n", dir, names[i], dir, names[i]);
 		problems += r < 0 ? 1 : r;
 	}
 	strv_free(names);
