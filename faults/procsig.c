@@ -21,6 +21,8 @@ int signal_all(struct fault_ctx *ctx, int sig, bool cont_undo, char **ret_err)
 			}
 		}
 		e = proc_signal(p, sig);
+		if (e < 0 && cont_undo)	/* refused: nothing was stopped, so nothing to resume */
+			undo_disown(&ctx->undo);
 		if (e == -ESRCH) {
 			ctx->log(ctx, "pid %d (%s) already exited", (int)p->pid, p->comm);
 			continue;

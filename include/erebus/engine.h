@@ -20,6 +20,7 @@ struct run_opts {
 	int verbosity;		/* LOG_* */
 	bool live;		/* redraw a status line (stderr is a terminal) */
 	FILE *log;		/* where progress goes (stderr) */
+	int64_t wait_us;	/* how long to wait for another run's run lock (0: not at all) */
 };
 
 /*

@@ -40,6 +40,7 @@ int cmd_run(const struct command *self, int argc, char **argv)
 		CLI_OUTPUT_OPTIONS,
 		{ "report-dir", required_argument, NULL, 'd' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "wait", required_argument, NULL, 'w' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -53,7 +54,7 @@ int cmd_run(const struct command *self, int argc, char **argv)
 	struct sbuf text = { 0 };
 	int c, code = 0;
 
-	while ((c = cli_getopt(self, argc, argv, "j:s:qvh", longopts, &code)) >= 0) {
+	while ((c = cli_getopt(self, argc, argv, "j:s:w:qvh", longopts, &code)) >= 0) {
 		switch (c) {
 		case 'j':
 			c = CLI_OUT_OPT + CLI_OUT_JSON;
@@ -68,6 +69,11 @@ int cmd_run(const struct command *self, int argc, char **argv)
 		case 's':
 			if ((code = parse_seed(self->name, optarg, &o)))
 				return code;
+			break;
+		case 'w':
+			if (parse_duration(optarg, &o.wait_us) < 0 || o.wait_us < 0)
+				return cli_usage_error(self->name, "--wait takes a duration (30s, 5m), not \"%s\"",
+						       optarg);
 			break;
 		case 'q':
 			o.verbosity = LOG_QUIET;

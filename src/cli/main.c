@@ -6,7 +6,7 @@
 
 static const struct command commands[] = {
 	{ "run", cmd_run, 0,
-	  .usage = "run FILE [--json PATH|-] [--junit PATH] [--html PATH] [--metrics PATH] [--report-dir DIR] [--seed N] [-q|-v]",
+	  .usage = "run FILE [--json PATH|-] [--junit PATH] [--html PATH] [--metrics PATH] [--report-dir DIR] [--seed N] [--wait DUR] [-q|-v]",
 	  .summary = "Run an experiment: steady state, faults, recovery, report",
 	  .options = "  --json PATH       write the JSON report (schema " REPORT_SCHEMA ") to PATH, or - for stdout\n"
 		     "  --junit PATH      write a JUnit XML report (a testcase per probe and phase)\n"
@@ -14,6 +14,7 @@ static const struct command commands[] = {
 		     "  --metrics PATH    write Prometheus metrics for node_exporter's textfile collector\n"
 		     "  --report-dir DIR  write every format to DIR/EXPERIMENT-YYYYMMDDTHHMMSSZ.{json,xml,html,prom}\n"
 		     "  --seed N          seed for random choices (overrides the file's seed)\n"
+		     "  --wait DUR        another run holds the run lock: wait for it at most DUR (else exit 2)\n"
 		     "  -q, --quiet       print nothing but errors\n"
 		     "  -v, --verbose     print every sample, and launched commands' stderr\n" },
 	{ "validate", cmd_validate, CMD_HELP_ANYWHERE,
@@ -48,7 +49,7 @@ static const struct command commands[] = {
 	  .exit_codes = "Prints one line per breach. Exit codes: 0 every report passed and met the thresholds,\n"
 			"1 a breach, 2 usage error or a report that cannot be read.\n" },
 	{ "recover", cmd_recover, 0,
-	  .usage = "recover [--dry-run]",
+	  .usage = "recover [--dry-run] [--forget FILE|all]",
 	  .summary = "Revert what crashed runs left behind (their undo ledgers)",
 	  .help = cmd_recover_help },
 	{ "faults", cmd_faults, CMD_HELP_ANYWHERE,

@@ -18,6 +18,7 @@
 #include "erebus/guardian.h"
 #include "erebus/ledger.h"
 #include "erebus/replay.h"
+#include "erebus/rundir.h"
 #include "erebus/netns.h"
 #include "internal.h"
 
@@ -120,6 +121,30 @@ static uint64_t random_seed(void)
 	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != sizeof(s))
 		s = (uint64_t)now_usec() ^ ((uint64_t)getpid() << 32);
 	return s & ((1ULL << 53) - 1);	/* exact in JSON readers that use doubles */
+}
+
+/* One run at a time: take the run lock (include/erebus/rundir.h), waiting
+ * for the run that holds it at most o->wait_us. Called before signals are
+ * blocked, so that Ctrl-C ends a wait (nothing has been changed yet).
+ * 0, or -errno with *ret_reason and *ret_v (-EBUSY: exit 2). */
+static int take_run_lock(struct engine *e, char **ret_reason, enum verdict *ret_v)
+{
+	char *err = NULL;
+	int r = runlock_take(e->x->name, e->x->file, 0, &err);
+
+	if (r == -EBUSY && e->o->wait_us > 0) {
+		char d[32];
+		fprintf(e->o->log, "erebus: %s; waiting for it at most %s (--wait)\n", err,
+			format_duration(e->o->wait_us, d, sizeof(d)));
+		free(err);
+		err = NULL;
+		r = runlock_take(e->x->name, e->x->file, e->o->wait_us, &err);
+	}
+	if (r < 0) {
+		*ret_reason = err;
+		*ret_v = r == -EBUSY ? VERDICT_INVALID : VERDICT_UNSUPPORTED;
+	}
+	return r;
 }
 
 /* Open the ledger, point undo records at it, fork the guardian and keep
@@ -271,7 +296,7 @@ static void teardown(struct engine *e)
 {
 	const struct experiment *x = e->x;
 
-	for (size_t i = 0; i < x->n_targets; i++)
+	for (size_t i = 0; e->targets && i < x->n_targets; i++)	/* none: setup did not start */
 		if (e->targets[i].child) {
 			if (e->loop && e->targets[i].child_pidfd >= 0)
 				loop_del_fd(e->loop, e->targets[i].child_pidfd);
@@ -310,11 +335,13 @@ int engine_run(struct experiment *x, const struct run_opts *o, struct report **r
 	uint64_t seed = o->seed_set ? o->seed : x->seed_set ? x->seed : random_seed();
 	_cleanup_free_ char *reason = NULL;
 	enum verdict v = VERDICT_ABORTED;
+	bool locked;
 	int code = -1;
 
 	e.rep = new_report(x, seed);
 	rng_seed(&e.rng, seed);
 	e.origin = now_usec();
+	locked = take_run_lock(&e, &reason, &v) == 0;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -322,7 +349,7 @@ int engine_run(struct experiment *x, const struct run_opts *o, struct report **r
 	sigprocmask(SIG_BLOCK, &mask, &oldmask);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (setup(&e, &mask, &reason, &v) == 0) {
+	if (locked && setup(&e, &mask, &reason, &v) == 0) {
 		e.state = ST_STEADY;
 		engine_event(&e, "phase", NULL, "waiting for steady state (every probe healthy, at most %s)",
 			     format_duration(x->steady_timeout_us, (char[32]){ 0 }, 32));
@@ -351,6 +378,7 @@ int engine_run(struct experiment *x, const struct run_opts *o, struct report **r
 		fprintf(o->log, "erebus: %s\n", e.rep->reason);	/* an error: shown even with -q */
 	}
 	teardown(&e);
+	runlock_release();	/* the guardian keeps it until it is gone */
 	/* A signal that arrived while cleaning up has been answered by the
 	 * cleanup itself; consume it so it cannot kill us before the report. */
 	while (sigtimedwait(&mask, NULL, &(struct timespec){ 0 }) > 0)

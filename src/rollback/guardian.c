@@ -1,17 +1,26 @@
 /* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "erebus/guardian.h"
 #include "erebus/ledger.h"
 #include "erebus/recovery.h"
+#include "erebus/rundir.h"
 
-static _noreturn_ void guard(int engine_fd, pid_t engine, const char *path)
+/* The fds the guardian keeps, at fixed numbers so close_range() can drop
+ * the rest: the engine's pidfd, the ledger (whose lock it inherits), the
+ * run directory, and the run lock (held until the guardian is gone). */
+enum { G_PIDFD = 3, G_LEDGER, G_DIR, G_RUNLOCK, G_FIRST_FREE };
+
+static _noreturn_ void guard(pid_t engine, const char *dir, const char *name)
 {
-	struct pollfd pfd = { .fd = engine_fd, .events = POLLIN };
+	struct pollfd pfd = { .fd = G_PIDFD, .events = POLLIN };
+	struct stat st;
 	sigset_t all;
 	char prefix[64];
 	int failed;
@@ -23,51 +32,73 @@ static _noreturn_ void guard(int engine_fd, pid_t engine, const char *path)
 	sigfillset(&all);
 	sigdelset(&all, SIGKILL);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	close_range(4, ~0u, CLOSE_RANGE_UNSHARE);	/* keep stdio and the pidfd (3) */
+	close_range(G_FIRST_FREE, ~0u, CLOSE_RANGE_UNSHARE);
 	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
 		;
-	if (access(path, F_OK) < 0)
-		_exit(0);	/* the engine finished cleanly */
+	if (fstat(G_LEDGER, &st) == 0 && st.st_nlink == 0)
+		_exit(0);	/* the engine finished cleanly and removed it */
 	snprintf(prefix, sizeof(prefix), "erebus-guard[%d]: ", (int)getpid());
-	fprintf(stderr, "%sengine %d is gone with faults applied; reverting them from %s\n", prefix,
-		(int)engine, path);
-	failed = ledger_replay(path, false, stderr, prefix);
+	fprintf(stderr, "%sengine %d is gone with faults applied; reverting them from %s/%s\n", prefix,
+		(int)engine, dir, name);
+	failed = ledger_replay_at(G_DIR, dir, name, G_LEDGER, false, stderr, prefix);
 	if (failed)
-		fprintf(stderr, "%s%d record(s) could not be undone; run `erebus recover`\n", prefix, failed);
+		fprintf(stderr, "%s%d record(s) could not be undone; %s/%s is kept: run `erebus recover`, "
+			"or fix what is listed above by hand and run `erebus recover --forget %s/%s`\n",
+			prefix, failed, dir, name, dir, name);
 	else
 		fprintf(stderr, "%severything reverted\n", prefix);
 	_exit(failed ? 4 : 0);
 }
 
+/* In the child: put fd at number at (fds below at are already placed). */
+static void place(int fd, int at)
+{
+	if (fd != at && dup2(fd, at) < 0)
+		_exit(1);
+}
+
 pid_t guardian_start(void)
 {
-	const char *path = ledger_path();
-	_cleanup_free_ char *copy = NULL;
+	struct ledger_at lg;
+	_cleanup_free_ char *dir = NULL, *name = NULL;
 	pid_t engine = getpid(), pid;
-	int fd;
+	int fd, fds[3];
 
-	if (!path)
+	if (ledger_current(&lg) < 0 || runlock_fd() < 0)
 		return -EINVAL;
-	copy = xstrdup(path);
+	dir = xstrdup(lg.dir);
+	name = xstrdup(lg.name);
 	fd = pidfd_open(engine, 0);
 	if (fd < 0)
 		return -errno;
-	pid = fork();
+	/* Copies above the fixed numbers, so that placing one never
+	 * overwrites another before it is placed. */
+	fds[0] = fcntl(lg.fd, F_DUPFD_CLOEXEC, G_FIRST_FREE);
+	fds[1] = fcntl(lg.dfd, F_DUPFD_CLOEXEC, G_FIRST_FREE);
+	fds[2] = fcntl(runlock_fd(), F_DUPFD_CLOEXEC, G_FIRST_FREE);
+	pid = fds[0] < 0 || fds[1] < 0 || fds[2] < 0 ? -1 : fork();
 	if (pid < 0) {
 		int e = -errno;
 		close(fd);
+		for (int i = 0; i < 3; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
 		return e;
 	}
 	if (pid == 0) {
-		/* Move the pidfd to 3 so close_range() keeps it. */
-		if (fd != 3) {
-			if (dup2(fd, 3) < 0)
-				_exit(1);
-			close(fd);
-		}
-		guard(3, engine, copy);
+		int pfd = fcntl(fd, F_DUPFD, G_FIRST_FREE);
+
+		if (pfd < 0)
+			_exit(1);
+		place(pfd, G_PIDFD);
+		place(fds[0], G_LEDGER);
+		place(fds[1], G_DIR);
+		place(fds[2], G_RUNLOCK);
+		guard(engine, dir, name);
 	}
 	close(fd);
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
 	ledger_note_guardian(pid);
 	return pid;
 }

@@ -1,37 +1,37 @@
 /* SPDX-License-Identifier: MIT */
-#include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "erebus/ledger.h"
 #include "erebus/netns.h"
 
 static struct {
-	int fd;
-	char *path;
+	int fd, dfd;
+	char *dir, *name;
 	uint32_t seq;
-} lg = { .fd = -1 };
+} lg = { .fd = -1, .dfd = -1 };
 
-const char *ledger_dir(void)
+int ledger_current(struct ledger_at *ret)
 {
-	static char *dir;
-	const char *env = getenv("EREBUS_RUN_DIR"), *xdg = getenv("XDG_RUNTIME_DIR");
-
-	if (dir)
-		return dir;
-	if (env && *env)
-		dir = xstrdup(env);
-	else if (geteuid() == 0)
-		dir = xstrdup("/run/erebus");
-	else if (xdg && *xdg)
-		dir = xasprintf("%s/erebus", xdg);
-	else
-		dir = xasprintf("/tmp/erebus-%u", (unsigned)geteuid());
-	return dir;
+	if (lg.fd < 0)
+		return -EBADF;
+	*ret = (struct ledger_at){ .fd = lg.fd, .dfd = lg.dfd, .dir = lg.dir, .name = lg.name };
+	return 0;
 }
 
-const char *ledger_path(void) { return lg.path; }
+const char *ledger_boot_id(void)
+{
+	static char id[40];
+	_cleanup_free_ char *text = NULL;
+
+	if (!*id && read_file_max("/proc/sys/kernel/random/boot_id", 64, &text) > 0) {
+		size_t n = strspn(text, "0123456789abcdef-");
+		if (n < sizeof(id))
+			memcpy(id, text, n), id[n] = '\0';
+	}
+	return id;
+}
 
 static int write_all(int fd, const char *s, size_t n)
 {
@@ -48,141 +48,135 @@ static int write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
-/* Is (pid, starttime) still that process? */
-static bool alive(pid_t pid, uint64_t start)
+int ledger_claim(int dfd, const char *dir, const char *name, uid_t uid, char **ret_err)
 {
-	struct proc p;
+	_cleanup_close_ int fd = rundir_open_file(dfd, dir, name, O_RDONLY, 0, uid, ret_err);
+	int r;
 
-	return pid > 0 && proc_read(pid, &p) == 0 && (!start || p.starttime == start);
-}
-
-/* The owner lines of a ledger: engine and guardian identities. */
-struct owners {
-	pid_t pid, gpid;
-	uint64_t start, gstart;
-	bool header_ok;
-};
-
-static void read_owners(const char *text, struct owners *o)
-{
-	unsigned long long a, b;
-	const char *g;
-
-	*o = (struct owners){ 0 };
-	if (sscanf(text, "erebus-ledger 1 pid=%llu start=%llu", &a, &b) == 2) {
-		o->pid = (pid_t)a;
-		o->start = b;
-		o->header_ok = true;
+	if (fd < 0)
+		return fd;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		r = -errno;
+		if (r == -EWOULDBLOCK)
+			return -EBUSY;
+		*ret_err = xasprintf("cannot lock %s/%s: %s", dir, name, strerror(-r));
+		return r;
 	}
-	g = strstr(text, "\nguardian pid=");
-	if (g && sscanf(g, "\nguardian pid=%llu start=%llu", &a, &b) == 2) {
-		o->gpid = (pid_t)a;
-		o->gstart = b;
-	}
+	return TAKE_FD(fd);
 }
 
-bool ledger_is_stale(const char *path)
+/* Before a run: is any ledger in the run directory dfd (dir) not held by a
+ * live run? 0, -EEXIST (a ledger left behind) or -EPERM (a file Erebus may
+ * not read), with *ret_err. Ledgers being replayed right now (locked) are
+ * not the run's concern. */
+static int check_left_behind(int dfd, const char *dir, char **ret_err)
 {
-	_cleanup_free_ char *text = NULL;
-	struct owners o;
-
-	if (read_file_max(path, 4096, &text) < 0)
-		return false;
-	read_owners(text, &o);
-	if (!o.header_ok)
-		return true;	/* unreadable header: let recover report it */
-	return !alive(o.pid, o.start) && !(o.gpid && alive(o.gpid, o.gstart));
-}
-
-int ledger_find_stale(char ***ret)
-{
-	DIR *d = opendir(ledger_dir());
-	struct dirent *de;
-	char **v = NULL;
+	char **names = rundir_list(dfd, ".ledger");
 	size_t n = 0;
+	int r = 0;
 
-	*ret = NULL;
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-		_cleanup_free_ char *path = NULL;
+	for (size_t i = 0; names && names[i] && !r; i++) {
+		char *err = NULL;
+		int fd = ledger_claim(dfd, dir, names[i], geteuid(), &err);
 
-		if (len < 8 || strcmp(de->d_name + len - 7, ".ledger"))
+		if (fd == -EBUSY)
 			continue;
-		path = xasprintf("%s/%s", ledger_dir(), de->d_name);
-		if (lg.path && !strcmp(path, lg.path))
-			continue;
-		if (!ledger_is_stale(path))
-			continue;
-		v = xrealloc(v, (n + 2) * sizeof(*v));
-		v[n++] = TAKE_PTR(path);
-		v[n] = NULL;
+		if (fd < 0) {
+			*ret_err = xasprintf("%s; Erebus runs nothing until it is gone", err);
+			free(err);
+			r = -EPERM;
+			break;
+		}
+		close(fd);
+		if (!n++)
+			r = i + 1;	/* the first one named below */
 	}
-	closedir(d);
-	*ret = v;
-	return (int)n;
+	if (r > 0) {
+		const char *first = names[r - 1];
+		*ret_err = xasprintf("an earlier run left faults behind (%s/%s%s); run `erebus recover` first "
+				     "(if it cannot undo them, fix what it says by hand and move the ledger aside "
+				     "with `erebus recover --forget %s/%s`)",
+				     dir, first, n > 1 ? " and more" : "", dir, first);
+		r = -EEXIST;
+	}
+	strv_free(names);
+	return r;
 }
 
-static int mkdir_p(const char *dir)
+/* The header: refused when this process's start time or the boot id
+ * cannot be read (a header without them would make a dead run look alive,
+ * or a ledger of another boot look like this one's). */
+static int format_header(const char *experiment, struct sbuf *b, char **ret_err)
 {
-	_cleanup_free_ char *copy = xstrdup(dir);
+	struct proc self;
 
-	for (char *p = copy + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(copy, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			*p = '/';
-		}
-	if (mkdir(copy, 0700) < 0 && errno != EEXIST)
-		return -errno;
+	if (proc_read(getpid(), &self) < 0 || !self.starttime) {
+		*ret_err = xasprintf("cannot read this process's start time from /proc/%d/stat; the undo ledger "
+				     "needs it (is /proc mounted?)", (int)getpid());
+		return -EIO;
+	}
+	if (!*ledger_boot_id()) {
+		*ret_err = xstrdup("cannot read /proc/sys/kernel/random/boot_id; the undo ledger needs it "
+				   "(is /proc mounted?)");
+		return -EIO;
+	}
+	sbuf_addf(b, "erebus-ledger 1 pid=%d start=%llu boot=%s experiment=", (int)getpid(),
+		  (unsigned long long)self.starttime, ledger_boot_id());
+	for (const char *p = experiment; *p; p++)	/* one line, no spaces */
+		sbuf_addn(b, (*p > ' ' && *p != 0x7f) ? p : "_", 1);
+	sbuf_add(b, "\n");
 	return 0;
+}
+
+/* Write the header under a temporary name, sync, lock, then link it to
+ * its name: no one ever sees the ledger without its header or unlocked. */
+static int create_ledger(int dfd, const char *dir, const char *experiment, char **ret_name, char **ret_err)
+{
+	_cleanup_free_ char *tmp = xasprintf(".%d.ledger.tmp", (int)getpid());
+	_cleanup_free_ char *name = xasprintf("%d.ledger", (int)getpid());
+	_cleanup_close_ int fd = -1;
+	struct sbuf b = { 0 };
+	int r;
+
+	if ((r = format_header(experiment, &b, ret_err)) < 0)
+		return r;
+	(void)unlinkat(dfd, tmp, 0);	/* a live pid owns its name: anything there is a leftover of ours */
+	fd = rundir_open_file(dfd, dir, tmp, O_RDWR | O_CREAT | O_EXCL | O_APPEND, 0600, geteuid(), ret_err);
+	if (fd < 0) {
+		sbuf_free(&b);
+		return fd;
+	}
+	r = write_all(fd, b.s, b.len);
+	sbuf_free(&b);
+	if (r < 0 || fsync(fd) < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || linkat(dfd, tmp, dfd, name, 0) < 0) {
+		r = r < 0 ? r : -errno;
+		*ret_err = xasprintf("cannot create the undo ledger %s/%s: %s", dir, name, strerror(-r));
+		(void)unlinkat(dfd, tmp, 0);
+		return r;
+	}
+	(void)unlinkat(dfd, tmp, 0);
+	(void)fsync(dfd);
+	*ret_name = TAKE_PTR(name);
+	return TAKE_FD(fd);
 }
 
 int ledger_open(const char *experiment, char **ret_err)
 {
-	char **stale = NULL;
-	struct proc self;
-	struct sbuf b = { 0 };
-	int n, r;
+	const char *dir = rundir_path();
+	_cleanup_close_ int dfd = rundir_open(dir, geteuid(), true, ret_err);
+	char *name = NULL;
+	int r;
 
-	if ((r = mkdir_p(ledger_dir())) < 0) {
-		*ret_err = xasprintf("cannot create %s for the undo ledger: %s", ledger_dir(), strerror(-r));
+	if (dfd < 0)
+		return dfd;
+	if ((r = check_left_behind(dfd, dir, ret_err)) < 0)
 		return r;
-	}
-	n = ledger_find_stale(&stale);
-	if (n > 0) {
-		*ret_err = xasprintf("an earlier run left faults behind (%s%s); run `erebus recover` first",
-				     stale[0], n > 1 ? " and more" : "");
-		strv_free(stale);
-		return -EEXIST;
-	}
-	strv_free(stale);
-	if (proc_read(getpid(), &self) < 0)
-		self.starttime = 0;
-	lg.path = xasprintf("%s/%d.ledger", ledger_dir(), (int)getpid());
-	(void)unlink(lg.path);	/* a live pid owns its name: anything there is a leftover of ours */
-	lg.fd = open(lg.path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
-	if (lg.fd < 0) {
-		r = -errno;
-		*ret_err = xasprintf("cannot create the undo ledger %s: %s", lg.path, strerror(-r));
-		free(lg.path);
-		lg.path = NULL;
+	if ((r = create_ledger(dfd, dir, experiment, &name, ret_err)) < 0)
 		return r;
-	}
-	sbuf_addf(&b, "erebus-ledger 1 pid=%d start=%llu experiment=", (int)getpid(),
-		  (unsigned long long)self.starttime);
-	for (const char *p = experiment; *p; p++)	/* one line, no spaces */
-		sbuf_addn(&b, (*p > ' ' && *p != 0x7f) ? p : "_", 1);
-	sbuf_add(&b, "\n");
-	r = write_all(lg.fd, b.s, b.len);
-	sbuf_free(&b);
-	if (r < 0 || fsync(lg.fd) < 0) {
-		*ret_err = xasprintf("cannot write the undo ledger %s: %s", lg.path, strerror(errno));
-		ledger_close(true);
-		return -EIO;
-	}
+	lg.fd = r;
+	lg.dfd = TAKE_FD(dfd);
+	lg.dir = xstrdup(dir);
+	lg.name = name;
 	return 0;
 }
 
@@ -280,13 +274,16 @@ void ledger_done(uint32_t seq)
 
 void ledger_close(bool remove)
 {
+	if (remove && lg.fd >= 0 && rundir_same_file(lg.dfd, lg.name, lg.fd))
+		(void)unlinkat(lg.dfd, lg.name, 0);
 	if (lg.fd >= 0)
 		close(lg.fd);
-	lg.fd = -1;
-	if (remove && lg.path)
-		(void)unlink(lg.path);
-	free(lg.path);
-	lg.path = NULL;
+	if (lg.dfd >= 0)
+		close(lg.dfd);
+	lg.fd = lg.dfd = -1;
+	free(lg.dir);
+	free(lg.name);
+	lg.dir = lg.name = NULL;
 }
 
 /* Parse "+ SEQ KIND key=value..." into *r. 0 or -EINVAL. */
@@ -349,16 +346,44 @@ static int parse_record(char *line, struct undo_rec *r)
 	return 0;
 }
 
-int ledger_parse(char *text, const char *path, struct undo_list *ret, FILE *log, const char *prefix)
+/* The owner lines of a ledger: engine and guardian identities, boot id. */
+static void read_head(const char *text, struct ledger_head *h)
+{
+	unsigned long long a, b;
+	const char *g, *boot;
+
+	*h = (struct ledger_head){ 0 };
+	if (sscanf(text, "erebus-ledger 1 pid=%llu start=%llu", &a, &b) == 2) {
+		h->pid = (pid_t)a;
+		h->start = b;
+		h->header_ok = true;
+	}
+	boot = strstr(text, " boot=");
+	if (h->header_ok && boot && boot < text + strcspn(text, "\n")) {
+		size_t n = strspn(boot + 6, "0123456789abcdef-");
+		if (n < sizeof(h->boot))
+			memcpy(h->boot, boot + 6, n), h->boot[n] = '\0';
+	}
+	g = strstr(text, "\nguardian pid=");
+	if (g && sscanf(g, "\nguardian pid=%llu start=%llu", &a, &b) == 2) {
+		h->gpid = (pid_t)a;
+		h->gstart = b;
+	}
+}
+
+int ledger_parse_head(char *text, const char *path, struct undo_list *ret, struct ledger_head *head, FILE *log,
+		      const char *prefix)
 {
 	struct undo_list u = { 0 };
 	unsigned lineno = 0;
-	struct owners o;
+	struct ledger_head h;
 
-	read_owners(text, &o);
-	if (!o.header_ok)
+	read_head(text, &h);
+	if (!h.header_ok) {
 		fprintf(log, "%s%s:1: not an erebus-ledger version 1 header; reading its records anyway\n",
 			prefix, path);
+		h.unreadable++;
+	}
 	for (char *line = text, *next; line && *line; line = next) {
 		next = strchr(line, '\n');
 		lineno++;
@@ -371,6 +396,7 @@ int ledger_parse(char *text, const char *path, struct undo_list *ret, FILE *log,
 			struct undo_rec r;
 			if (parse_record(line, &r) < 0) {
 				fprintf(log, "%s%s:%u: unreadable record skipped\n", prefix, path, lineno);
+				h.unreadable++;
 				continue;
 			}
 			GROW(u.v, u.cap, u.n + 1);
@@ -379,6 +405,7 @@ int ledger_parse(char *text, const char *path, struct undo_list *ret, FILE *log,
 			unsigned long long seq;
 			if (sscanf(line + 2, "%llu", &seq) != 1) {
 				fprintf(log, "%s%s:%u: unreadable line skipped\n", prefix, path, lineno);
+				h.unreadable++;
 				continue;
 			}
 			for (size_t i = 0; i < u.n; i++)
@@ -386,22 +413,49 @@ int ledger_parse(char *text, const char *path, struct undo_list *ret, FILE *log,
 					u.v[i].done = true;
 		} else if (lineno > 1 && strncmp(line, "guardian ", 9)) {
 			fprintf(log, "%s%s:%u: unreadable line skipped\n", prefix, path, lineno);
+			h.unreadable++;
 		}
 	}
 	*ret = u;
+	if (head)
+		*head = h;
 	return (int)u.n;
 }
 
-int ledger_read(const char *path, struct undo_list *ret, FILE *log, const char *prefix)
+int ledger_parse(char *text, const char *path, struct undo_list *ret, FILE *log, const char *prefix)
 {
-	_cleanup_free_ char *text = NULL;
-	ssize_t len = read_file_max(path, 16 << 20, &text);
+	return ledger_parse_head(text, path, ret, NULL, log, prefix);
+}
 
-	if (len < 0) {
-		fprintf(log, "%s%s: cannot read: %s\n", prefix, path, strerror((int)-len));
-		return (int)len;
+int ledger_read_fd(int fd, const char *path, struct undo_list *ret, struct ledger_head *head, FILE *log,
+		   const char *prefix)
+{
+	const size_t max = 16 << 20;
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0, cap = 0;
+
+	for (;;) {
+		ssize_t n;
+
+		GROW(text, cap, len + 65536 + 1);
+		n = pread(fd, text + len, cap - len - 1, (off_t)len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			fprintf(log, "%s%s: cannot read: %s\n", prefix, path, strerror(e));
+			return -e;
+		}
+		if (!n)
+			break;
+		len += (size_t)n;
+		if (len > max) {
+			fprintf(log, "%s%s: larger than 16 MiB; not a ledger Erebus wrote\n", prefix, path);
+			return -EFBIG;
+		}
 	}
-	return ledger_parse(text, path, ret, log, prefix);
+	text[len] = '\0';
+	return ledger_parse_head(text, path, ret, head, log, prefix);
 }
 
 const struct undo_journal ledger_journal = {

@@ -126,3 +126,14 @@ start_demo() {
 	spawn DEMO_PID "$DEMO" --port "$DEMO_PORT" "$@" 2>"$T/demo.log"
 	wait_for_line "$T/demo.log" "worker.*start|started worker|worker [0-9]+" 10
 }
+
+# This boot's id, as ledgers record it.
+boot_id() { cat /proc/sys/kernel/random/boot_id; }
+# A ledger written by hand in the run directory: stale_ledger NAME HEADER
+# RECORD... (lines after the header).
+stale_ledger() {
+	local name=$1
+	shift
+	mkdir -m 700 -p "$EREBUS_RUN_DIR"
+	printf '%s\n' "$@" >"$EREBUS_RUN_DIR/$name"
+}

@@ -121,3 +121,51 @@ duration = 3s"
 	[ -z "$seen" ] || fail "left in $NS_A after the guardian: $seen"
 	assert_eq "$(ls "$EREBUS_RUN_DIR"/*.ledger 2>/dev/null | wc -l)" 0 "ledgers left"
 }
+
+# A record whose change never happened is closed. As a user who may not
+# signal the target (nobody, against a process of root's), pause fails
+# with EPERM: nothing was stopped, so there is nothing to resume, nothing
+# to find at the cleanup check, and no ledger to leave behind. (It used to
+# end with failed SIGCONTs, cleanup-failed, exit 4, and a ledger that
+# refused every later run.)
+test_pause_the_kernel_refuses_closes_its_record() {
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+	[ "$(id -u)" = 0 ] || skip "needs root to drop to another user"
+	# In a session of its own, as a service is: in the same session,
+	# anyone may send SIGCONT (though not SIGSTOP).
+	spawn B1 setsid "$BURNER"
+	wait_for_line "$T/spawned.out" "^burner $B1 spinning" 10	# setsid ran it, no fork
+	chmod o+x "$T"	# mktemp -d made it 0700
+	mkdir -m 700 "$T/user" && chown 65534:65534 "$T/user"
+	cat >"$T/user/x.ini" <<EOF2
+[experiment]
+name = pause-as-nobody
+hold = 0s
+[target root-owned]
+pid = $B1
+[fault hold]
+type = pause
+target = root-owned
+duration = 30s
+[probe ok]
+type = exec
+command = true
+interval = 50ms
+healthy_after = 1
+EOF2
+	chmod 0644 "$T/user/x.ini"
+	local i
+	for i in 1 2; do	# the second run finds nothing left by the first
+		RC=0
+		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+			env EREBUS_RUN_DIR="$T/user/run" "$EREBUS" run "$T/user/x.ini" \
+			--json "$T/user/r.json" >"$T/out" 2>"$T/err" || RC=$?
+		assert_eq "$RC" 1 "run $i: exit code (a fault could not be applied): $(cat "$T/err")"
+		grep -q "cannot send SIGSTOP to pid $B1: Operation not permitted" "$T/err" || fail "run $i: $(cat "$T/err")"
+		! grep -qi "sigcont.*\(failed\|not permitted\)" "$T/err" || fail "run $i: a SIGCONT was tried: $(cat "$T/err")"
+		assert_eq "$(json "$T/user/r.json" .verdict)" failed "run $i: verdict"
+		assert_eq "$(json "$T/user/r.json" '.cleanup.leftovers | length')" 0 "run $i: leftovers"
+		assert_eq "$(ls "$T/user/run"/*.ledger 2>/dev/null | wc -l)" 0 "run $i: ledgers left"
+		[ "$(proc_state "$B1")" != T ] || fail "run $i: the target is stopped"
+	done
+}

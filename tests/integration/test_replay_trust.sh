@@ -107,12 +107,9 @@ test_recover_refuses_a_clsact_record() {
 	netns_pair
 	tc_a qdisc add dev "$IF_A" clsact || fail "cannot add the user's clsact qdisc"
 	ns=$(stat -L -c '%d:%i' "/run/netns/$NS_A")
-	mkdir -p "$EREBUS_RUN_DIR"
+	stale_ledger 999999.ledger "erebus-ledger 1 pid=999999 start=1 boot=$(boot_id) experiment=forged" \
+		"+ 1 tc-qdisc ns=$ns if=$(in_ns "$NS_A" cat "/sys/class/net/$IF_A/ifindex") parent=fffffff1 handle=ffff0000 prio=0 proto=0 family=0 name=clsact"
 	LEDGER=$EREBUS_RUN_DIR/999999.ledger
-	cat >"$LEDGER" <<EOF2
-erebus-ledger 1 pid=999999 start=1 experiment=forged
-+ 1 tc-qdisc ns=$ns if=$(in_ns "$NS_A" cat "/sys/class/net/$IF_A/ifindex") parent=fffffff1 handle=ffff0000 prio=0 proto=0 family=0 name=clsact
-EOF2
 	run_erebus recover
 	tc_a qdisc show dev "$IF_A" | grep -q "^qdisc clsact ffff:" || fail "the user's clsact was removed"
 	grep -q "record 1 (delete clsact qdisc ffff:0 on ifindex [0-9]*) does not name an object Erebus tags; left alone" \

@@ -20,6 +20,10 @@
 #include <linux/if_ether.h>
 #include <linux/pkt_sched.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "erebus/ledger.h"
 #include "erebus/netns.h"
 
@@ -92,6 +96,7 @@ static void test_every_record_round_trips(void **state)
 	_cleanup_free_ char *err = NULL, *logtext = NULL;
 	size_t loglen = 0;
 	uint64_t cookie = 0;
+	struct ledger_at at;
 	struct stat ns;
 	FILE *log;
 
@@ -105,7 +110,8 @@ static void test_every_record_round_trips(void **state)
 		assert_int_equal(ledger_append(&v[i]), 0);
 	ledger_done(v[1].seq);
 	assert_non_null(log = open_memstream(&logtext, &loglen));
-	assert_int_equal(ledger_read(ledger_path(), &u, log, ""), (int)ARRAY_SIZE(v));
+	assert_int_equal(ledger_current(&at), 0);
+	assert_int_equal(ledger_read_fd(at.fd, at.name, &u, NULL, log, ""), (int)ARRAY_SIZE(v));
 	fclose(log);
 	assert_string_equal(logtext, "");
 	ledger_close(true);
@@ -206,6 +212,93 @@ static void test_damaged_lines_skipped(void **state)
 	undo_free(&u);
 }
 
+/* The header's identities and boot id; every line that does not parse is
+ * counted (the header too), a last line cut short is not (its write never
+ * finished, so its change was never made). */
+static void test_head_and_unreadable_count(void **state)
+{
+	char text[] = "erebus-ledger 1 pid=4242 start=270153 boot=3f1c7a8e-0d1b-4c39-9a0e-5b7f2d6c8e11 "
+		      "experiment=checkout\n"
+		      "guardian pid=4244 start=270154\n"
+		      "+ 1 sigcont pid=4250 start=270101 comm=w\n"
+		      "+ 2 bogus\n"
+		      "- x\n"
+		      "stray\n"
+		      "+ 3 sigcont pid=9";
+	char bad[] = "erebus-ledger 2\n+ 1 sigcont pid=4250 start=270101 comm=w\n";
+	char noboot[] = "erebus-ledger 1 pid=1 start=0 experiment=x boot=is-not-in-the-header\n";
+	struct undo_list u = { 0 };
+	struct ledger_head h;
+	FILE *log = fopen("/dev/null", "we");
+
+	assert_non_null(log);
+	assert_int_equal(ledger_parse_head(text, "t.ledger", &u, &h, log, ""), 1);
+	assert_true(h.header_ok);
+	assert_int_equal(h.pid, 4242);
+	assert_int_equal(h.start, 270153);
+	assert_int_equal(h.gpid, 4244);
+	assert_int_equal(h.gstart, 270154);
+	assert_string_equal(h.boot, "3f1c7a8e-0d1b-4c39-9a0e-5b7f2d6c8e11");
+	assert_int_equal(h.unreadable, 3);
+	undo_free(&u);
+	assert_int_equal(ledger_parse_head(bad, "t.ledger", &u, &h, log, ""), 1);
+	assert_false(h.header_ok);
+	assert_int_equal(h.unreadable, 1);
+	undo_free(&u);
+	assert_int_equal(ledger_parse_head(noboot, "t.ledger", &u, &h, log, ""), 0);
+	assert_true(h.header_ok);
+	assert_string_equal(h.boot, "");
+	assert_int_equal(h.unreadable, 0);
+	fclose(log);
+}
+
+/* The run directory's checks, on directories this test makes. */
+static void test_rundir_checks(void **state)
+{
+	char base[] = "/tmp/erebus-unit.XXXXXX";
+	_cleanup_free_ char *good = NULL, *open_dir = NULL, *link = NULL, *fifo = NULL, *err = NULL;
+	int dfd, fd;
+
+	assert_non_null(mkdtemp(base));
+	good = xasprintf("%s/good", base);
+	open_dir = xasprintf("%s/open", base);
+	link = xasprintf("%s/link", base);
+	fifo = xasprintf("%s/good/1.ledger", base);
+	assert_int_equal(mkdir(open_dir, 0700), 0);
+	assert_int_equal(chmod(open_dir, 0755), 0);
+	assert_int_equal(symlink(base, link), 0);
+
+	dfd = rundir_open(good, geteuid(), true, &err);	/* made 0700 */
+	assert_true(dfd >= 0);
+	assert_int_equal(rundir_open(good, geteuid() + 1, false, &err), -EPERM);
+	assert_non_null(strstr(err, "is owned by uid"));
+	free(err);
+	assert_int_equal(rundir_open(open_dir, geteuid(), false, &err), -EPERM);
+	assert_non_null(strstr(err, "has mode 0755, not 0700"));
+	free(err);
+	assert_true(rundir_open(link, geteuid(), false, &err) < 0);
+	assert_non_null(strstr(err, "is a symbolic link, not a directory"));
+	free(err);
+	err = NULL;
+
+	assert_int_equal(mkfifo(fifo, 0600), 0);	/* opened without blocking, then refused */
+	assert_int_equal(rundir_open_file(dfd, good, "1.ledger", O_RDONLY, 0, geteuid(), &err), -EPERM);
+	assert_non_null(strstr(err, "is a FIFO, not a file Erebus wrote"));
+	free(err);
+	err = NULL;
+	assert_int_equal(unlink(fifo), 0);
+	fd = rundir_open_file(dfd, good, "2.ledger", O_RDWR | O_CREAT, 0600, geteuid(), &err);
+	assert_true(fd >= 0);
+	assert_true(rundir_same_file(dfd, "2.ledger", fd));
+	close(fd);
+	assert_int_equal(unlinkat(dfd, "2.ledger", 0), 0);
+	close(dfd);
+	assert_int_equal(rmdir(good), 0);
+	assert_int_equal(rmdir(open_dir), 0);
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(rmdir(base), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +307,8 @@ int main(void)
 		cmocka_unit_test(test_every_record_round_trips),
 		cmocka_unit_test(test_cookie_read_back),
 		cmocka_unit_test(test_tags),
+		cmocka_unit_test(test_head_and_unreadable_count),
+		cmocka_unit_test(test_rundir_checks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
