@@ -20,6 +20,8 @@ struct run_opts {
 	int verbosity;		/* LOG_* */
 	bool live;		/* redraw a status line (stderr is a terminal) */
 	FILE *log;		/* where progress goes (stderr) */
+	uint64_t keep_caps;	/* capabilities the caller needs after the run (privs.h:
+				 * CAP_DAC_OVERRIDE to write a report), kept beside the run's own */
 };
 
 /*

@@ -7,7 +7,16 @@
 
 #include "erebus/guardian.h"
 #include "erebus/ledger.h"
+#include "erebus/privs.h"
 #include "erebus/recovery.h"
+
+/* Replay sends SIGCONT to other users' processes (CAP_KILL), finds a
+ * namespace again through /proc/PID/ns/net (CAP_SYS_PTRACE), enters it
+ * (CAP_SYS_ADMIN) and removes tc objects, links and tables there
+ * (CAP_NET_ADMIN). */
+#define GUARDIAN_CAPS                                                                  \
+	(PRIVS_CAP(CAP_KILL) | PRIVS_CAP(CAP_SYS_PTRACE) | PRIVS_CAP(CAP_SYS_ADMIN) | \
+	 PRIVS_CAP(CAP_NET_ADMIN))
 
 static _noreturn_ void guard(int engine_fd, pid_t engine, const char *path)
 {
@@ -24,6 +33,10 @@ static _noreturn_ void guard(int engine_fd, pid_t engine, const char *path)
 	sigdelset(&all, SIGKILL);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	close_range(4, ~0u, CLOSE_RANGE_UNSHARE);	/* keep stdio and the pidfd (3) */
+	/* Only what replaying a ledger can need, also in the bounding set (the
+	 * guardian executes nothing). A failure here must not stop the revert
+	 * to come: the guardian then keeps what it had. */
+	(void)privs_drop(GUARDIAN_CAPS, true);
 	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
 		;
 	if (access(path, F_OK) < 0)
