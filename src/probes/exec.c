@@ -251,16 +251,18 @@ static pid_t exec_spawn(const struct exec_state *st, int wfd)
 
 	if (pid != 0)
 		return pid < 0 ? -errno : pid;
-	for (int sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &dfl, NULL);
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	(void)setpgid(0, 0);
+	/* The engine's fds first: an nftables socket held here would keep its
+	 * owned tables alive past the engine's death. */
 	null = open("/dev/null", O_RDONLY);
 	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(wfd, STDOUT_FILENO) < 0 ||
 	    dup2(wfd, STDERR_FILENO) < 0)
 		_exit(127);
 	(void)close_range(STDERR_FILENO + 1, ~0u, 0);
+	for (int sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	(void)setpgid(0, 0);
 	if ((r = privs_child_become(&st->user)) < 0) {
 		const char *e = strerrorname_np(-r);
 		(void)!write(STDERR_FILENO, st->become_msg, strlen(st->become_msg));

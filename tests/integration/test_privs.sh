@@ -74,9 +74,16 @@ test_default_user_is_who_ran_sudo() {
 
 # Without `user =` and without sudo, root's commands run as root: root's
 # capabilities from execve(), as any root process, but nothing inherited
-# from Erebus (inheritable and ambient sets empty).
+# from Erebus, even when Erebus itself has inheritable and ambient
+# capabilities (given here with setpriv).
 test_root_commands_inherit_nothing() {
-	_run_who "" ""
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+	_outdir
+	_who_ini "" "" >"$T/x.ini"
+	RC=0
+	setpriv --inh-caps=+net_raw --ambient-caps=+net_raw "$EREBUS" run "$T/x.ini" --json "$T/r.json" \
+		>"$T/out" 2>"$T/err" || RC=$?
+	assert_eq "$RC" 0 "exit code: $(tail -n 5 "$T/err")"
 	local f
 	for f in launched probe; do
 		assert_eq "$(cut -d' ' -f1-2 "$T/o/$f")" "uid=0 gid=0" "$f: user"
