@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Least privilege (include/erebus/privs.h): raw capget()/capset(),
- * securebits and uid/gid switches. The system calls are made directly
+ * prctl() for the ambient and bounding sets, and uid/gid switches. The system calls are made directly
  * (not through glibc's set*id() wrappers, which signal every thread) so
  * that privs_child_become() stays async-signal-safe after fork().
  */
@@ -111,7 +111,7 @@ static void user_groups(const char *name, gid_t gid, struct privs_user *u)
 		u->groups = xrealloc(u->groups, (size_t)n * sizeof(gid_t));
 		if (getgrouplist(name, gid, u->groups, &n) >= 0)
 			break;
-		if (n <= want)	/* no growth asked for: give up on the list */
+		if (n <= want)	/* failed without saying how many: grow anyway */
 			n = want * 2;
 		if (n > 65536) {
 			n = 0;

@@ -2,9 +2,10 @@
 /*
  * The exec probe: run a command with /bin/sh -c; the sample passes when it
  * exits with expect_exit. The command runs as the probe's user (key user;
- * default: who ran sudo, else Erebus' own) with no capabilities, in its
- * own process group with stdin on /dev/null and stdout and stderr on one pipe, of which the first
- * 256 bytes are kept for the failure message and the rest is discarded.
+ * default: who ran sudo, else Erebus' own) with no capabilities passed on,
+ * in its own process group with stdin on /dev/null and stdout and stderr
+ * on one pipe, of which the first 256 bytes are kept for the failure
+ * message and the rest is discarded.
  * Its exit is watched through a pidfd on the loop; nothing waits.
  *
  * When the command exits, anything it left running in its process group
