@@ -158,6 +158,10 @@ EOF2
 	assert_eq "$(proc_state "$victim")" R "target running again"
 	json "$T/r.json" '.events[] | select(.kind == "privileges") | .detail' | grep -qx "kept CAP_KILL; dropped every other capability" ||
 		fail "privileges event: $(json "$T/r.json" '[.events[] | select(.kind == "privileges")]')"
+	# erebus plan says the same beforehand.
+	run_erebus plan "$T/x.ini"
+	grep -qx "privileges: after setup, a run as root keeps CAP_KILL and drops every other capability" "$T/out" ||
+		fail "plan: $(tail -n 2 "$T/out")"
 }
 
 # A report asked for in a directory only its owner may write (another
