@@ -67,6 +67,11 @@ int privs_child_become(const struct privs_user *u);
  */
 int privs_drop(uint64_t keep, bool bounding);
 
+/* Is /proc, in mountinfo's text (/proc/self/mountinfo), mounted with
+ * hidepid (other than 0 or off)? Then only CAP_SYS_PTRACE sees other
+ * users' processes there. */
+bool privs_proc_hides_pids(const char *mountinfo);
+
 /* The effective set of the calling thread (0 when capget() fails). */
 uint64_t privs_effective(void);
 

@@ -14,6 +14,7 @@
  *     taken from the target's processes         + CAP_SYS_PTRACE (/proc/PID/ns/net,
  *                                                 PIDFD_GET_NET_NAMESPACE)
  *   a target with a pidfile (read at each pick) CAP_DAC_READ_SEARCH
+ *   a target's processes, /proc with hidepid     CAP_SYS_PTRACE
  *   a probe from a sandbox host                 CAP_SYS_ADMIN (setns)
  *   a launched command or exec probe that runs
  *   as another user                             CAP_KILL (its process group is ours to stop)
@@ -37,6 +38,15 @@ static bool switches_user(const char *spec)
 	return privs_user_resolve(spec, &u, &err) == 0 && u.change;
 }
 
+/* /proc mounted with hidepid: other users' processes are visible only
+ * with CAP_SYS_PTRACE, and targets are matched again at each firing. */
+static bool proc_hidden(void)
+{
+	_cleanup_free_ char *text = NULL;
+
+	return read_file_max("/proc/self/mountinfo", 1 << 20, &text) > 0 && privs_proc_hides_pids(text);
+}
+
 static uint64_t fault_caps(const struct fault_spec *f)
 {
 	const struct target_spec *t = f->target;
@@ -57,11 +67,14 @@ static uint64_t fault_caps(const struct fault_spec *f)
 uint64_t engine_caps_needed(const struct experiment *x, const struct run_opts *o)
 {
 	uint64_t c = o->keep_caps;
+	bool hidden = proc_hidden();
 
 	for (size_t i = 0; i < x->n_faults; i++)
 		c |= fault_caps(&x->faults[i]);
 	for (size_t i = 0; i < x->n_targets; i++) {
 		const struct target_spec *t = &x->targets[i];
+		if (hidden && !target_netns_only(t))
+			c |= PRIVS_CAP(CAP_SYS_PTRACE);
 		if (t->pidfile)
 			c |= PRIVS_CAP(CAP_DAC_READ_SEARCH);
 		if (t->command && switches_user(t->user))

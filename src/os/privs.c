@@ -184,6 +184,31 @@ int privs_user_resolve(const char *spec, struct privs_user *ret, char **ret_err)
 	return 0;
 }
 
+/* ---- /proc ---------------------------------------------------------------- */
+
+bool privs_proc_hides_pids(const char *mountinfo)
+{
+	bool hides = false;
+
+	for (const char *l = mountinfo; l && *l && !hides; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		char point[64] = "", rest[512] = "";
+		const char *dash = strstr(l, " - proc ");
+		const char *end = strchr(l, '\n');
+
+		if (!dash || (end && dash > end))
+			continue;
+		/* "ID PARENT MAJ:MIN ROOT POINT ..." then " - proc SOURCE OPTIONS" */
+		if (sscanf(l, "%*s %*s %*s %*s %63s", point) != 1 || strcmp(point, "/proc"))
+			continue;
+		if (sscanf(dash, " - proc %*s %511s", rest) != 1)
+			continue;
+		for (char *o = strstr(rest, "hidepid="); o; o = strstr(o + 1, "hidepid="))
+			if (strncmp(o + 8, "0", 1) && strncmp(o + 8, "off", 3))
+				hides = true;
+	}
+	return hides;
+}
+
 /* ---- the child's side ----------------------------------------------------- */
 
 int privs_child_become(const struct privs_user *u)

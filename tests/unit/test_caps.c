@@ -103,6 +103,20 @@ static void test_probe_from_a_sandbox_host(void **state)
 			 C(SYS_ADMIN));
 }
 
+/* /proc with hidepid, as /proc/self/mountinfo shows it. */
+static void test_proc_hidepid(void **state)
+{
+	assert_false(privs_proc_hides_pids("22 27 0:21 / /proc rw,relatime - proc proc rw\n"));
+	assert_false(privs_proc_hides_pids("22 27 0:21 / /proc rw - proc proc rw,hidepid=0\n"));
+	assert_false(privs_proc_hides_pids("22 27 0:21 / /proc rw - proc proc rw,hidepid=off\n"));
+	assert_true(privs_proc_hides_pids("1 0 8:1 / / rw - ext4 /dev/sda1 rw\n"
+					  "22 27 0:21 / /proc rw - proc proc rw,hidepid=2,gid=4\n"));
+	assert_true(privs_proc_hides_pids("22 27 0:21 / /proc rw - proc proc rw,hidepid=invisible"));
+	/* another proc mount elsewhere says nothing about /proc */
+	assert_false(privs_proc_hides_pids("40 27 0:50 / /srv/proc rw - proc proc rw,hidepid=2\n"));
+	assert_false(privs_proc_hides_pids(""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -114,6 +128,7 @@ int main(void)
 		cmocka_unit_test(test_pidfile_target),
 		cmocka_unit_test(test_commands_as_another_user),
 		cmocka_unit_test(test_probe_from_a_sandbox_host),
+		cmocka_unit_test(test_proc_hidepid),
 	};
 	/* The defaults are the user Erebus runs as: no sudo here. */
 	unsetenv("SUDO_UID");
