@@ -47,6 +47,7 @@ struct target_spec {
 	struct section *sec;
 	pid_t pid;		/* 0: not given */
 	const char *pidfile, *process, *cgroup, *command;
+	const char *user;	/* command runs as: a name or uid as written; NULL: the default */
 	const void *cmdline;	/* regex_t *, or NULL */
 	const char *cmdline_src;
 	struct target_spec *within;	/* only processes launched by this target's command */

@@ -21,7 +21,11 @@ enum {
 	FAULT_NEEDS_TARGET   = 1 << 2,	/* target is required */
 	FAULT_NETWORK        = 1 << 3,	/* acts in the target's network namespace */
 	FAULT_NETEM          = 1 << 4,	/* a tc fault whose leaf is a netem qdisc (tc.h) */
+	FAULT_SIGNALS        = 1 << 5,	/* signals the target's processes (needs CAP_KILL) */
 };
+/* What a fault needs after setup follows from its flags: FAULT_SIGNALS,
+ * CAP_KILL; FAULT_NETWORK, CAP_NET_ADMIN (and, for a target's namespace,
+ * CAP_SYS_ADMIN and CAP_SYS_PTRACE); src/engine/caps.c keeps their union. */
 
 struct fault_ctx {
 	const struct fault_spec *spec;

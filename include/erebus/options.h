@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum opt_type {
 	OPT_STRING,	/* any non-empty text */
@@ -26,6 +27,7 @@ enum opt_type {
 	OPT_CIDR,	/* IPv4 or IPv6 address with optional /prefix */
 	OPT_RATE,	/* bandwidth as tc writes it: 1mbit, 500kbit, 10mbps; bits per second */
 	OPT_SIZE,	/* bytes as tc writes it: 1500, 32kb, 1mb, 64k; bytes */
+	OPT_USER,	/* a user name or numeric uid in the user database; stored as the uid */
 };
 
 enum {
@@ -67,7 +69,7 @@ struct opt_value {
 	unsigned line;		/* where it was given (0 for a default) */
 	char *raw;		/* the text as written (last one for OPT_MULTI) */
 	union {
-		int64_t i;	/* OPT_INT, OPT_SIGNAL, OPT_ENUM (index), OPT_BOOL */
+		int64_t i;	/* OPT_INT, OPT_SIGNAL, OPT_ENUM (index), OPT_BOOL, OPT_USER (uid) */
 		int64_t usec;	/* OPT_DURATION */
 		double pct;	/* OPT_PERCENT */
 		struct pick pick;
@@ -109,6 +111,10 @@ int parse_cidr(const char *s, struct cidr *ret);
 const char *format_cidr(const struct cidr *c, char *buf, size_t len);
 int parse_rate(const char *s, uint64_t *ret_bps);
 int parse_size(const char *s, uint64_t *ret_bytes);
+/* A user name or a numeric uid that the user database knows (getpwnam_r,
+ * getpwuid_r): 0 and *ret_uid, -ENOENT when it has no such user, or
+ * -errno when it cannot be asked. */
+int parse_user(const char *s, uid_t *ret_uid);
 
 /* Find key in a table; NULL if absent. */
 const struct opt_def *opt_find(const struct opt_def *table, const char *key);

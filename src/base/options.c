@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <math.h>
+#include <pwd.h>
 #include <regex.h>
 #include <signal.h>
 
@@ -293,6 +294,28 @@ int parse_size(const char *s, uint64_t *ret_bytes)
 	return parse_units(s, units, ARRAY_SIZE(units), ret_bytes);
 }
 
+int parse_user(const char *s, uid_t *ret_uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	int r;
+
+	if (*s && strspn(s, "0123456789") == strlen(s)) {
+		unsigned long long v;
+		errno = 0;
+		v = strtoull(s, NULL, 10);
+		if (errno || v >= UINT32_MAX)	/* (uid_t)-1 is "no uid" */
+			return -ENOENT;
+		r = getpwuid_r((uid_t)v, &pw, buf, sizeof(buf), &res);
+	} else {
+		r = getpwnam_r(s, &pw, buf, sizeof(buf), &res);
+	}
+	if (!res)	/* glibc: 0 when absent; some modules say ENOENT or ESRCH */
+		return r && r != ENOENT && r != ESRCH ? -r : -ENOENT;
+	*ret_uid = res->pw_uid;
+	return 0;
+}
+
 static char *range_msg(const struct opt_def *def, const char *what)
 {
 	char a[32], b[32];
@@ -453,6 +476,17 @@ int opt_parse(const struct opt_def *def, const char *text, struct opt_value *v, 
 			goto fail;
 		}
 		break;
+	case OPT_USER: {
+		uid_t uid;
+
+		if (parse_user(text, &uid) < 0) {
+			msg = xasprintf("\"%s\" is not a user on this machine (a name or uid in the user database, like nobody)",
+					text);
+			goto fail;
+		}
+		v->i = uid;
+		break;
+	}
 	case OPT_REGEX: {
 		regex_t *re = xcalloc(1, sizeof(*re));
 		int r = regcomp(re, text, REG_EXTENDED | REG_NOSUB);
@@ -535,7 +569,7 @@ const char *opt_type_name(enum opt_type t)
 		[OPT_PERCENT] = "percent", [OPT_SIGNAL] = "signal", [OPT_ENUM] = "choice",
 		[OPT_STATUS_SET] = "status list", [OPT_PICK] = "pick", [OPT_REGEX] = "regex",
 		[OPT_BOOL] = "yes/no", [OPT_CIDR] = "address", [OPT_RATE] = "rate",
-		[OPT_SIZE] = "size",
+		[OPT_SIZE] = "size", [OPT_USER] = "user",
 	};
 	return names[t];
 }

@@ -107,6 +107,11 @@ int cli_outputs_set(const char *cmd, struct cli_outputs *o, int opt, const char 
  * Checked before the work, so that none is wasted on a report nobody can
  * read. Returns 0, or EXIT_USAGE after saying why. */
 int cli_outputs_check(const char *cmd, const struct cli_outputs *o);
+/* The capabilities writing them after the run needs beyond being the
+ * directories' owner: CAP_DAC_OVERRIDE when root may write into one of
+ * them (or report_dir, NULL: none) only through it (another user's home),
+ * else 0. For run_opts.keep_caps: the engine drops the rest. */
+uint64_t cli_outputs_caps(const struct cli_outputs *o, const char *report_dir);
 /* Render rep into every output asked for, each atomically. Returns 0, or
  * 1 if any could not be written (said on stderr). */
 int cli_outputs_write(const struct cli_outputs *o, const struct report *rep);

@@ -94,6 +94,7 @@ int cmd_run(const struct command *self, int argc, char **argv)
 		return code;
 	if (report_dir && (code = cli_report_dir_prepare(self->name, report_dir)))
 		return code;
+	o.keep_caps = cli_outputs_caps(&out, report_dir);
 	if ((code = cli_load_experiment(argv[optind], &x)))
 		return code;
 	o.live = isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb");

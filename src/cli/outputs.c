@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "erebus/privs.h"
+
 #include "cli.h"
 
 /* Each format: its option (--FLAG PATH) and its extension in --report-dir,
@@ -18,12 +20,21 @@ static const struct output {
 	[CLI_OUT_METRICS] = { "metrics", "prom", report_render_metrics },
 };
 
+/* The directory path is in, in buf (a copy of path the caller frees). */
+static const char *dir_of(const char *path, char **buf)
+{
+	char *slash;
+
+	*buf = xstrdup(path);
+	slash = strrchr(*buf, '/');
+	return slash ? (slash == *buf ? "/" : (*slash = '\0', *buf)) : ".";
+}
+
 /* Can a file be created at path? (Its directory is writable.) */
 static int check_writable(const char *cmd, const char *flag, const char *path)
 {
-	_cleanup_free_ char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
+	_cleanup_free_ char *dir = NULL;
+	const char *d = dir_of(path, &dir);
 
 	if (!strcmp(path, "-") || access(d, W_OK) == 0)
 		return 0;
@@ -69,6 +80,21 @@ int cli_outputs_check(const char *cmd, const struct cli_outputs *o)
 	for (int i = 0; i < CLI_N_OUTPUTS; i++)
 		if (o->paths[i] && (code = check_writable(cmd, outputs[i].flag, o->paths[i])))
 			return code;
+	return 0;
+}
+
+uint64_t cli_outputs_caps(const struct cli_outputs *o, const char *report_dir)
+{
+	const uint64_t dac = PRIVS_CAP(CAP_DAC_OVERRIDE) | PRIVS_CAP(CAP_DAC_READ_SEARCH);
+
+	for (int i = 0; i < CLI_N_OUTPUTS; i++) {
+		_cleanup_free_ char *dir = NULL;
+		if (o->paths[i] && strcmp(o->paths[i], "-") &&
+		    privs_access_without(dir_of(o->paths[i], &dir), W_OK | X_OK, dac) < 0)
+			return PRIVS_CAP(CAP_DAC_OVERRIDE);
+	}
+	if (report_dir && privs_access_without(report_dir, W_OK | X_OK, dac) < 0)
+		return PRIVS_CAP(CAP_DAC_OVERRIDE);
 	return 0;
 }
 

@@ -114,6 +114,13 @@ void maybe_end_window(struct engine *e);
 void judge_probes(struct engine *e);
 void hand_samples(struct engine *e);
 
+/* caps.c: least privilege */
+/* The capabilities what is left of the run after setup needs (see caps.c). */
+uint64_t engine_caps_needed(const struct experiment *x, const struct run_opts *o);
+/* Keep only those, for good; an event says which. 0, or -errno with
+ * *ret_reason and *ret_v. */
+int engine_drop_privileges(struct engine *e, char **ret_reason, enum verdict *ret_v);
+
 /* cleanup.c */
 /* Revert every active fault, newest application first. Returns the number
  * that could not be reverted. */

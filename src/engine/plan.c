@@ -4,7 +4,9 @@
 #include "erebus/fault.h"
 #include "erebus/plan.h"
 #include "erebus/probe.h"
+#include "erebus/privs.h"
 #include "erebus/target.h"
+#include "internal.h"
 
 static void plan_target(const struct experiment *x, const struct target_spec *t, FILE *out, int *code)
 {
@@ -136,6 +138,15 @@ int engine_plan(const struct experiment *x, FILE *out)
 		fprintf(out, "  (no faults)\n");
 	fprintf(out, "  +%-8s the fault window ends; each probe must recover\n",
 		format_duration(experiment_window_us(x), a, sizeof(a)));
+	{
+		char names[512];
+		uint64_t keep = engine_caps_needed(x, &(struct run_opts){ 0 });
+		if (keep)
+			fprintf(out, "\nprivileges: after setup, a run as root keeps %s and drops every other capability\n",
+				privs_format(keep, names, sizeof(names)));
+		else
+			fprintf(out, "\nprivileges: after setup, a run as root drops every capability\n");
+	}
 	free(steps);
 	return code;
 }

@@ -286,7 +286,8 @@ static int setup(struct engine *e, const sigset_t *mask, char **ret_reason, enum
 	if (start_sandbox(e, ret_reason, ret_v) < 0 || launch_targets(e, ret_reason, ret_v) < 0 ||
 	    prepare_runs(e, ret_reason, ret_v) < 0)
 		return -EINVAL;
-	return 0;
+	/* The end of setup: from here on, only what the run needs (caps.c). */
+	return engine_drop_privileges(e, ret_reason, ret_v);
 }
 
 /* After the loop: stop launched commands, remove the sandbox, close the

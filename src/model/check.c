@@ -35,6 +35,8 @@ const struct opt_def target_options[] = {
 	{ "cgroup", OPT_STRING, 0, NULL, 0, 0, NULL, "A cgroup directory: its member processes" },
 	{ "command", OPT_STRING, 0, NULL, 0, 0, NULL,
 	  "A command Erebus launches (without a shell) and owns for the run" },
+	{ "user", OPT_USER, 0, NULL, 0, 0, NULL,
+	  "User the command runs as, a name or uid (default: the user who ran sudo, else Erebus' own), with no capabilities" },
 	{ "within", OPT_STRING, 0, NULL, 0, 0, NULL,
 	  "Only processes launched by this other target's command (it and its descendants)" },
 	{ "host", OPT_STRING, 0, NULL, 0, 0, NULL,
@@ -303,6 +305,9 @@ void model_check_target(struct experiment *x, struct target_spec *t, struct diag
 		diag_error(d, section_get(s, "process")->line, s->label, "process",
 			   "\"%s\" is longer than 15 characters, the most a process name (comm) holds; use cmdline to match longer names",
 			   t->process);
+	if (t->user && !t->command)
+		diag_error(d, section_get(s, "user")->line, s->label, "user",
+			   "user needs command: it is who the command Erebus launches runs as");
 	if (t->command && (t->pid || t->pidfile))
 		diag_error(d, section_get(s, "command")->line, s->label, "command",
 			   "command cannot be combined with pid or pidfile (Erebus launches the process itself)");

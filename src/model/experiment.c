@@ -158,6 +158,7 @@ static void build_target(struct experiment *x, struct section *s, struct target_
 	t->process = section_str(s, "process");
 	t->cgroup = section_str(s, "cgroup");
 	t->command = section_str(s, "command");
+	t->user = section_str(s, "user");
 	t->cmdline = section_get(s, "cmdline")->present ? section_get(s, "cmdline")->regex : NULL;
 	t->cmdline_src = section_str(s, "cmdline");
 	t->pick = section_get(s, "pick")->pick;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The exec probe: run a command with /bin/sh -c; the sample passes when it
- * exits with expect_exit. The command runs in its own process group with
- * stdin on /dev/null and stdout and stderr on one pipe, of which the first
- * 256 bytes are kept for the failure message and the rest is discarded.
+ * exits with expect_exit. The command runs as the probe's user (key user;
+ * default: who ran sudo, else Erebus' own) with no capabilities passed on,
+ * in its own process group with stdin on /dev/null and stdout and stderr
+ * on one pipe, of which the first 256 bytes are kept for the failure
+ * message and the rest is discarded.
  * Its exit is watched through a pidfd on the loop; nothing waits.
  *
  * When the command exits, anything it left running in its process group
@@ -17,11 +19,11 @@
 #include <assert.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
 
 #include "erebus/netns.h"
+#include "erebus/privs.h"
 #include "erebus/probe.h"
 #include "internal.h"
 
@@ -50,6 +52,8 @@ struct exec_state {
 	size_t out_len;
 
 	struct exec_reap *reaping;	/* killed commands not reaped yet */
+	struct privs_user user;		/* who the command runs as */
+	char *become_msg;		/* "erebus: cannot run as nobody ...: " for the child */
 };
 
 /* A killed command the loop reaps: when its pidfd is readable, or, at the
@@ -230,54 +234,45 @@ static void exec_on_exit(struct loop *l, int fd, uint32_t events, void *userdata
 	probe_complete(st->ctx, ok, -1, ok ? NULL : msg);
 }
 
-/* Spawn /bin/sh -c command in a new process group with default signal
+/* Fork /bin/sh -c command in a new process group, as the probe's user
+ * with no capabilities (privs_child_become()), with default signal
  * handling and an empty signal mask (the engine blocks signals for its
- * signalfd); stdout and stderr go to wfd. Returns the pid or -errno.
- * (glibc leaves its two internal signals, 32 and 33, ignored in the child
- * of a threaded parent; programs that use them install their handlers.)
- * The one wait here: glibc's posix_spawn() returns when the child has
- * executed /bin/sh (it clones with CLONE_VFORK), so it is bounded by one
- * execve() of /bin/sh from the root filesystem; the command runs after. */
-static pid_t exec_spawn(const char *command, int wfd)
+ * signalfd); stdin on /dev/null, stdout and stderr on wfd. Between fork()
+ * and execve() only async-signal-safe calls: the engine may have lookup
+ * threads. A child that cannot become its user says so on wfd and exits
+ * 127, which fails the sample with that line. Never waits. Returns the
+ * pid or -errno. */
+static pid_t exec_spawn(const struct exec_state *st, int wfd)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)command, NULL };
-	pid_t pid = 0;
-	int rc;
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)st->command, NULL };
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	pid_t pid = fork();
+	int null, r;
 
+	if (pid != 0)
+		return pid < 0 ? -errno : pid;
+	/* The engine's fds first: an nftables socket held here would keep its
+	 * owned tables alive past the engine's death. */
+	null = open("/dev/null", O_RDONLY);
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(wfd, STDOUT_FILENO) < 0 ||
+	    dup2(wfd, STDERR_FILENO) < 0)
+		_exit(127);
+	(void)close_range(STDERR_FILENO + 1, ~0u, 0);
+	for (int sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &dfl, NULL);
 	sigemptyset(&none);
-	sigfillset(&all);
-	rc = posix_spawn_file_actions_init(&fa);
-	if (rc)
-		return -rc;
-	rc = posix_spawnattr_init(&attr);
-	if (rc) {
-		(void)posix_spawn_file_actions_destroy(&fa);
-		return -rc;
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	(void)setpgid(0, 0);
+	if ((r = privs_child_become(&st->user)) < 0) {
+		const char *e = strerrorname_np(-r);
+		(void)!write(STDERR_FILENO, st->become_msg, strlen(st->become_msg));
+		(void)!write(STDERR_FILENO, e ? e : "?", strlen(e ? e : "?"));
+		(void)!write(STDERR_FILENO, "\n", 1);
+		_exit(127);
 	}
-	rc = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	if (!rc)
-		rc = posix_spawn_file_actions_adddup2(&fa, wfd, STDOUT_FILENO);
-	if (!rc)
-		rc = posix_spawn_file_actions_adddup2(&fa, wfd, STDERR_FILENO);
-	if (!rc)
-		rc = posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
-	if (!rc)
-		rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-							     POSIX_SPAWN_SETSIGDEF);
-	if (!rc)
-		rc = posix_spawnattr_setpgroup(&attr, 0);
-	if (!rc)
-		rc = posix_spawnattr_setsigmask(&attr, &none);
-	if (!rc)
-		rc = posix_spawnattr_setsigdefault(&attr, &all);
-	if (!rc)
-		rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
-	(void)posix_spawnattr_destroy(&attr);
-	(void)posix_spawn_file_actions_destroy(&fa);
-	return rc ? -rc : pid;
+	execve("/bin/sh", argv, environ);
+	_exit(127);
 }
 
 static int exec_start(struct probe_ctx *ctx)
@@ -301,7 +296,7 @@ static int exec_start(struct probe_ctx *ctx)
 		rc = netns_enter(ctx->netns_fd, &saved);
 		if (rc < 0)
 			return rc;
-		pid = exec_spawn(st->command, wfd);
+		pid = exec_spawn(st, wfd);
 		netns_leave(saved);
 	}
 	if (pid < 0)
@@ -345,6 +340,7 @@ static void exec_cancel(struct probe_ctx *ctx)
 
 static int exec_init(struct probe_ctx *ctx, char **ret_err)
 {
+	_cleanup_free_ char *err = NULL;
 	const struct section *sec = ctx->spec->sec;
 	struct exec_state *st = xcalloc(1, sizeof(*st));
 
@@ -357,6 +353,13 @@ static int exec_init(struct probe_ctx *ctx, char **ret_err)
 		free(st);
 		return -EINVAL;
 	}
+	if (privs_user_resolve(section_str(sec, "user"), &st->user, &err) < 0) {
+		*ret_err = xasprintf("user: %s", err);
+		free(st);
+		return -EINVAL;
+	}
+	st->become_msg = xasprintf("erebus: cannot run the command as %s without capabilities: ",
+				   st->user.name);
 	ctx->state = st;
 	return 0;
 }
@@ -372,14 +375,18 @@ static void exec_destroy(struct probe_ctx *ctx)
 	exec_cancel(ctx);
 	while (st->reaping)
 		exec_reap_end(st->reaping);
+	privs_user_free(&st->user);
+	free(st->become_msg);
 	free(st);
 	ctx->state = NULL;
 }
 
 static void exec_describe(const struct probe_spec *p, struct sbuf *out)
 {
-	sbuf_addf(out, "run `%s` with /bin/sh -c, expect exit %d", section_str(p->sec, "command"),
-		  (int)section_int(p->sec, "expect_exit"));
+	const char *user = section_str(p->sec, "user");
+
+	sbuf_addf(out, "run `%s` with /bin/sh -c%s%s, expect exit %d", section_str(p->sec, "command"),
+		  user ? " as " : "", user ? user : "", (int)section_int(p->sec, "expect_exit"));
 	probe_describe_timing(p, out);
 }
 
@@ -387,6 +394,8 @@ static const struct opt_def exec_options[] = {
 	{ "command", OPT_STRING, OPT_REQUIRED, NULL, 0, 0, NULL,
 	  "shell command to run (with /bin/sh -c)" },
 	{ "expect_exit", OPT_INT, 0, "0", 0, 255, NULL, "exit status that passes" },
+	{ "user", OPT_USER, 0, NULL, 0, 0, NULL,
+	  "user the command runs as, a name or uid (default: the user who ran sudo, else Erebus' own), with no capabilities" },
 	OPT_END,
 };
 

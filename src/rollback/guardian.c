@@ -9,6 +9,7 @@
 
 #include "erebus/guardian.h"
 #include "erebus/ledger.h"
+#include "erebus/privs.h"
 #include "erebus/recovery.h"
 #include "erebus/rundir.h"
 
@@ -16,6 +17,14 @@
  * the rest: the engine's pidfd, the ledger (whose lock it inherits), the
  * run directory, and the run lock (held until the guardian is gone). */
 enum { G_PIDFD = 3, G_LEDGER, G_DIR, G_RUNLOCK, G_FIRST_FREE };
+
+/* Replay sends SIGCONT to other users' processes (CAP_KILL), finds a
+ * namespace again through /proc/PID/ns/net (CAP_SYS_PTRACE), enters it
+ * (CAP_SYS_ADMIN) and removes tc objects, links and tables there
+ * (CAP_NET_ADMIN). */
+#define GUARDIAN_CAPS                                                                  \
+	(PRIVS_CAP(CAP_KILL) | PRIVS_CAP(CAP_SYS_PTRACE) | PRIVS_CAP(CAP_SYS_ADMIN) | \
+	 PRIVS_CAP(CAP_NET_ADMIN))
 
 static _noreturn_ void guard(pid_t engine, const char *dir, const char *name)
 {
@@ -33,6 +42,10 @@ static _noreturn_ void guard(pid_t engine, const char *dir, const char *name)
 	sigdelset(&all, SIGKILL);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	close_range(G_FIRST_FREE, ~0u, CLOSE_RANGE_UNSHARE);
+	/* Only what replaying a ledger can need, also in the bounding set (the
+	 * guardian executes nothing). A failure here must not stop the revert
+	 * to come: the guardian then keeps what it had. */
+	(void)privs_drop(GUARDIAN_CAPS, true);
 	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
 		;
 	if (fstat(G_LEDGER, &st) == 0 && st.st_nlink == 0)

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "erebus/netns.h"
+#include "erebus/privs.h"
 #include "erebus/target.h"
 
 const char *target_refusal(pid_t pid, const struct target_exclude *ex)
@@ -303,12 +304,18 @@ int target_pick(const struct target_state *ts, struct rng *rng, struct proc_set 
 
 int target_launch(struct target_state *ts, char **ret_err)
 {
+	_cleanup_(privs_user_free) struct privs_user user = { 0 };
+	_cleanup_free_ char *user_err = NULL;
 	char **argv = NULL;
 	int pipefd[2], err = 0, fd;
 	pid_t pid;
 	ssize_t n;
 	struct proc p;
 
+	if ((err = privs_user_resolve(ts->spec->user, &user, &user_err)) < 0) {
+		*ret_err = xasprintf("user: %s", user_err);
+		return err;
+	}
 	if (split_command(ts->spec->command, &argv) < 0) {
 		*ret_err = xasprintf("cannot split command \"%s\"", ts->spec->command);
 		return -EINVAL;
@@ -347,6 +354,11 @@ int target_launch(struct target_state *ts, char **ret_err)
 		sigprocmask(SIG_UNBLOCK, &all, NULL);
 		signal(SIGPIPE, SIG_DFL);
 		setpgid(0, 0);
+		/* Before the parent-death signal: a change of user clears it. */
+		if ((err = -privs_child_become(&user)) > 0) {
+			(void)!write(pipefd[1], &err, sizeof(err));
+			_exit(127);
+		}
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (null >= 0) {
 			dup2(null, 0);

@@ -33,6 +33,9 @@ _run_deferred() {
 # Each test has its own ledger directory, so a test that kills Erebus on
 # purpose never leaves the next one (or the machine) a ledger to trip on.
 export EREBUS_RUN_DIR="$T/run"
+# Commands Erebus starts run as the user who ran sudo by default
+# (docs/safety.md): as the tests expect root, whoever started them.
+unset SUDO_UID SUDO_GID SUDO_USER
 
 fail() { echo "    FAIL: $*" >&2; exit 1; }
 # note MSG: a figure worth seeing even when the test passes.

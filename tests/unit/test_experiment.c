@@ -1595,6 +1595,59 @@ static void test_sandbox_host_needs_command(void **state)
 		"x.ini:7: [target web] host: host needs command: Erebus launches the command inside the sandbox host");
 }
 
+/* ---- user = (launched commands and exec probes) ---------------------- */
+
+static void test_user_by_name_and_uid(void **state)
+{
+	struct fx *f = *state;
+	struct experiment *x = load_ok(f,
+		"[experiment]\n"
+		"name = x\n"
+		"[target web]\n"
+		"command = sleep 100\n"
+		"user = nobody\n"
+		"[probe up]\n"
+		"type = exec\n"
+		"command = true\n"
+		"user = 0\n");
+
+	assert_string_equal(x->targets[0].user, "nobody");
+	assert_int_equal(section_get(x->targets[0].sec, "user")->i, 65534);
+	assert_int_equal(section_get(x->probes[0].sec, "user")->i, 0);
+}
+
+static void test_target_unknown_user(void **state)
+{
+	expect_only(state,
+		"[experiment]\n"
+		"name = x\n"
+		"[target web]\n"
+		"command = sleep 100\n"
+		"user = erebus-no-such-user\n"	/* 5 */
+		PROBE,
+		"x.ini:5: [target web] user: \"erebus-no-such-user\" is not a user on this machine (a name or uid in the user database, like nobody)");
+}
+
+static void test_exec_probe_unknown_uid(void **state)
+{
+	expect_only(state,
+		HEAD
+		"[probe up]\n"
+		"type = exec\n"
+		"command = true\n"
+		"user = 4000000000\n",		/* 8 */
+		"x.ini:8: [probe up] user: \"4000000000\" is not a user on this machine (a name or uid in the user database, like nobody)");
+}
+
+static void test_user_needs_command(void **state)
+{
+	expect_only(state,
+		HEAD
+		"user = nobody\n"		/* 5 */
+		PROBE,
+		"x.ini:5: [target web] user: user needs command: it is who the command Erebus launches runs as");
+}
+
 static void test_sandbox_unknown_host_suggestion(void **state)
 {
 	expect_only(state,
@@ -1862,6 +1915,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_valid_full),
+		T(test_user_by_name_and_uid),
+		T(test_target_unknown_user),
+		T(test_exec_probe_unknown_uid),
+		T(test_user_needs_command),
 		T(test_valid_seed_and_steady),
 		T(test_continuation_line),
 		T(test_comments_bom_and_inline),

@@ -237,6 +237,7 @@ static const struct opt_def defs[] = {
 	{ "pick", OPT_PICK, 0, NULL, 0, 0, NULL, "h" },
 	{ "re", OPT_REGEX, 0, NULL, 0, 0, NULL, "h" },
 	{ "flag", OPT_BOOL, 0, NULL, 0, 0, NULL, "h" },
+	{ "who", OPT_USER, 0, NULL, 0, 0, NULL, "h" },
 	{ "header", OPT_STRING, OPT_MULTI, NULL, 0, 0, NULL, "h" },
 	{ "any", OPT_INT, 0, NULL, 0, 0, NULL, "h" },
 	OPT_END
@@ -285,6 +286,8 @@ static void test_opt_parse_errors(void **state)
 			 "\"300-200\" is not a list of HTTP statuses and ranges (like 200-299,304)");
 	assert_opt_error("pick", "0%", "\"0%\" is not all, a count (2) or a share (30%)");
 	assert_opt_error("flag", "maybe", "\"maybe\" is not yes or no");
+	assert_opt_error("who", "erebus-no-such-user",
+			 "\"erebus-no-such-user\" is not a user on this machine (a name or uid in the user database, like nobody)");
 	assert_opt_error("re", "a(",
 			 "\"a(\" is not a valid extended regular expression: Unmatched ( or \\(");
 }
