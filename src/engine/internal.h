@@ -114,6 +114,11 @@ void maybe_end_window(struct engine *e);
 void judge_probes(struct engine *e);
 void hand_samples(struct engine *e);
 
+/* launched.c: the commands Erebus launched (userdata: their target_state) */
+void engine_on_child_stderr(struct loop *l, int fd, uint32_t events, void *userdata);
+/* A launched command exited: an event; the run fails unless a fault acted on it. */
+void engine_on_child(struct loop *l, int fd, uint32_t events, void *userdata);
+
 /* cleanup.c */
 /* Revert every active fault, newest application first. Returns the number
  * that could not be reverted. */

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "erebus/netns.h"
+#include "erebus/options.h"
 #include "erebus/target.h"
 
 const char *target_refusal(pid_t pid, const struct target_exclude *ex)
@@ -304,7 +305,8 @@ int target_pick(const struct target_state *ts, struct rng *rng, struct proc_set 
 int target_launch(struct target_state *ts, char **ret_err)
 {
 	char **argv = NULL;
-	int pipefd[2], err = 0, fd;
+	int pipefd[2], errfd[2], err = 0, fd;
+	pid_t parent = getpid();
 	pid_t pid;
 	ssize_t n;
 	struct proc p;
@@ -314,8 +316,18 @@ int target_launch(struct target_state *ts, char **ret_err)
 		return -EINVAL;
 	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		err = -errno;
 		strv_free(argv);
-		return -errno;
+		*ret_err = xasprintf("cannot make a pipe: %s", strerror(-err));
+		return err;
+	}
+	if (pipe2(errfd, O_CLOEXEC) < 0) {
+		err = -errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		strv_free(argv);
+		*ret_err = xasprintf("cannot make a pipe: %s", strerror(-err));
+		return err;
 	}
 	{
 		/* In a sandbox host: the child is born in its namespace. */
@@ -323,6 +335,8 @@ int target_launch(struct target_state *ts, char **ret_err)
 		if (r < 0) {
 			close(pipefd[0]);
 			close(pipefd[1]);
+			close(errfd[0]);
+			close(errfd[1]);
 			strv_free(argv);
 			*ret_err = xasprintf("cannot enter the sandbox host: %s", strerror(-r));
 			return r;
@@ -335,6 +349,8 @@ int target_launch(struct target_state *ts, char **ret_err)
 		err = -errno;
 		close(pipefd[0]);
 		close(pipefd[1]);
+		close(errfd[0]);
+		close(errfd[1]);
 		strv_free(argv);
 		*ret_err = xasprintf("cannot fork: %s", strerror(-err));
 		return err;
@@ -347,27 +363,30 @@ int target_launch(struct target_state *ts, char **ret_err)
 		sigprocmask(SIG_UNBLOCK, &all, NULL);
 		signal(SIGPIPE, SIG_DFL);
 		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			if (!ts->show_output)
-				dup2(null, 2);
-		}
-		execvp(argv[0], argv);
+		/* Erebus may have died before the death signal was asked for:
+		 * then our parent is no longer Erebus, and nothing would stop us. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(127);
+		if (null >= 0 && dup2(null, 0) >= 0 && dup2(null, 1) >= 0 && dup2(errfd[1], 2) >= 0)
+			execvp(argv[0], argv);
 		err = errno;
 		(void)!write(pipefd[1], &err, sizeof(err));
 		_exit(127);
 	}
 	close(pipefd[1]);
+	close(errfd[1]);
 	n = read(pipefd[0], &err, sizeof(err));
 	close(pipefd[0]);
 	if (n == sizeof(err)) {
 		*ret_err = xasprintf("cannot run %s: %s", argv[0], strerror(err));
 		strv_free(argv);
+		close(errfd[0]);
 		waitpid(pid, NULL, 0);
 		return -err;
 	}
+	(void)fcntl(errfd[0], F_SETFL, O_NONBLOCK);
+	ts->err = xcalloc(1, sizeof(*ts->err));
+	ts->err->fd = errfd[0];
 	strv_free(argv);
 	(void)setpgid(pid, pid);
 	fd = pidfd_open(pid, 0);
@@ -375,6 +394,7 @@ int target_launch(struct target_state *ts, char **ret_err)
 		err = -errno;
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
+		target_stderr_free(ts);
 		*ret_err = xasprintf("pidfd_open: %s (Erebus needs Linux 5.3 or later)", strerror(-err));
 		return err;
 	}
@@ -386,17 +406,39 @@ int target_launch(struct target_state *ts, char **ret_err)
 	return 0;
 }
 
+/* Wait at most grace_us for the launched command to exit, reading its
+ * stderr meanwhile (a command that logs as it stops must not block on a
+ * full pipe). True if it exited. */
+static bool wait_exit(struct target_state *ts, int64_t grace_us)
+{
+	int64_t end = now_usec() + grace_us;
+
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = ts->child_pidfd, .events = POLLIN },
+					 { .fd = ts->err ? ts->err->fd : -1, .events = POLLIN } };
+		int64_t left = end - now_usec();
+
+		if (left < 0)
+			left = 0;
+		if (poll(pfd, 2, (int)((left + 999) / 1000)) < 0 && errno != EINTR)
+			return false;
+		if (pfd[1].revents)
+			(void)target_read_stderr(ts);
+		if (pfd[0].revents)
+			return true;
+		if (!left)
+			return false;
+	}
+}
+
 void target_stop(struct target_state *ts, int64_t grace_us)
 {
-	struct pollfd pfd;
-
 	if (!ts->child)
 		return;
 	if (!ts->exited) {
 		(void)kill(-ts->child, SIGTERM);
 		(void)kill(-ts->child, SIGCONT);
-		pfd = (struct pollfd){ .fd = ts->child_pidfd, .events = POLLIN };
-		if (poll(&pfd, 1, (int)(grace_us / 1000)) <= 0)
+		if (!wait_exit(ts, grace_us))
 			(void)kill(-ts->child, SIGKILL);
 	}
 	/* Whatever of the group is left. The leader is not reaped yet (also when
@@ -407,4 +449,132 @@ void target_stop(struct target_state *ts, int64_t grace_us)
 	if (ts->child_pidfd >= 0)
 		close(ts->child_pidfd);
 	ts->child_pidfd = -1;
+	if (ts->err && ts->err->fd >= 0)
+		(void)target_read_stderr(ts);	/* the last words of the group */
+	target_stderr_free(ts);
+}
+
+void target_stderr_free(struct target_state *ts)
+{
+	if (!ts->err)
+		return;
+	if (ts->err->fd >= 0)
+		close(ts->err->fd);
+	free(ts->err);
+	ts->err = NULL;
+}
+
+/* Keep the newest TARGET_STDERR_KEEP bytes of what was written. */
+static void keep_stderr(struct target_stderr *e, const char *p, size_t n)
+{
+	if (n >= sizeof(e->buf)) {
+		p += n - sizeof(e->buf);
+		n = sizeof(e->buf);
+		e->len = 0;
+		e->cut = true;
+	} else if (e->len + n > sizeof(e->buf)) {
+		size_t drop = e->len + n - sizeof(e->buf);
+		memmove(e->buf, e->buf + drop, e->len - drop);
+		e->len -= drop;
+		e->cut = true;
+	}
+	memcpy(e->buf + e->len, p, n);
+	e->len += n;
+}
+
+ssize_t target_read_stderr(struct target_state *ts)
+{
+	char chunk[4096];
+	ssize_t total = 0, n;
+
+	if (!ts->err || ts->err->fd < 0)
+		return 0;
+	/* Bounded: a command that writes without pause does not keep us here. */
+	for (int i = 0; i < 16; i++) {
+		n = read(ts->err->fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return total ? total : -EAGAIN;
+		if (n <= 0) {	/* the end, or an error: nothing more will come */
+			close(ts->err->fd);
+			ts->err->fd = -1;
+			return total;
+		}
+		keep_stderr(ts->err, chunk, (size_t)n);
+		if (ts->show_output)
+			(void)!write(STDERR_FILENO, chunk, (size_t)n);
+		total += n;
+	}
+	return total;
+}
+
+bool target_note_exit(struct target_state *ts)
+{
+	siginfo_t si = { 0 };
+
+	if (ts->exited)
+		return true;
+	/* WNOWAIT: the zombie keeps the pid and its process group from being
+	 * reused until target_stop() has signalled the group and reaped it. */
+	if (ts->child_pidfd < 0 ||
+	    waitid(P_PIDFD, (id_t)ts->child_pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || !si.si_pid)
+		return false;
+	ts->exited = true;
+	ts->exit_status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) :
+			  si.si_status | (si.si_code == CLD_DUMPED ? WCOREFLAG : 0);
+	while (target_read_stderr(ts) > 0)	/* what it wrote before it exited is there now */
+		;
+	return true;
+}
+
+void target_describe_exit(int status, struct sbuf *out)
+{
+	if (WIFEXITED(status)) {
+		sbuf_addf(out, "exit status %d", WEXITSTATUS(status));
+		return;
+	}
+	const char *name = signal_name(WTERMSIG(status));
+	if (name)
+		sbuf_addf(out, "killed by %s", name);
+	else
+		sbuf_addf(out, "killed by signal %d", WTERMSIG(status));
+	if (WCOREDUMP(status))
+		sbuf_add(out, " (core dumped)");
+}
+
+char *target_stderr_tail(const struct target_state *ts, unsigned max_lines)
+{
+	const struct target_stderr *e = ts->err;
+	struct sbuf b = { 0 };
+	size_t start, end, pos;
+	unsigned lines = 0;
+
+	if (!e || !e->len)
+		return xstrdup("");
+	/* Back from the end over max_lines non-empty lines; a line cut at the
+	 * front of the buffer (its start dropped) is not shown. */
+	start = end = e->len;
+	while (lines < max_lines) {
+		while (start > 0 && e->buf[start - 1] == '\n')
+			start--;
+		pos = start;
+		while (pos > 0 && e->buf[pos - 1] != '\n')
+			pos--;
+		if (pos == start || (pos == 0 && e->cut))
+			break;
+		start = pos;
+		lines++;
+	}
+	for (size_t i = start; i < end; i++) {
+		char c = e->buf[i];
+		if (c == '\n' && (!b.len || b.s[b.len - 1] == '\n'))
+			continue;	/* an empty line */
+		if ((c >= 0 && c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+			c = '?';
+		sbuf_addn(&b, &c, 1);
+	}
+	if (b.len && b.s[b.len - 1] != '\n')
+		sbuf_add(&b, "\n");
+	return b.s ? sbuf_take(&b) : xstrdup("");
 }

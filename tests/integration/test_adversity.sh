@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: MIT
+# The engine under adversity (issue 16): a launched command that dies, job
+# control signals, a planted pidfile, a hostile cmdline pattern, another
+# run's engine and guardian as targets.
+
+# The issue's nginx case with two real servers: the test's own server
+# holds the port, so the server the experiment launches cannot bind and
+# exits at once; the probe reaches the test's server and passes. The run
+# must notice the launched server's exit: an event with its status and the
+# last lines of its stderr, and a failed run with its own reason.
+test_launched_server_that_cannot_bind_fails_the_run() {
+	start_demo --no-supervisor
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = port-taken
+hold = 0s
+[target web]
+command = $DEMO --no-supervisor --port $DEMO_PORT
+[target sleeper]
+command = sleep 60
+[fault pause]
+type = pause
+target = sleeper
+at = 2s
+duration = 1s
+[probe health]
+type = http
+url = http://127.0.0.1:$DEMO_PORT/health
+interval = 100ms
+EOF2
+	run_erebus run "$T/x.ini" --json "$T/r.json" --junit "$T/r.xml"
+	assert_eq "$RC" 1 "exit code ($(tail -5 "$T/err"))"
+	assert_eq "$(json "$T/r.json" .verdict)" failed "verdict"
+	local ev
+	ev=$(json "$T/r.json" '.events[] | select(.kind == "target.exited") | .subject + ": " + .detail')
+	[ -n "$ev" ] || fail "no target.exited event: $(json "$T/r.json" '[.events[].kind]')"
+	echo "$ev" | grep -q "^web: pid [0-9]* exited (exit status 1); the last lines of its stderr:" || fail "event: $ev"
+	echo "$ev" | grep -q "cannot listen on 127.0.0.1 port $DEMO_PORT: Address already in use" || fail "event: $ev"
+	json "$T/r.json" .reason |
+		grep -qx "\[target web\] exited while the run needed it (exit status 1): erebus-demo: cannot listen on 127.0.0.1 port $DEMO_PORT: Address already in use" ||
+		fail "reason: $(json "$T/r.json" .reason)"
+	grep -q "exited while the run needed it" "$T/r.xml" || fail "JUnit does not say why: $(cat "$T/r.xml")"
+	grep -q "exited while the run needed it" "$T/err" || fail "the text summary does not say why"
+	# Nothing was injected: the fault was due 2 s after a steady state
+	assert_eq "$(json "$T/r.json" '.faults[0].applied_at_ms')" null "fault applied"
+	# and the stderr was not shown without -v, only kept
+	grep -q "Address already in use" <(grep -v 'target.exited\|^ \|exited while' "$T/err") &&
+		fail "the command's stderr went to Erebus' stderr without -v: $(cat "$T/err")"
+	true
+}
+
+# Under -v the launched command's stderr is still forwarded as it comes.
+test_launched_stderr_forwarded_under_verbose() {
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = chatty
+[target talker]
+command = sh -c "echo hello-from-the-command >&2; exec sleep 60"
+[probe alive]
+type = process
+target = talker
+interval = 100ms
+EOF2
+	run_erebus run -v "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 0 "exit code ($(tail -5 "$T/err"))"
+	grep -qx "hello-from-the-command" "$T/err" || fail "stderr not forwarded: $(cat "$T/err")"
+	assert_eq "$(json "$T/r.json" '[.events[] | select(.kind == "target.exited")] | length')" 0 "exit events"
+}
