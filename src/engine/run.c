@@ -315,6 +315,13 @@ int engine_run(struct experiment *x, const struct run_opts *o, struct report **r
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
+	/* A stopped engine would leave its faults applied for as long as it
+	 * stays stopped (the guardian acts only on its death): a request to
+	 * stop is answered like Ctrl-C, by reverting and ending the run.
+	 * Blocked, SIGTTIN and SIGTTOU are not even sent by the terminal. */
+	sigaddset(&mask, SIGTSTP);
+	sigaddset(&mask, SIGTTIN);
+	sigaddset(&mask, SIGTTOU);
 	sigprocmask(SIG_BLOCK, &mask, &oldmask);
 	signal(SIGPIPE, SIG_IGN);
 

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "erebus/netns.h"
@@ -34,17 +35,53 @@ const char *target_refusal(pid_t pid, const struct target_exclude *ex)
 	return NULL;
 }
 
+/*
+ * Read a file named in the experiment (a pidfile, a cgroup's member list)
+ * whose path, or a directory on it, a user other than root may control:
+ * never follow a link at its end, never block in open() (a FIFO, a
+ * device), refuse anything but a regular file, read at most max bytes.
+ * what names it in messages ("pidfile"). Returns the length, or -errno
+ * with *ret_err naming the path.
+ */
+static ssize_t read_regular(const char *what, const char *path, size_t max, char **ret, char **ret_err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	ssize_t len;
+
+	if (fd < 0) {
+		int e = errno;
+		*ret_err = e == ELOOP ? xasprintf("%s %s is a symbolic link: Erebus reads it only as a regular file "
+						  "(name the file the link points to)", what, path) :
+					xasprintf("cannot read %s %s: %s", what, path, strerror(e));
+		return -e;
+	}
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		*ret_err = xasprintf("cannot read %s %s: %s", what, path, strerror(e));
+		return -e;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*ret_err = xasprintf("%s %s is %s, not a regular file: Erebus refuses to read it", what, path,
+				     S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory" :
+				     S_ISSOCK(st.st_mode) ? "a socket" : "a device");
+		return -EINVAL;
+	}
+	len = read_fd_max(fd, max, ret);
+	if (len < 0)
+		*ret_err = xasprintf("cannot read %s %s: %s", what, path, strerror((int)-len));
+	return len;
+}
+
 static int read_pidfile(const char *path, pid_t *ret, char **ret_err)
 {
 	_cleanup_free_ char *text = NULL;
-	ssize_t n = read_file_max(path, 64, &text);
+	ssize_t n = read_regular("pidfile", path, 64, &text, ret_err);
 	char *end;
 	long v;
 
-	if (n < 0) {
-		*ret_err = xasprintf("cannot read pidfile %s: %s", path, strerror((int)-n));
+	if (n < 0)
 		return (int)n;
-	}
 	v = strtol(strstrip(text), &end, 10);
 	if (end == text || *end || v < 1 || v > 4194304) {
 		*ret_err = xasprintf("pidfile %s does not hold a process id", path);
@@ -66,11 +103,9 @@ static int read_cgroup(const char *dir, pid_t **ret, size_t *ret_n, char **ret_e
 		path = xasprintf("%s/cgroup.procs", dir);
 	else
 		path = xasprintf("/sys/fs/cgroup/%s/cgroup.procs", dir);
-	len = read_file_max(path, 4 << 20, &text);
-	if (len < 0) {
-		*ret_err = xasprintf("cannot read %s: %s", path, strerror((int)-len));
+	len = read_regular("cgroup", path, 4 << 20, &text, ret_err);
+	if (len < 0)
 		return (int)len;
-	}
 	for (char *p = text; *p;) {
 		char *end;
 		long pid = strtol(p, &end, 10);

@@ -66,3 +66,73 @@ EOF2
 	grep -qx "hello-from-the-command" "$T/err" || fail "stderr not forwarded: $(cat "$T/err")"
 	assert_eq "$(json "$T/r.json" '[.events[] | select(.kind == "target.exited")] | length')" 0 "exit events"
 }
+
+# A pidfile replaced by a FIFO (or a symbolic link) is refused with a
+# message naming it, at the start of a run and when a fault picks its
+# targets again in the middle of one; nothing blocks in open(), so the
+# run still ends on Ctrl-C with its pause reverted.
+test_pidfile_fifo_or_link_is_refused_not_blocked_on() {
+	spawn SLEEPER sleep 1000
+	spawn OTHER sleep 1001
+	mkfifo "$T/fifo"
+	ln -s "$T/real.pid" "$T/link.pid"
+	echo "$SLEEPER" >"$T/real.pid"
+	local f
+	for f in fifo link.pid; do
+		cat >"$T/x.ini" <<EOF2
+[experiment]
+name = planted-$f
+[target svc]
+pidfile = $T/$f
+[fault poke]
+type = kill
+target = svc
+signal = WINCH
+[probe p]
+type = exec
+command = true
+interval = 100ms
+EOF2
+		RC=0
+		timeout -k 2 20 "$EREBUS" run "$T/x.ini" >"$T/out" 2>"$T/err" || RC=$?
+		assert_eq "$RC" 2 "exit code with pidfile = $f ($(cat "$T/err"))"
+	done
+	grep -q "pidfile $T/link.pid is a symbolic link" "$T/err" || fail "message: $(cat "$T/err")"
+
+	# In the middle of a run, with a pause applied to another process.
+	echo "$SLEEPER" >"$T/svc.pid"
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = planted-later
+[target svc]
+pidfile = $T/svc.pid
+[target other]
+pid = $OTHER
+[fault hold]
+type = pause
+target = other
+duration = 60s
+[fault poke]
+type = kill
+target = svc
+signal = WINCH
+every = 200ms
+duration = 60s
+[probe p]
+type = exec
+command = true
+interval = 100ms
+during = may-fail
+EOF2
+	"$EREBUS" run "$T/x.ini" --json "$T/r.json" 2>"$T/err" &
+	ERB=$!
+	defer kill -KILL "$ERB"
+	wait_for_line "$T/err" "fault.applied +poke" 10
+	rm "$T/svc.pid"
+	mkfifo "$T/svc.pid"
+	wait_for_line "$T/err" "pidfile $T/svc.pid is a FIFO, not a regular file: Erebus refuses to read it" 10
+	assert_eq "$(proc_state "$OTHER")" T "paused process during the run"
+	stop_run
+	assert_eq "$RC" 3 "exit code after Ctrl-C"
+	assert_eq "$(proc_state "$OTHER")" S "paused process after the run"
+}

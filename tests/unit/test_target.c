@@ -339,6 +339,28 @@ static void test_match_by_pidfile(void **state)
 	assert_int_equal(match(f, &t), -ENOENT);
 	assert_non_null(f->err);
 	assert_string_equal(f->err, missing_msg);
+
+	/* A FIFO (open() would block) and a symbolic link are refused. */
+	{
+		char fifo[80], link[80];
+		const char *fifo_msg, *link_msg;
+
+		snprintf(fifo, sizeof(fifo), "%s.fifo", f->pidfile);
+		snprintf(link, sizeof(link), "%s.link", f->pidfile);
+		assert_int_equal(mkfifo(fifo, 0600), 0);
+		assert_int_equal(symlink(f->pidfile, link), 0);
+		t.pidfile = fifo;
+		fifo_msg = keep(xasprintf("pidfile %s is a FIFO, not a regular file: Erebus refuses to read it", fifo));
+		assert_int_equal(match(f, &t), -EINVAL);
+		assert_string_equal(f->err, fifo_msg);
+		t.pidfile = link;
+		link_msg = keep(xasprintf("pidfile %s is a symbolic link: Erebus reads it only as a regular file "
+					  "(name the file the link points to)", link));
+		assert_int_equal(match(f, &t), -ELOOP);
+		assert_string_equal(f->err, link_msg);
+		(void)unlink(fifo);
+		(void)unlink(link);
+	}
 }
 
 /* Every selector given must match. */
@@ -421,7 +443,7 @@ static void test_match_by_cgroup(void **state)
 	t.cgroup = "erebus-no-such-cgroup";
 	assert_int_equal(match(f, &t), -ENOENT);
 	assert_non_null(f->err);
-	assert_string_equal(f->err, "cannot read /sys/fs/cgroup/erebus-no-such-cgroup/cgroup.procs: No such file or directory");
+	assert_string_equal(f->err, "cannot read cgroup /sys/fs/cgroup/erebus-no-such-cgroup/cgroup.procs: No such file or directory");
 }
 
 /* ---- refusals ---------------------------------------------------------- */
