@@ -136,3 +136,32 @@ EOF2
 	assert_eq "$RC" 3 "exit code after Ctrl-C"
 	assert_eq "$(proc_state "$OTHER")" S "paused process after the run"
 }
+
+# A cmdline pattern with a back-reference spun the engine at 100% (and
+# `erebus plan` past 30 s); 100 bytes of nested repetition made validate
+# take 20 s and 4 GB. Both are refused with the reason, at once (timeout
+# is only a safety net against a hang).
+test_cmdline_regex_without_bound_is_refused() {
+	local nested='((((((((((a{1,9}){1,9}){1,9}){1,9}){1,9}){1,9}){1,9}){1,9}){1,9}){1,9})'
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = hostile-patterns
+[target backref]
+cmdline = ^(.*)(.*)(.*)\3\2\1x$
+[target nested]
+cmdline = $nested
+[probe p]
+type = exec
+command = true
+EOF2
+	local cmd
+	for cmd in validate plan; do
+		RC=0
+		timeout -k 2 60 "$EREBUS" "$cmd" "$T/x.ini" >"$T/out" 2>"$T/err" || RC=$?
+		assert_eq "$RC" 2 "$cmd exit code ($(cat "$T/err"))"
+		grep -qF "x.ini:4: [target backref] cmdline: \"^(.*)(.*)(.*)\\3\\2\\1x\$\" has a back-reference (\\3): Erebus refuses them, their matching time has no bound (match the text itself)" "$T/err" ||
+			fail "$cmd: $(cat "$T/err")"
+		grep -qF "x.ini:6: [target nested] cmdline: \"$nested\" has repetitions that expand to more than 1000 parts (nested counts multiply): Erebus refuses it (simplify it)" "$T/err" ||
+			fail "$cmd: $(cat "$T/err")"
+	done
+}
