@@ -3,7 +3,8 @@
  * Targets: the processes an experiment acts on (src/target/). A process is
  * held as a pidfd from the moment it is picked, and identified by (pid,
  * start time), so a recycled PID is never signalled (include/erebus/proc.h).
- * Erebus refuses pid 1, itself, kernel threads and what the caller excludes.
+ * Erebus refuses pid 1, itself, kernel threads, the engines and guardians
+ * of other runs, and what the caller excludes.
  */
 #ifndef EREBUS_TARGET_H
 #define EREBUS_TARGET_H
@@ -52,7 +53,9 @@ struct target_state {
 	void *owner;		/* the caller's, for its callbacks */
 };
 
-/* Why pid may not be a target (ex: NULL or more refusals), or NULL if it may. */
+/* Why pid may not be a target (ex: NULL or more refusals), or NULL if it
+ * may. Another run's engine or guardian (named erebus or erebus-guard, or
+ * erebus-something running this executable) is refused. */
 const char *target_refusal(pid_t pid, const struct target_exclude *ex);
 
 /*

@@ -19,6 +19,37 @@
 #include "erebus/options.h"
 #include "erebus/target.h"
 
+/* Does pid run the same executable file as this process? */
+static bool same_exe(pid_t pid)
+{
+	static struct stat self;
+	static int self_ok = -1;
+	char path[64];
+	struct stat st;
+
+	if (self_ok < 0)
+		self_ok = stat("/proc/self/exe", &self) == 0;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	return self_ok && stat(path, &st) == 0 && st.st_dev == self.st_dev && st.st_ino == self.st_ino;
+}
+
+/*
+ * Is pid a process of another Erebus run, or another erebus command? Its
+ * guardian names itself erebus-guard; an engine is named after its
+ * executable: erebus, or erebus-something running this very file (a
+ * renamed copy; erebus-demo runs another). A process that only borrows
+ * the name is refused too: that costs an experiment a target, never a
+ * run its safety.
+ */
+static const char *erebus_refusal(pid_t pid, const struct proc_stat *st)
+{
+	if (!strcmp(st->comm, "erebus-guard"))
+		return "it is the guardian of another Erebus run";
+	if (!strcmp(st->comm, "erebus") || (!strncmp(st->comm, "erebus", 6) && same_exe(pid)))
+		return "it is another Erebus process (the engine of another run, or an erebus command)";
+	return NULL;
+}
+
 const char *target_refusal(pid_t pid, const struct target_exclude *ex)
 {
 	struct proc_stat st;
@@ -30,9 +61,11 @@ const char *target_refusal(pid_t pid, const struct target_exclude *ex)
 	for (size_t i = 0; ex && i < ex->n; i++)
 		if (pid == ex->v[i].pid)
 			return ex->v[i].why;
-	if (proc_stat_read(pid, &st) == 0 && ((st.flags & PROC_PF_KTHREAD) || pid == 2 || st.ppid == 2))
+	if (proc_stat_read(pid, &st) < 0)
+		return NULL;	/* gone: picking it will fail */
+	if ((st.flags & PROC_PF_KTHREAD) || pid == 2 || st.ppid == 2)
 		return "it is a kernel thread";
-	return NULL;
+	return erebus_refusal(pid, &st);
 }
 
 /*

@@ -165,3 +165,65 @@ EOF2
 			fail "$cmd: $(cat "$T/err")"
 	done
 }
+
+# Two runs at once (each with its own run directory): the second may not
+# pick the first one's guardian or engine, by pattern or by pid.
+test_runs_refuse_each_others_engine_and_guardian() {
+	spawn SLEEPER sleep 1000
+	mkdir -p "$T/run1" "$T/run2"
+	cat >"$T/one.ini" <<EOF2
+[experiment]
+name = first
+[target s]
+pid = $SLEEPER
+[fault hold]
+type = pause
+target = s
+duration = 60s
+[probe p]
+type = exec
+command = true
+interval = 100ms
+during = may-fail
+EOF2
+	EREBUS_RUN_DIR=$T/run1 "$EREBUS" run "$T/one.ini" 2>"$T/err1" &
+	ERB=$!
+	defer kill -KILL "$ERB"
+	wait_for_line "$T/err1" "fault.applied" 10
+	local guard
+	guard=$(pgrep -P "$ERB" -x erebus-guard) || fail "the first run's guardian was not found"
+	two() { # SELECTOR
+		cat >"$T/two.ini" <<EOF2
+[experiment]
+name = second
+[target e]
+$1
+[fault freeze]
+type = pause
+target = e
+duration = 200ms
+[probe p]
+type = exec
+command = true
+interval = 100ms
+EOF2
+		RC=0
+		EREBUS_RUN_DIR=$T/run2 "$EREBUS" run "$T/two.ini" --json "$T/r2.json" >"$T/out" 2>"$T/err" || RC=$?
+		assert_eq "$(proc_state "$guard")" S "the first run's guardian, after a run with $1"
+		assert_eq "$(proc_state "$ERB")" S "the first run's engine, after a run with $1"
+		assert_eq "$RC" 2 "exit code with $1 ($(cat "$T/err"))"
+	}
+	two "process = erebus-guard"
+	grep -q "two.ini:3: \[target e\]: no process matches its selectors now" "$T/err" || fail "$(cat "$T/err")"
+	two "process = erebus"
+	grep -q "two.ini:3: \[target e\]: no process matches its selectors now" "$T/err" || fail "$(cat "$T/err")"
+	two "pid = $guard"
+	grep -q "Erebus refuses pid $guard: it is the guardian of another Erebus run" "$T/err" || fail "$(cat "$T/err")"
+	two "pid = $ERB"
+	grep -q "Erebus refuses pid $ERB: it is another Erebus process (the engine of another run, or an erebus command)" "$T/err" ||
+		fail "$(cat "$T/err")"
+	assert_eq "$(proc_state "$SLEEPER")" T "the first run's pause, still applied"
+	stop_run
+	assert_eq "$RC" 3 "the first run's exit code after Ctrl-C"
+	assert_eq "$(proc_state "$SLEEPER")" S "the first run's target after it"
+}
