@@ -241,13 +241,13 @@ static int setup(struct engine *e, const sigset_t *mask, char **ret_reason, enum
 			e->targets[i].within = &e->targets[x->targets[i].within - x->targets];
 	e->loop = loop_new();
 	e->sigfd = signalfd(-1, mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (!e->loop || e->sigfd < 0) {
-		PROTECT_ERRNO;
-		*ret_reason = xasprintf("cannot set up the event loop: %s", strerror(errno));
+	/* Without the signalfd watched, Ctrl-C (blocked) would never be seen. */
+	int r = !e->loop || e->sigfd < 0 ? -errno : loop_add_fd(e->loop, e->sigfd, EPOLLIN, engine_on_signal, e);
+	if (r < 0) {
+		*ret_reason = xasprintf("cannot set up the event loop: %s", strerror(-r));
 		*ret_v = VERDICT_UNSUPPORTED;
-		return -_saved_errno_;
+		return r;
 	}
-	(void)loop_add_fd(e->loop, e->sigfd, EPOLLIN, engine_on_signal, e);
 	e->penv = (struct probe_env){ .loop = e->loop, .targets = e->targets, .n_targets = x->n_targets };
 	if (preflight(e, ret_reason, ret_v) < 0 || start_safety(e, ret_reason, ret_v) < 0)
 		return -EINVAL;

@@ -3,11 +3,29 @@
 #include <signal.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "erebus/guardian.h"
 #include "erebus/ledger.h"
 #include "erebus/recovery.h"
+
+/* Keep stdio and the pidfd (3), close everything else the engine had
+ * open: a netlink socket held here would keep the engine's owner-flag
+ * nftables tables alive after its death. close_range() needs Linux 5.9;
+ * before it, or if it fails, one by one. */
+static void close_other_fds(void)
+{
+	struct rlimit rl;
+	unsigned max = 65536;
+
+	if (close_range(4, ~0u, CLOSE_RANGE_UNSHARE) == 0)
+		return;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < max)
+		max = (unsigned)rl.rlim_cur;
+	for (unsigned fd = 4; fd < max; fd++)
+		(void)close((int)fd);
+}
 
 static _noreturn_ void guard(int engine_fd, pid_t engine, const char *path)
 {
@@ -23,7 +41,7 @@ static _noreturn_ void guard(int engine_fd, pid_t engine, const char *path)
 	sigfillset(&all);
 	sigdelset(&all, SIGKILL);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	close_range(4, ~0u, CLOSE_RANGE_UNSHARE);	/* keep stdio and the pidfd (3) */
+	close_other_fds();
 	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
 		;
 	if (access(path, F_OK) < 0)

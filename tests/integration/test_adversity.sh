@@ -227,3 +227,40 @@ EOF2
 	assert_eq "$RC" 3 "the first run's exit code after Ctrl-C"
 	assert_eq "$(proc_state "$SLEEPER")" S "the first run's target after it"
 }
+
+# A target stopped by job control before the run (a background cat that
+# read its terminal: SIGTTIN) is not Erebus' to resume: the pause leaves it
+# as it is and says so, and it is no leftover of Erebus (it was exit 4:
+# Erebus' SIGCONT woke it, it read the terminal and stopped again).
+test_target_stopped_by_job_control_is_left_alone() {
+	command -v script >/dev/null || skip "needs script (util-linux) for a terminal"
+	# shellcheck disable=SC2016
+	spawn SCRIPT script -qfc 'bash -c "set -m; cat & c=\$!; until [[ \$(jobs -l) == *Stopped* ]]; do sleep 0.05; done; echo \$c >\$0; sleep 60" '"$T/cat.pid" /dev/null
+	wait_for_line "$T/cat.pid" "^[0-9]+$" 10
+	local cat
+	cat=$(cat "$T/cat.pid")
+	defer kill -KILL "$cat"
+	assert_eq "$(proc_state "$cat")" T "the background cat, stopped by its terminal"
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = job-control
+hold = 0s
+[target c]
+pid = $cat
+[fault hold]
+type = pause
+target = c
+duration = 300ms
+[probe p]
+type = exec
+command = true
+interval = 100ms
+EOF2
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 0 "exit code ($(grep -E 'leftover|verdict' "$T/err"))"
+	assert_eq "$(json "$T/r.json" '.cleanup.leftovers | length')" 0 "leftovers"
+	json "$T/r.json" '.events[] | select(.kind == "fault.note") | .detail' |
+		grep -qx "pid $cat (cat) was already stopped before this fault (job control, a debugger): left as it is, and not resumed by it" ||
+		fail "no note: $(json "$T/r.json" '[.events[] | .kind + " " + .detail]')"
+	assert_eq "$(proc_state "$cat")" T "the cat after the run, as it was"
+}
