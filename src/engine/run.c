@@ -242,7 +242,8 @@ static int setup(struct engine *e, const sigset_t *mask, char **ret_reason, enum
 	e->loop = loop_new();
 	e->sigfd = signalfd(-1, mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	/* Without the signalfd watched, Ctrl-C (blocked) would never be seen. */
-	int r = !e->loop || e->sigfd < 0 ? -errno : loop_add_fd(e->loop, e->sigfd, EPOLLIN, engine_on_signal, e);
+	int r = !e->loop || e->sigfd < 0 ? (errno > 0 ? -errno : -ENOMEM) :
+		loop_add_fd(e->loop, e->sigfd, EPOLLIN, engine_on_signal, e);
 	if (r < 0) {
 		*ret_reason = xasprintf("cannot set up the event loop: %s", strerror(-r));
 		*ret_v = VERDICT_UNSUPPORTED;

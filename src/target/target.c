@@ -629,11 +629,13 @@ char *target_stderr_tail(const struct target_state *ts, unsigned max_lines)
 		pos = start;
 		while (pos > 0 && e->buf[pos - 1] != '\n')
 			pos--;
-		if (pos == start || (pos == 0 && e->cut))
+		if (pos == start || (pos == 0 && e->cut && lines))
 			break;
 		start = pos;
 		lines++;
 	}
+	if (start == 0 && e->cut)
+		sbuf_add(&b, "...");	/* one long line: its end */
 	for (size_t i = start; i < end; i++) {
 		char c = e->buf[i];
 		if (c == '\n' && (!b.len || b.s[b.len - 1] == '\n'))

@@ -830,6 +830,40 @@ static void test_launch_command_and_within(void **state)
 	assert_int_equal(target_match(&f->within, &f->set, &f->err), 0);
 }
 
+/* The last lines of a launched command's stderr: empty lines skipped,
+ * control characters shown as '?', a line whose start was dropped from
+ * the buffer not shown, the last line ended even without its newline. */
+static void test_stderr_tail(void **state)
+{
+	struct target_stderr err = { .fd = -1 };
+	struct target_state ts = { .err = &err, .child_pidfd = -1, .netns_fd = -1 };
+	char *tail;
+
+	tail = target_stderr_tail(&ts, 5);
+	assert_string_equal(tail, "");
+	free(tail);
+
+	strcpy(err.buf, "one\n\ntwo\x1b[31m\nthree\n\n\nfour");
+	err.len = strlen(err.buf);
+	tail = target_stderr_tail(&ts, 3);
+	assert_string_equal(tail, "two?[31m\nthree\nfour\n");
+	free(tail);
+	tail = target_stderr_tail(&ts, 10);
+	assert_string_equal(tail, "one\ntwo?[31m\nthree\nfour\n");
+	free(tail);
+
+	err.cut = true;	/* "one" may be the end of a longer line */
+	tail = target_stderr_tail(&ts, 10);
+	assert_string_equal(tail, "two?[31m\nthree\nfour\n");
+	free(tail);
+
+	strcpy(err.buf, "the end of a long line\n");	/* and nothing else kept */
+	err.len = strlen(err.buf);
+	tail = target_stderr_tail(&ts, 5);
+	assert_string_equal(tail, "...the end of a long line\n");
+	free(tail);
+}
+
 static void test_launch_missing_command(void **state)
 {
 	struct tfx *f = *state;
@@ -876,6 +910,7 @@ int main(int argc, char **argv)
 		TT(test_proc_signal_reaped),
 		TT(test_launch_command_and_within),
 		TT(test_launch_missing_command),
+		TT(test_stderr_tail),
 	};
 
 	if (argc == 5 && !strcmp(argv[1], "--sleeper"))
