@@ -264,3 +264,29 @@ EOF2
 		fail "no note: $(json "$T/r.json" '[.events[] | .kind + " " + .detail]')"
 	assert_eq "$(proc_state "$cat")" T "the cat after the run, as it was"
 }
+
+# A launched command that a fault of the run kills is the experiment's
+# doing: the exit is an event, and the probes judge the run.
+test_launched_command_killed_by_a_fault_is_left_to_the_probes() {
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = kill-launched
+hold = 0s
+[target s]
+command = sleep 60
+[fault stop-it]
+type = kill
+target = s
+[probe p]
+type = exec
+command = true
+interval = 100ms
+EOF2
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 0 "exit code ($(tail -5 "$T/err"))"
+	json "$T/r.json" '.events[] | select(.kind == "target.exited") | .detail' |
+		grep -qx "pid [0-9]* exited (killed by SIGKILL); it wrote nothing on stderr" ||
+		fail "event: $(json "$T/r.json" '[.events[] | .kind + " " + .detail]')"
+	json "$T/r.json" '.events[] | select(.kind == "target.note") | .detail' |
+		grep -qx "a fault of this run acted on it: the probes judge what followed" || fail "no note"
+}
