@@ -157,9 +157,14 @@ static int fault_netns(struct fault_inst *fi, int *ret_fd, char **ret_err)
 		return 0;
 	fd = t->netns ? netns_open(t->netns) : proc_open_netns(&fi->ctx.procs.v[0]);
 	if (fd < 0) {
-		*ret_err = t->netns ? xasprintf("cannot open network namespace %s: %s", t->netns, strerror(-fd))
-				    : xasprintf("cannot open the network namespace of pid %d: %s",
-						(int)fi->ctx.procs.v[0].pid, strerror(-fd));
+		if (!t->netns)
+			*ret_err = xasprintf("cannot open the network namespace of pid %d: %s",
+					     (int)fi->ctx.procs.v[0].pid, strerror(-fd));
+		else if (fd == -ENOTNAM)
+			*ret_err = xasprintf("%s is not a network namespace (a FIFO, a plain file?): Erebus refuses it",
+					     t->netns);
+		else
+			*ret_err = xasprintf("cannot open network namespace %s: %s", t->netns, strerror(-fd));
 		return fd;
 	}
 	*ret_fd = fd;

@@ -290,3 +290,30 @@ EOF2
 	json "$T/r.json" '.events[] | select(.kind == "target.note") | .detail' |
 		grep -qx "a fault of this run acted on it: the probes judge what followed" || fail "no note"
 }
+
+# The same for a target's netns: a FIFO put in its place is refused when
+# the network fault fires, not waited on.
+test_netns_fifo_is_refused_not_blocked_on() {
+	mkfifo "$T/ns"
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = planted-netns
+[target n]
+netns = $T/ns
+[fault slow]
+type = rate
+target = n
+interface = lo
+rate = 1mbit
+duration = 1s
+[probe p]
+type = exec
+command = true
+interval = 100ms
+EOF2
+	RC=0
+	timeout -k 2 20 "$EREBUS" run "$T/x.ini" --json "$T/r.json" >"$T/out" 2>"$T/err" || RC=$?
+	assert_eq "$RC" 1 "exit code ($(tail -3 "$T/err"))"
+	json "$T/r.json" '.faults[0].error' | grep -qx "$T/ns is not a network namespace (a FIFO, a plain file?): Erebus refuses it" ||
+		fail "error: $(json "$T/r.json" '.faults[0].error')"
+}
