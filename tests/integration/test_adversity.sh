@@ -3,6 +3,12 @@
 # control signals, a planted pidfile, a hostile cmdline pattern, another
 # run's engine and guardian as targets.
 
+# A probe that always passes, for runs that judge something else; $1: one
+# more line for it.
+probe_p() {
+	printf '[probe p]\ntype = exec\ncommand = true\ninterval = 100ms\n%s' "${1:-}"
+}
+
 # The issue's nginx case with two real servers: the test's own server
 # holds the port, so the server the experiment launches cannot bind and
 # exits at once; the probe reaches the test's server and passes. The run
@@ -88,10 +94,7 @@ pidfile = $T/$f
 type = kill
 target = svc
 signal = WINCH
-[probe p]
-type = exec
-command = true
-interval = 100ms
+$(probe_p)
 EOF2
 		RC=0
 		timeout -k 2 20 "$EREBUS" run "$T/x.ini" >"$T/out" 2>"$T/err" || RC=$?
@@ -118,11 +121,7 @@ target = svc
 signal = WINCH
 every = 200ms
 duration = 60s
-[probe p]
-type = exec
-command = true
-interval = 100ms
-during = may-fail
+$(probe_p "during = may-fail")
 EOF2
 	"$EREBUS" run "$T/x.ini" --json "$T/r.json" 2>"$T/err" &
 	ERB=$!
@@ -180,11 +179,7 @@ pid = $SLEEPER
 type = pause
 target = s
 duration = 60s
-[probe p]
-type = exec
-command = true
-interval = 100ms
-during = may-fail
+$(probe_p "during = may-fail")
 EOF2
 	EREBUS_RUN_DIR=$T/run1 "$EREBUS" run "$T/one.ini" 2>"$T/err1" &
 	ERB=$!
@@ -202,10 +197,7 @@ $1
 type = pause
 target = e
 duration = 200ms
-[probe p]
-type = exec
-command = true
-interval = 100ms
+$(probe_p)
 EOF2
 		RC=0
 		EREBUS_RUN_DIR=$T/run2 "$EREBUS" run "$T/two.ini" --json "$T/r2.json" >"$T/out" 2>"$T/err" || RC=$?
@@ -251,10 +243,7 @@ pid = $cat
 type = pause
 target = c
 duration = 300ms
-[probe p]
-type = exec
-command = true
-interval = 100ms
+$(probe_p)
 EOF2
 	run_erebus run "$T/x.ini" --json "$T/r.json"
 	assert_eq "$RC" 0 "exit code ($(grep -E 'leftover|verdict' "$T/err"))"
@@ -277,10 +266,7 @@ command = sleep 60
 [fault stop-it]
 type = kill
 target = s
-[probe p]
-type = exec
-command = true
-interval = 100ms
+$(probe_p)
 EOF2
 	run_erebus run "$T/x.ini" --json "$T/r.json"
 	assert_eq "$RC" 0 "exit code ($(tail -5 "$T/err"))"
@@ -306,10 +292,7 @@ target = n
 interface = lo
 rate = 1mbit
 duration = 1s
-[probe p]
-type = exec
-command = true
-interval = 100ms
+$(probe_p)
 EOF2
 	RC=0
 	timeout -k 2 20 "$EREBUS" run "$T/x.ini" --json "$T/r.json" >"$T/out" 2>"$T/err" || RC=$?
