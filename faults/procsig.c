@@ -4,11 +4,36 @@
 
 #include "procsig.h"
 
+/*
+ * Drop from ctx->procs the processes already stopped (state T) when the
+ * fault comes: someone else stopped them (job control, a debugger; or an
+ * earlier fault of the run, which resumes them itself), so this fault
+ * must neither resume them at its end nor count them as its leftovers.
+ */
+static void leave_stopped_alone(struct fault_ctx *ctx)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < ctx->procs.n; i++) {
+		struct proc *p = &ctx->procs.v[i];
+		if (proc_state(p) == 'T' && proc_verify(p) == 0) {
+			ctx->log(ctx, "pid %d (%s) was already stopped before this fault (job control, a debugger): "
+				 "left as it is, and not resumed by it", (int)p->pid, p->comm);
+			close(p->pidfd);
+			continue;
+		}
+		ctx->procs.v[kept++] = *p;
+	}
+	ctx->procs.n = kept;
+}
+
 int signal_all(struct fault_ctx *ctx, int sig, bool cont_undo, char **ret_err)
 {
 	int sent = 0, first = 0;
 	pid_t first_pid = 0;
 
+	if (cont_undo)
+		leave_stopped_alone(ctx);
 	for (size_t i = 0; i < ctx->procs.n; i++) {
 		const struct proc *p = &ctx->procs.v[i];
 		int e;

@@ -7,7 +7,8 @@
 
 /*
  * Send sig to every process in ctx->procs. When cont_undo is set, push an
- * UNDO_SIGCONT record for each process before signalling it. Processes
+ * UNDO_SIGCONT record for each process before signalling it, and first
+ * drop (and log) those already stopped: not Erebus' to resume. Processes
  * that are already gone are skipped and logged. Returns 0 if at least one
  * process got the signal (or all were gone), else -errno with *ret_err.
  */

@@ -45,7 +45,8 @@ void loop_timer_set(struct loop *l, struct loop_timer *t, int64_t at_us);
 void loop_timer_del(struct loop *l, struct loop_timer *t);
 
 /* Dispatch until loop_quit(); returns the code given to loop_quit(),
- * or a negative errno if waiting failed. */
+ * or a negative errno if waiting failed or a timer could not be armed
+ * (a timer that never fires would leave a fault applied). */
 int loop_run(struct loop *l);
 void loop_quit(struct loop *l, int code);
 /* True once loop_quit() was called and before the next loop_run(). */

@@ -14,7 +14,8 @@
 /* The namespace of a process. Returns an fd (O_CLOEXEC) or -errno. */
 int netns_open_pid(pid_t pid);
 /* A name under /run/netns (as `ip netns` makes them) or an absolute path
- * (/proc/PID/ns/net, a bind mount). Returns an fd or -errno. */
+ * (/proc/PID/ns/net, a bind mount). Opened without waiting; anything but
+ * a network namespace is -ENOTNAM. Returns an fd or -errno. */
 int netns_open(const char *name_or_path);
 /* Make a new, empty network namespace (loopback down), held only by the
  * returned fd. Returns the fd or -errno; the caller stays where it was. */

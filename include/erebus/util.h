@@ -87,6 +87,8 @@ char *sbuf_take(struct sbuf *b);
 /* Read a whole small file (at most max bytes) into a NUL-terminated buffer.
  * Returns its length or a negative errno; *ret is owned by the caller. */
 ssize_t read_file_max(const char *path, size_t max, char **ret);
+/* The same from an open fd, from where it stands. */
+ssize_t read_fd_max(int fd, size_t max, char **ret);
 
 /* Edit distance (with transpositions), for "did you mean" suggestions. */
 unsigned edit_distance(const char *a, const char *b);

@@ -38,6 +38,7 @@ struct loop {
 	struct loop_timer **timers;
 	size_t n_timers, cap_timers;
 	int64_t armed;		/* deadline the timerfd holds, 0 if none */
+	int error;		/* -errno of a timerfd that could not be armed; ends loop_run() */
 	uint64_t round;
 	int dispatching;
 };
@@ -162,7 +163,12 @@ static void rearm(struct loop *l)
 		if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
 			its.it_value.tv_nsec = 1;
 	}
-	(void)timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+	/* A timer that cannot be armed would never fire: a fault never
+	 * reverted at its end. loop_run() returns the error instead. */
+	if (timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0 && !l->error) {
+		l->error = -errno;
+		l->armed = -1;
+	}
 }
 
 struct loop_timer *loop_timer_add(struct loop *l, int64_t at_us, loop_timer_cb cb, void *ctx)
@@ -234,7 +240,11 @@ int loop_run(struct loop *l)
 	l->code = 0;
 	rearm(l);
 	while (!l->quit) {
-		int n = epoll_wait(l->epfd, evs, (int)ARRAY_SIZE(evs), -1);
+		int n;
+
+		if (l->error)
+			return l->error;
+		n = epoll_wait(l->epfd, evs, (int)ARRAY_SIZE(evs), -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

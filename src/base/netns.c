@@ -2,6 +2,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
 
@@ -31,8 +33,16 @@ int netns_open(const char *name_or_path)
 		path = xstrdup(name_or_path);
 	else
 		path = xasprintf("/run/netns/%s", name_or_path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	/* Never wait in open() (a FIFO planted in the namespace's place),
+	 * and take only a network namespace. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+		close(fd);
+		return -ENOTNAM;
+	}
+	return fd;
 }
 
 int netns_new(void)

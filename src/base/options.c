@@ -11,6 +11,7 @@
 #include <signal.h>
 
 #include "erebus/options.h"
+#include "erebus/regex.h"
 #include "erebus/util.h"
 
 int parse_percent(const char *s, double *ret_pct)
@@ -489,13 +490,11 @@ int opt_parse(const struct opt_def *def, const char *text, struct opt_value *v, 
 	}
 	case OPT_REGEX: {
 		regex_t *re = xcalloc(1, sizeof(*re));
-		int r = regcomp(re, text, REG_EXTENDED | REG_NOSUB);
+		_cleanup_free_ char *why = NULL;
 
-		if (r) {
-			char err[128];
-			regerror(r, re, err, sizeof(err));
+		if (regex_compile_bounded(re, text, &why) < 0) {
 			free(re);
-			msg = xasprintf("\"%s\" is not a valid extended regular expression: %s", text, err);
+			msg = xasprintf("\"%s\" %s", text, why);
 			goto fail;
 		}
 		if (v->regex) {

@@ -147,15 +147,11 @@ char *sbuf_take(struct sbuf *b)
 	return s;
 }
 
-ssize_t read_file_max(const char *path, size_t max, char **ret)
+ssize_t read_fd_max(int fd, size_t max, char **ret)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ char *buf = NULL;
+	_cleanup_free_ char *buf = xmalloc(max + 1);
 	size_t len = 0;
 
-	if (fd < 0)
-		return -errno;
-	buf = xmalloc(max + 1);
 	while (len < max) {
 		ssize_t n = read(fd, buf + len, max - len);
 		if (n < 0) {
@@ -170,6 +166,15 @@ ssize_t read_file_max(const char *path, size_t max, char **ret)
 	buf[len] = '\0';
 	*ret = TAKE_PTR(buf);
 	return (ssize_t)len;
+}
+
+ssize_t read_file_max(const char *path, size_t max, char **ret)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	return read_fd_max(fd, max, ret);
 }
 
 /* Optimal string alignment distance: insertions, deletions,

@@ -149,7 +149,7 @@ static int fault_netns(struct fault_inst *fi, int *ret_fd, char **ret_err)
 	if (t && t->host >= 0 && !t->netns) {
 		fd = fcntl(fi->e->host_fds[t->host], F_DUPFD_CLOEXEC, 3);
 		if (fd < 0) {
-			int e = -errno;
+			int e = errno > 0 ? -errno : -EBADF;
 			*ret_err = xasprintf("cannot use the sandbox host's namespace: %s", strerror(-e));
 			return e;
 		}
@@ -160,15 +160,37 @@ static int fault_netns(struct fault_inst *fi, int *ret_fd, char **ret_err)
 		return 0;
 	fd = t->netns ? netns_open(t->netns) : proc_open_netns(&fi->ctx.procs.v[0]);
 	if (fd < 0) {
-		*ret_err = t->netns ? xasprintf("cannot open network namespace %s: %s", t->netns, strerror(-fd))
-				    : xasprintf("cannot open the network namespace of pid %d: %s",
-						(int)fi->ctx.procs.v[0].pid, strerror(-fd));
+		if (!t->netns)
+			*ret_err = xasprintf("cannot open the network namespace of pid %d: %s",
+					     (int)fi->ctx.procs.v[0].pid, strerror(-fd));
+		else if (fd == -ENOTNAM)
+			*ret_err = xasprintf("%s is not a network namespace (a FIFO, a plain file?): Erebus refuses it",
+					     t->netns);
+		else
+			*ret_err = xasprintf("cannot open network namespace %s: %s", t->netns, strerror(-fd));
 		return fd;
 	}
 	*ret_fd = fd;
 	return 0;
 }
 
+
+/* fault_netns(), and never Erebus' own namespace by mistake: when the
+ * target names a namespace (netns, a sandbox host, picked processes),
+ * success must come with an fd for it, whatever errno said on the way. */
+static int fault_netns_checked(struct fault_inst *fi, int *ret_fd, char **ret_err)
+{
+	const struct target_spec *t = fi->spec->target;
+	int r = fault_netns(fi, ret_fd, ret_err);
+
+	if (r >= 0 && *ret_fd < 0 && t && (t->netns || t->host >= 0 || fi->ctx.procs.n)) {
+		free(*ret_err);
+		*ret_err = xstrdup("cannot open the target's network namespace: no error was reported, yet no "
+				   "namespace was opened; refusing to act in Erebus' own");
+		return -EBADF;
+	}
+	return r < 0 ? r : 0;
+}
 
 /* Pick the targets now and apply one application of the fault. */
 void fault_fire(struct fault_inst *fi)
@@ -196,7 +218,7 @@ void fault_fire(struct fault_inst *fi)
 		}
 	}
 	if (f->type->flags & FAULT_NETWORK) {
-		r = fault_netns(fi, &fi->ctx.netns_fd, &err);
+		r = fault_netns_checked(fi, &fi->ctx.netns_fd, &err);
 		if (r < 0) {
 			engine_event(e, "fault.failed", f->name, "%s", err);
 			if (!fi->rf->error)

@@ -120,6 +120,10 @@ uint64_t engine_caps_needed(const struct experiment *x, const struct run_opts *o
 /* Keep only those, for good; an event says which. 0, or -errno with
  * *ret_reason and *ret_v. */
 int engine_drop_privileges(struct engine *e, char **ret_reason, enum verdict *ret_v);
+/* launched.c: the commands Erebus launched (userdata: their target_state) */
+void engine_on_child_stderr(struct loop *l, int fd, uint32_t events, void *userdata);
+/* A launched command exited: an event; the run fails unless a fault acted on it. */
+void engine_on_child(struct loop *l, int fd, uint32_t events, void *userdata);
 
 /* cleanup.c */
 /* Revert every active fault, newest application first. Returns the number

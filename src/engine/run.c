@@ -22,20 +22,6 @@
 #include "erebus/netns.h"
 #include "internal.h"
 
-static void on_child(struct loop *l, int fd, uint32_t events, void *userdata)
-{
-	struct target_state *ts = userdata;
-	siginfo_t si = { 0 };
-
-	loop_del_fd(l, fd);
-	/* WNOWAIT: the zombie keeps the pid and its process group from being
-	 * reused until target_stop() has signalled the group and reaped it. */
-	if (waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid) {
-		ts->exited = true;
-		ts->exit_status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
-	}
-}
-
 /* ---- setup ---------------------------------------------------------------- */
 
 static struct report *new_report(const struct experiment *x, uint64_t seed)
@@ -218,7 +204,15 @@ static int launch_targets(struct engine *e, char **ret_reason, enum verdict *ret
 			*ret_v = VERDICT_INVALID;
 			return -EINVAL;
 		}
-		(void)loop_add_fd(e->loop, e->targets[i].child_pidfd, EPOLLIN, on_child, &e->targets[i]);
+		int r = loop_add_fd(e->loop, e->targets[i].child_pidfd, EPOLLIN, engine_on_child, &e->targets[i]);
+		if (r == 0)
+			r = loop_add_fd(e->loop, e->targets[i].err->fd, EPOLLIN, engine_on_child_stderr, &e->targets[i]);
+		if (r < 0) {	/* an exit nobody sees would go unnoticed: do not run */
+			*ret_reason = xasprintf("cannot watch the command of [target %s]: %s", x->targets[i].name,
+						strerror(-r));
+			*ret_v = VERDICT_UNSUPPORTED;
+			return r;
+		}
 		engine_event(e, "target.launched", x->targets[i].name, "pid %d: %s", (int)e->targets[i].child,
 			     x->targets[i].command);
 	}
@@ -266,19 +260,20 @@ static int setup(struct engine *e, const sigset_t *mask, char **ret_reason, enum
 	for (size_t i = 0; i < x->n_targets; i++)
 		e->targets[i] = (struct target_state){ .spec = &x->targets[i], .child_pidfd = -1,
 						       .show_output = e->o->verbosity >= LOG_VERBOSE,
-						       .netns_fd = -1, .exclude = &e->exclude };
+						       .netns_fd = -1, .exclude = &e->exclude, .owner = e };
 	for (size_t i = 0; i < x->n_targets; i++)
 		if (x->targets[i].within)
 			e->targets[i].within = &e->targets[x->targets[i].within - x->targets];
 	e->loop = loop_new();
 	e->sigfd = signalfd(-1, mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (!e->loop || e->sigfd < 0) {
-		PROTECT_ERRNO;
-		*ret_reason = xasprintf("cannot set up the event loop: %s", strerror(errno));
+	/* Without the signalfd watched, Ctrl-C (blocked) would never be seen. */
+	int r = !e->loop || e->sigfd < 0 ? (errno > 0 ? -errno : -ENOMEM) :
+		loop_add_fd(e->loop, e->sigfd, EPOLLIN, engine_on_signal, e);
+	if (r < 0) {
+		*ret_reason = xasprintf("cannot set up the event loop: %s", strerror(-r));
 		*ret_v = VERDICT_UNSUPPORTED;
-		return -_saved_errno_;
+		return r;
 	}
-	(void)loop_add_fd(e->loop, e->sigfd, EPOLLIN, engine_on_signal, e);
 	e->penv = (struct probe_env){ .loop = e->loop, .targets = e->targets, .n_targets = x->n_targets };
 	if (preflight(e, ret_reason, ret_v) < 0 || start_safety(e, ret_reason, ret_v) < 0)
 		return -EINVAL;
@@ -301,6 +296,8 @@ static void teardown(struct engine *e)
 		if (e->targets[i].child) {
 			if (e->loop && e->targets[i].child_pidfd >= 0)
 				loop_del_fd(e->loop, e->targets[i].child_pidfd);
+			if (e->loop && e->targets[i].err)
+				loop_del_fd(e->loop, e->targets[i].err->fd);
 			target_stop(&e->targets[i], 2 * USEC_PER_SEC);
 		}
 	sandbox_destroy(e->sandbox);	/* after its processes are gone */
@@ -347,6 +344,13 @@ int engine_run(struct experiment *x, const struct run_opts *o, struct report **r
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
+	/* A stopped engine would leave its faults applied for as long as it
+	 * stays stopped (the guardian acts only on its death): a request to
+	 * stop is answered like Ctrl-C, by reverting and ending the run.
+	 * Blocked, SIGTTIN and SIGTTOU are not even sent by the terminal. */
+	sigaddset(&mask, SIGTSTP);
+	sigaddset(&mask, SIGTTIN);
+	sigaddset(&mask, SIGTTOU);
 	sigprocmask(SIG_BLOCK, &mask, &oldmask);
 	signal(SIGPIPE, SIG_IGN);
 

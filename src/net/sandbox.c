@@ -94,6 +94,10 @@ static int add_addr(struct nl_sock *sock, const char *ifname, const char *addr, 
 	if ((r = nl_addr_parse(text, AF_INET, &local)) < 0)
 		return r;
 	a = rtnl_addr_alloc();
+	if (!a) {
+		nl_addr_put(local);
+		return -NLE_NOMEM;
+	}
 	rtnl_addr_set_ifindex(a, rtnl_link_get_ifindex(l));
 	rtnl_addr_set_local(a, local);
 	r = rtnl_addr_add(sock, a, 0);
@@ -174,6 +178,11 @@ int sandbox_create(const struct experiment *x, struct sandbox **ret, char **ret_
 		goto fail;
 	}
 	br = rtnl_link_bridge_alloc();
+	if (!br) {
+		*ret_err = xstrdup("cannot create the sandbox bridge: out of memory");
+		r = -ENOMEM;
+		goto fail;
+	}
 	rtnl_link_set_name(br, "br0");
 	if ((r = rtnl_link_add(sw, br, NLM_F_CREATE | NLM_F_EXCL)) < 0 ||
 	    (r = rtnl_link_get_kernel(sw, 0, "br0", &br_k)) < 0 || (r = link_up(sw, "br0")) < 0) {

@@ -22,6 +22,7 @@
 #include "curl_dl.h"
 #include "erebus/netns.h"
 #include "erebus/probe.h"
+#include "erebus/regex.h"
 #include "internal.h"
 
 #define HTTP_BODY_MAX (1024 * 1024)
@@ -82,17 +83,15 @@ static char *http_body_regex(const char *s)
 /* Compile the /regex/ form; on failure returns -EINVAL with *ret_err. */
 static int http_compile(const char *pattern, regex_t *re, char **ret_err)
 {
-	char why[256];
-	int rc;
+	_cleanup_free_ char *why = NULL;
 
 	if (!*pattern) {
 		*ret_err = xstrdup("empty regular expression //: write a pattern between the slashes");
 		return -EINVAL;
 	}
-	rc = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
-	if (rc) {
-		regerror(rc, re, why, sizeof(why));
-		*ret_err = xasprintf("bad regular expression /%s/: %s", pattern, why);
+	/* Bounded: the body is the service's, its size up to the probe's limit. */
+	if (regex_compile_bounded(re, pattern, &why) < 0) {
+		*ret_err = xasprintf("regular expression /%s/ %s", pattern, why);
 		return -EINVAL;
 	}
 	return 0;

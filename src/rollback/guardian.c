@@ -5,6 +5,7 @@
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "erebus/guardian.h"
@@ -26,6 +27,23 @@ enum { G_PIDFD = 3, G_LEDGER, G_DIR, G_RUNLOCK, G_FIRST_FREE };
 	(PRIVS_CAP(CAP_KILL) | PRIVS_CAP(CAP_SYS_PTRACE) | PRIVS_CAP(CAP_SYS_ADMIN) | \
 	 PRIVS_CAP(CAP_NET_ADMIN))
 
+/* Keep stdio and the fds above, close everything else the engine had
+ * open: a netlink socket held here would keep the engine's owner-flag
+ * nftables tables alive after its death. close_range() needs Linux 5.9;
+ * before it, or if it fails, one by one. */
+static void close_other_fds(void)
+{
+	struct rlimit rl;
+	unsigned max = 65536;
+
+	if (close_range(G_FIRST_FREE, ~0u, CLOSE_RANGE_UNSHARE) == 0)
+		return;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < max)
+		max = (unsigned)rl.rlim_cur;
+	for (unsigned fd = G_FIRST_FREE; fd < max; fd++)
+		(void)close((int)fd);
+}
+
 static _noreturn_ void guard(pid_t engine, const char *dir, const char *name)
 {
 	struct pollfd pfd = { .fd = G_PIDFD, .events = POLLIN };
@@ -41,7 +59,7 @@ static _noreturn_ void guard(pid_t engine, const char *dir, const char *name)
 	sigfillset(&all);
 	sigdelset(&all, SIGKILL);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	close_range(G_FIRST_FREE, ~0u, CLOSE_RANGE_UNSHARE);
+	close_other_fds();
 	/* Only what replaying a ledger can need, also in the bounding set (the
 	 * guardian executes nothing). A failure here must not stop the revert
 	 * to come: the guardian then keeps what it had. */

@@ -12,11 +12,44 @@
 #include <signal.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "erebus/netns.h"
 #include "erebus/privs.h"
+#include "erebus/options.h"
 #include "erebus/target.h"
+
+/* Does pid run the same executable file as this process? */
+static bool same_exe(pid_t pid)
+{
+	static struct stat self;
+	static int self_ok = -1;
+	char path[64];
+	struct stat st;
+
+	if (self_ok < 0)
+		self_ok = stat("/proc/self/exe", &self) == 0;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	return self_ok && stat(path, &st) == 0 && st.st_dev == self.st_dev && st.st_ino == self.st_ino;
+}
+
+/*
+ * Is pid a process of another Erebus run, or another erebus command? Its
+ * guardian names itself erebus-guard; an engine is named after its
+ * executable: erebus, or erebus-something running this very file (a
+ * renamed copy; erebus-demo runs another). A process that only borrows
+ * the name is refused too: that costs an experiment a target, never a
+ * run its safety.
+ */
+static const char *erebus_refusal(pid_t pid, const struct proc_stat *st)
+{
+	if (!strcmp(st->comm, "erebus-guard"))
+		return "it is the guardian of another Erebus run";
+	if (!strcmp(st->comm, "erebus") || (!strncmp(st->comm, "erebus", 6) && same_exe(pid)))
+		return "it is another Erebus process (the engine of another run, or an erebus command)";
+	return NULL;
+}
 
 const char *target_refusal(pid_t pid, const struct target_exclude *ex)
 {
@@ -29,22 +62,60 @@ const char *target_refusal(pid_t pid, const struct target_exclude *ex)
 	for (size_t i = 0; ex && i < ex->n; i++)
 		if (pid == ex->v[i].pid)
 			return ex->v[i].why;
-	if (proc_stat_read(pid, &st) == 0 && ((st.flags & PROC_PF_KTHREAD) || pid == 2 || st.ppid == 2))
+	if (proc_stat_read(pid, &st) < 0)
+		return NULL;	/* gone: picking it will fail */
+	if ((st.flags & PROC_PF_KTHREAD) || pid == 2 || st.ppid == 2)
 		return "it is a kernel thread";
-	return NULL;
+	return erebus_refusal(pid, &st);
+}
+
+/*
+ * Read a file named in the experiment (a pidfile, a cgroup's member list)
+ * whose path, or a directory on it, a user other than root may control:
+ * never follow a link at its end, never block in open() (a FIFO, a
+ * device), refuse anything but a regular file, read at most max bytes.
+ * what names it in messages ("pidfile"). Returns the length, or -errno
+ * with *ret_err naming the path.
+ */
+static ssize_t read_regular(const char *what, const char *path, size_t max, char **ret, char **ret_err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	ssize_t len;
+
+	if (fd < 0) {
+		int e = errno;
+		*ret_err = e == ELOOP ? xasprintf("%s %s is a symbolic link: Erebus reads it only as a regular file "
+						  "(name the file the link points to)", what, path) :
+					xasprintf("cannot read %s %s: %s", what, path, strerror(e));
+		return -e;
+	}
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		*ret_err = xasprintf("cannot read %s %s: %s", what, path, strerror(e));
+		return -e;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*ret_err = xasprintf("%s %s is %s, not a regular file: Erebus refuses to read it", what, path,
+				     S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory" :
+				     S_ISSOCK(st.st_mode) ? "a socket" : "a device");
+		return -EINVAL;
+	}
+	len = read_fd_max(fd, max, ret);
+	if (len < 0)
+		*ret_err = xasprintf("cannot read %s %s: %s", what, path, strerror((int)-len));
+	return len;
 }
 
 static int read_pidfile(const char *path, pid_t *ret, char **ret_err)
 {
 	_cleanup_free_ char *text = NULL;
-	ssize_t n = read_file_max(path, 64, &text);
+	ssize_t n = read_regular("pidfile", path, 64, &text, ret_err);
 	char *end;
 	long v;
 
-	if (n < 0) {
-		*ret_err = xasprintf("cannot read pidfile %s: %s", path, strerror((int)-n));
+	if (n < 0)
 		return (int)n;
-	}
 	v = strtol(strstrip(text), &end, 10);
 	if (end == text || *end || v < 1 || v > 4194304) {
 		*ret_err = xasprintf("pidfile %s does not hold a process id", path);
@@ -66,11 +137,9 @@ static int read_cgroup(const char *dir, pid_t **ret, size_t *ret_n, char **ret_e
 		path = xasprintf("%s/cgroup.procs", dir);
 	else
 		path = xasprintf("/sys/fs/cgroup/%s/cgroup.procs", dir);
-	len = read_file_max(path, 4 << 20, &text);
-	if (len < 0) {
-		*ret_err = xasprintf("cannot read %s: %s", path, strerror((int)-len));
+	len = read_regular("cgroup", path, 4 << 20, &text, ret_err);
+	if (len < 0)
 		return (int)len;
-	}
 	for (char *p = text; *p;) {
 		char *end;
 		long pid = strtol(p, &end, 10);
@@ -307,7 +376,8 @@ int target_launch(struct target_state *ts, char **ret_err)
 	_cleanup_(privs_user_free) struct privs_user user = { 0 };
 	_cleanup_free_ char *user_err = NULL;
 	char **argv = NULL;
-	int pipefd[2], err = 0, fd;
+	int pipefd[2], errfd[2], err = 0, fd;
+	pid_t parent = getpid();
 	pid_t pid;
 	ssize_t n;
 	struct proc p;
@@ -321,8 +391,18 @@ int target_launch(struct target_state *ts, char **ret_err)
 		return -EINVAL;
 	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		err = -errno;
 		strv_free(argv);
-		return -errno;
+		*ret_err = xasprintf("cannot make a pipe: %s", strerror(-err));
+		return err;
+	}
+	if (pipe2(errfd, O_CLOEXEC) < 0) {
+		err = -errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		strv_free(argv);
+		*ret_err = xasprintf("cannot make a pipe: %s", strerror(-err));
+		return err;
 	}
 	{
 		/* In a sandbox host: the child is born in its namespace. */
@@ -330,6 +410,8 @@ int target_launch(struct target_state *ts, char **ret_err)
 		if (r < 0) {
 			close(pipefd[0]);
 			close(pipefd[1]);
+			close(errfd[0]);
+			close(errfd[1]);
 			strv_free(argv);
 			*ret_err = xasprintf("cannot enter the sandbox host: %s", strerror(-r));
 			return r;
@@ -342,6 +424,8 @@ int target_launch(struct target_state *ts, char **ret_err)
 		err = -errno;
 		close(pipefd[0]);
 		close(pipefd[1]);
+		close(errfd[0]);
+		close(errfd[1]);
 		strv_free(argv);
 		*ret_err = xasprintf("cannot fork: %s", strerror(-err));
 		return err;
@@ -359,27 +443,30 @@ int target_launch(struct target_state *ts, char **ret_err)
 			(void)!write(pipefd[1], &err, sizeof(err));
 			_exit(127);
 		}
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			if (!ts->show_output)
-				dup2(null, 2);
-		}
-		execvp(argv[0], argv);
+		/* Erebus may have died before the death signal was asked for:
+		 * then our parent is no longer Erebus, and nothing would stop us. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(127);
+		if (null >= 0 && dup2(null, 0) >= 0 && dup2(null, 1) >= 0 && dup2(errfd[1], 2) >= 0)
+			execvp(argv[0], argv);
 		err = errno;
 		(void)!write(pipefd[1], &err, sizeof(err));
 		_exit(127);
 	}
 	close(pipefd[1]);
+	close(errfd[1]);
 	n = read(pipefd[0], &err, sizeof(err));
 	close(pipefd[0]);
 	if (n == sizeof(err)) {
 		*ret_err = xasprintf("cannot run %s: %s", argv[0], strerror(err));
 		strv_free(argv);
+		close(errfd[0]);
 		waitpid(pid, NULL, 0);
 		return -err;
 	}
+	(void)fcntl(errfd[0], F_SETFL, O_NONBLOCK);
+	ts->err = xcalloc(1, sizeof(*ts->err));
+	ts->err->fd = errfd[0];
 	strv_free(argv);
 	(void)setpgid(pid, pid);
 	fd = pidfd_open(pid, 0);
@@ -387,6 +474,7 @@ int target_launch(struct target_state *ts, char **ret_err)
 		err = -errno;
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
+		target_stderr_free(ts);
 		*ret_err = xasprintf("pidfd_open: %s (Erebus needs Linux 5.3 or later)", strerror(-err));
 		return err;
 	}
@@ -398,17 +486,39 @@ int target_launch(struct target_state *ts, char **ret_err)
 	return 0;
 }
 
+/* Wait at most grace_us for the launched command to exit, reading its
+ * stderr meanwhile (a command that logs as it stops must not block on a
+ * full pipe). True if it exited. */
+static bool wait_exit(struct target_state *ts, int64_t grace_us)
+{
+	int64_t end = now_usec() + grace_us;
+
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = ts->child_pidfd, .events = POLLIN },
+					 { .fd = ts->err ? ts->err->fd : -1, .events = POLLIN } };
+		int64_t left = end - now_usec();
+
+		if (left < 0)
+			left = 0;
+		if (poll(pfd, 2, (int)((left + 999) / 1000)) < 0 && errno != EINTR)
+			return false;
+		if (pfd[1].revents)
+			(void)target_read_stderr(ts);
+		if (pfd[0].revents)
+			return true;
+		if (!left)
+			return false;
+	}
+}
+
 void target_stop(struct target_state *ts, int64_t grace_us)
 {
-	struct pollfd pfd;
-
 	if (!ts->child)
 		return;
 	if (!ts->exited) {
 		(void)kill(-ts->child, SIGTERM);
 		(void)kill(-ts->child, SIGCONT);
-		pfd = (struct pollfd){ .fd = ts->child_pidfd, .events = POLLIN };
-		if (poll(&pfd, 1, (int)(grace_us / 1000)) <= 0)
+		if (!wait_exit(ts, grace_us))
 			(void)kill(-ts->child, SIGKILL);
 	}
 	/* Whatever of the group is left. The leader is not reaped yet (also when
@@ -419,4 +529,134 @@ void target_stop(struct target_state *ts, int64_t grace_us)
 	if (ts->child_pidfd >= 0)
 		close(ts->child_pidfd);
 	ts->child_pidfd = -1;
+	if (ts->err && ts->err->fd >= 0)
+		(void)target_read_stderr(ts);	/* the last words of the group */
+	target_stderr_free(ts);
+}
+
+void target_stderr_free(struct target_state *ts)
+{
+	if (!ts->err)
+		return;
+	if (ts->err->fd >= 0)
+		close(ts->err->fd);
+	free(ts->err);
+	ts->err = NULL;
+}
+
+/* Keep the newest TARGET_STDERR_KEEP bytes of what was written. */
+static void keep_stderr(struct target_stderr *e, const char *p, size_t n)
+{
+	if (n >= sizeof(e->buf)) {
+		p += n - sizeof(e->buf);
+		n = sizeof(e->buf);
+		e->len = 0;
+		e->cut = true;
+	} else if (e->len + n > sizeof(e->buf)) {
+		size_t drop = e->len + n - sizeof(e->buf);
+		memmove(e->buf, e->buf + drop, e->len - drop);
+		e->len -= drop;
+		e->cut = true;
+	}
+	memcpy(e->buf + e->len, p, n);
+	e->len += n;
+}
+
+ssize_t target_read_stderr(struct target_state *ts)
+{
+	char chunk[4096];
+	ssize_t total = 0, n;
+
+	if (!ts->err || ts->err->fd < 0)
+		return 0;
+	/* Bounded: a command that writes without pause does not keep us here. */
+	for (int i = 0; i < 16; i++) {
+		n = read(ts->err->fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return total ? total : -EAGAIN;
+		if (n <= 0) {	/* the end, or an error: nothing more will come */
+			close(ts->err->fd);
+			ts->err->fd = -1;
+			return total;
+		}
+		keep_stderr(ts->err, chunk, (size_t)n);
+		if (ts->show_output)
+			(void)!write(STDERR_FILENO, chunk, (size_t)n);
+		total += n;
+	}
+	return total;
+}
+
+bool target_note_exit(struct target_state *ts)
+{
+	siginfo_t si = { 0 };
+
+	if (ts->exited)
+		return true;
+	/* WNOWAIT: the zombie keeps the pid and its process group from being
+	 * reused until target_stop() has signalled the group and reaped it. */
+	if (ts->child_pidfd < 0 ||
+	    waitid(P_PIDFD, (id_t)ts->child_pidfd, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || !si.si_pid)
+		return false;
+	ts->exited = true;
+	ts->exit_status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) :
+			  si.si_status | (si.si_code == CLD_DUMPED ? WCOREFLAG : 0);
+	while (target_read_stderr(ts) > 0)	/* what it wrote before it exited is there now */
+		;
+	return true;
+}
+
+void target_describe_exit(int status, struct sbuf *out)
+{
+	if (WIFEXITED(status)) {
+		sbuf_addf(out, "exit status %d", WEXITSTATUS(status));
+		return;
+	}
+	const char *name = signal_name(WTERMSIG(status));
+	if (name)
+		sbuf_addf(out, "killed by %s", name);
+	else
+		sbuf_addf(out, "killed by signal %d", WTERMSIG(status));
+	if (WCOREDUMP(status))
+		sbuf_add(out, " (core dumped)");
+}
+
+char *target_stderr_tail(const struct target_state *ts, unsigned max_lines)
+{
+	const struct target_stderr *e = ts->err;
+	struct sbuf b = { 0 };
+	size_t start, end, pos;
+	unsigned lines = 0;
+
+	if (!e || !e->len)
+		return xstrdup("");
+	/* Back from the end over max_lines non-empty lines; a line cut at the
+	 * front of the buffer (its start dropped) is not shown. */
+	start = end = e->len;
+	while (lines < max_lines) {
+		while (start > 0 && e->buf[start - 1] == '\n')
+			start--;
+		pos = start;
+		while (pos > 0 && e->buf[pos - 1] != '\n')
+			pos--;
+		if (pos == start || (pos == 0 && e->cut && lines))
+			break;
+		start = pos;
+		lines++;
+	}
+	if (start == 0 && e->cut)
+		sbuf_add(&b, "...");	/* one long line: its end */
+	for (size_t i = start; i < end; i++) {
+		char c = e->buf[i];
+		if (c == '\n' && (!b.len || b.s[b.len - 1] == '\n'))
+			continue;	/* an empty line */
+		if ((c >= 0 && c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+			c = '?';
+		sbuf_addn(&b, &c, 1);
+	}
+	if (b.len && b.s[b.len - 1] != '\n')
+		sbuf_add(&b, "\n");
+	return b.s ? sbuf_take(&b) : xstrdup("");
 }

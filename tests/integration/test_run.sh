@@ -251,22 +251,32 @@ interval = 100ms
 during = may-fail
 EOF2
 	"$EREBUS" run "$T/x.ini" --json "$T/r.json" 2>"$T/err" &
-	local run=$!
-	defer kill -KILL "$run"
+	ERB=$!
+	defer kill -KILL "$ERB"
+	defer kill -CONT "$ERB"
 	wait_for_line "$T/err" "fault.applied" 10
 	assert_eq "$(proc_state "$DEMO_PID")" T "service stopped during the fault"
-	kill "-$1" "$run"
-	local rc=0
-	wait "$run" || rc=$?
-	assert_eq "$rc" 3 "exit code after $1"
+	kill "-$1" "$ERB"
+	# bounded: an engine stopped by the signal would never end
+	timeout 10 tail --pid="$ERB" -f /dev/null ||
+		fail "erebus still there after SIG$1: engine state $(proc_state "$ERB"), target state $(proc_state "$DEMO_PID")"
+	end_run
+	assert_eq "$RC" 3 "exit code after $1"
 	assert_eq "$(proc_state "$DEMO_PID")" S "service state after $1"
-	json "$T/r.json" .reason | grep -q "interrupted by SIG$1" || fail "reason: $(json "$T/r.json" .reason)"
+	json "$T/r.json" .reason | grep -qx "interrupted by SIG$1; every fault was reverted" ||
+		fail "reason: $(json "$T/r.json" .reason)"
 	[ "$(json "$T/r.json" '.faults[0].reverted_at_ms')" != null ] || fail "revert time missing"
 }
 
 test_ctrl_c_mid_fault_leaves_nothing_stopped() { interrupt_mid_pause INT; }
 test_sigterm_mid_fault_leaves_nothing_stopped() { interrupt_mid_pause TERM; }
 test_sighup_mid_fault_leaves_nothing_stopped() { interrupt_mid_pause HUP; }
+# Job control: a stopped engine would keep its faults applied (the
+# guardian acts only on its death), so a stop request reverts and ends
+# the run like Ctrl-C; neither the engine nor the target stays stopped.
+test_ctrl_z_mid_fault_leaves_nothing_stopped() { interrupt_mid_pause TSTP; }
+test_sigttin_mid_fault_leaves_nothing_stopped() { interrupt_mid_pause TTIN; }
+test_sigttou_mid_fault_leaves_nothing_stopped() { interrupt_mid_pause TTOU; }
 
 test_invalid_file_exits_2_and_signals_nothing() {
 	start_recorder REC "$T/signals"

@@ -1311,7 +1311,7 @@ static void test_http_expect_body_regex(void **state)
 		HTTP_HEAD
 		"url = http://localhost/\n"
 		"expect_body = /ok(/\n",		/* 6 */
-		"x.ini:6: [probe h] expect_body: bad regular expression /ok(/: Unmatched ( or \\(");
+		"x.ini:6: [probe h] expect_body: regular expression /ok(/ is not a valid extended regular expression: Unmatched ( or \\(");
 }
 
 static void test_http_expect_body_empty_regex(void **state)

@@ -587,6 +587,22 @@ static void test_quit_stops_round(void **state)
 	assert_int_equal(rc, 10 + f->order[0]);	/* whichever ran first */
 }
 
+/* A timer the timerfd refuses (a deadline before the clock's zero): not
+ * a silent hang with no timer firing ever again, but an error from
+ * loop_run() (SIGALRM ends the test if it hangs). */
+static void test_timer_arm_failure_ends_the_loop(void **state)
+{
+	struct lfx *f = *state;
+	struct tctx a = { .f = f, .id = 1, .at = -1 };
+
+	watchdog(f, USEC_PER_SEC);
+	assert_non_null(loop_timer_add(f->l, -1, order_cb, &a));
+	alarm(30);
+	assert_int_equal(loop_run(f->l), -EINVAL);
+	alarm(0);
+	assert_int_equal(f->n, 0);
+}
+
 #define L(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -606,6 +622,7 @@ int main(void)
 		L(test_fd_delete_close_reuse),
 		L(test_quit_code),
 		L(test_quit_stops_round),
+		L(test_timer_arm_failure_ends_the_loop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -339,6 +339,28 @@ static void test_match_by_pidfile(void **state)
 	assert_int_equal(match(f, &t), -ENOENT);
 	assert_non_null(f->err);
 	assert_string_equal(f->err, missing_msg);
+
+	/* A FIFO (open() would block) and a symbolic link are refused. */
+	{
+		char fifo[80], link[80];
+		const char *fifo_msg, *link_msg;
+
+		snprintf(fifo, sizeof(fifo), "%s.fifo", f->pidfile);
+		snprintf(link, sizeof(link), "%s.link", f->pidfile);
+		assert_int_equal(mkfifo(fifo, 0600), 0);
+		assert_int_equal(symlink(f->pidfile, link), 0);
+		t.pidfile = fifo;
+		fifo_msg = keep(xasprintf("pidfile %s is a FIFO, not a regular file: Erebus refuses to read it", fifo));
+		assert_int_equal(match(f, &t), -EINVAL);
+		assert_string_equal(f->err, fifo_msg);
+		t.pidfile = link;
+		link_msg = keep(xasprintf("pidfile %s is a symbolic link: Erebus reads it only as a regular file "
+					  "(name the file the link points to)", link));
+		assert_int_equal(match(f, &t), -ELOOP);
+		assert_string_equal(f->err, link_msg);
+		(void)unlink(fifo);
+		(void)unlink(link);
+	}
 }
 
 /* Every selector given must match. */
@@ -421,7 +443,7 @@ static void test_match_by_cgroup(void **state)
 	t.cgroup = "erebus-no-such-cgroup";
 	assert_int_equal(match(f, &t), -ENOENT);
 	assert_non_null(f->err);
-	assert_string_equal(f->err, "cannot read /sys/fs/cgroup/erebus-no-such-cgroup/cgroup.procs: No such file or directory");
+	assert_string_equal(f->err, "cannot read cgroup /sys/fs/cgroup/erebus-no-such-cgroup/cgroup.procs: No such file or directory");
 }
 
 /* ---- refusals ---------------------------------------------------------- */
@@ -808,6 +830,40 @@ static void test_launch_command_and_within(void **state)
 	assert_int_equal(target_match(&f->within, &f->set, &f->err), 0);
 }
 
+/* The last lines of a launched command's stderr: empty lines skipped,
+ * control characters shown as '?', a line whose start was dropped from
+ * the buffer not shown, the last line ended even without its newline. */
+static void test_stderr_tail(void **state)
+{
+	struct target_stderr err = { .fd = -1 };
+	struct target_state ts = { .err = &err, .child_pidfd = -1, .netns_fd = -1 };
+	char *tail;
+
+	tail = target_stderr_tail(&ts, 5);
+	assert_string_equal(tail, "");
+	free(tail);
+
+	strcpy(err.buf, "one\n\ntwo\x1b[31m\nthree\n\n\nfour");
+	err.len = strlen(err.buf);
+	tail = target_stderr_tail(&ts, 3);
+	assert_string_equal(tail, "two?[31m\nthree\nfour\n");
+	free(tail);
+	tail = target_stderr_tail(&ts, 10);
+	assert_string_equal(tail, "one\ntwo?[31m\nthree\nfour\n");
+	free(tail);
+
+	err.cut = true;	/* "one" may be the end of a longer line */
+	tail = target_stderr_tail(&ts, 10);
+	assert_string_equal(tail, "two?[31m\nthree\nfour\n");
+	free(tail);
+
+	strcpy(err.buf, "the end of a long line\n");	/* and nothing else kept */
+	err.len = strlen(err.buf);
+	tail = target_stderr_tail(&ts, 5);
+	assert_string_equal(tail, "...the end of a long line\n");
+	free(tail);
+}
+
 static void test_launch_missing_command(void **state)
 {
 	struct tfx *f = *state;
@@ -854,6 +910,7 @@ int main(int argc, char **argv)
 		TT(test_proc_signal_reaped),
 		TT(test_launch_command_and_within),
 		TT(test_launch_missing_command),
+		TT(test_stderr_tail),
 	};
 
 	if (argc == 5 && !strcmp(argv[1], "--sleeper"))
