@@ -127,6 +127,10 @@ struct model_catalog {
  */
 int experiment_load(const char *path, const struct model_catalog *cat, struct diag *d,
 		    struct experiment **ret);
+/* As experiment_load(), from fd (read from its offset to the end; not
+ * closed); path is used in messages. */
+int experiment_load_fd(int fd, const char *path, const struct model_catalog *cat, struct diag *d,
+		       struct experiment **ret);
 /* As experiment_load(), from text in memory; name is used in messages. */
 int experiment_load_string(const char *name, const char *text, const struct model_catalog *cat,
 			   struct diag *d, struct experiment **ret);

@@ -87,6 +87,23 @@ char *sbuf_take(struct sbuf *b);
 /* Read a whole small file (at most max bytes) into a NUL-terminated buffer.
  * Returns its length or a negative errno; *ret is owned by the caller. */
 ssize_t read_file_max(const char *path, size_t max, char **ret);
+/* The same from an open fd, from its current offset. */
+ssize_t read_fd_max(int fd, size_t max, char **ret);
+
+/* The user who invoked Erebus: SUDO_UID when root runs it through sudo,
+ * else the real uid. */
+uid_t invoking_uid(void);
+
+/* Open path for reading only if nobody but root or user can have written
+ * it: a regular file (not a symbolic link: O_NOFOLLOW) owned by root or
+ * user and not writable by group or others, in a directory that passes the
+ * same owner and mode checks (so nobody else can replace the file). The
+ * checks are on the open fds (fstat), and the file is opened relative to
+ * the directory fd checked, so a swap after the check changes nothing:
+ * read the file through the fd returned. Returns that fd, -EPERM with
+ * *ret_why ("writable by its group") and *ret_fix ("chmod g-w PATH") set
+ * (both owned by the caller), or another negative errno. */
+int open_trusted(const char *path, uid_t user, char **ret_why, char **ret_fix);
 
 /* Edit distance (with transpositions), for "did you mean" suggestions. */
 unsigned edit_distance(const char *a, const char *b);

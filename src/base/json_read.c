@@ -197,6 +197,24 @@ size_t utf8_sequence(const char *s, const char *end)
 	return n;
 }
 
+size_t utf8_cut(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t k = 1; k <= 3 && k <= len; k++) {
+		unsigned char c = p[len - k];
+		size_t n;
+
+		if (c < 0x80)
+			return len;
+		if (c < 0xc0)
+			continue;	/* a continuation byte: look further back */
+		n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		return n > k ? len - k : len;
+	}
+	return len;
+}
+
 /* A string at P->p (on its opening quote), decoded into *ret. */
 static int parse_string(struct parser *P, char **ret, size_t *ret_len)
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "erebus/util.h"
@@ -147,15 +148,11 @@ char *sbuf_take(struct sbuf *b)
 	return s;
 }
 
-ssize_t read_file_max(const char *path, size_t max, char **ret)
+ssize_t read_fd_max(int fd, size_t max, char **ret)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ char *buf = NULL;
+	_cleanup_free_ char *buf = xmalloc(max + 1);
 	size_t len = 0;
 
-	if (fd < 0)
-		return -errno;
-	buf = xmalloc(max + 1);
 	while (len < max) {
 		ssize_t n = read(fd, buf + len, max - len);
 		if (n < 0) {
@@ -170,6 +167,95 @@ ssize_t read_file_max(const char *path, size_t max, char **ret)
 	buf[len] = '\0';
 	*ret = TAKE_PTR(buf);
 	return (ssize_t)len;
+}
+
+ssize_t read_file_max(const char *path, size_t max, char **ret)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	return read_fd_max(fd, max, ret);
+}
+
+uid_t invoking_uid(void)
+{
+	const char *s = getuid() == 0 ? getenv("SUDO_UID") : NULL;
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s)
+		return getuid();
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v >= (uid_t)-1)
+		return getuid();
+	return (uid_t)v;
+}
+
+/* Is st owned by root or user, and writable by no one else? NULL, or what
+ * is wrong with it, with *ret_fix saying what to do about name. */
+static char *untrusted(const struct stat *st, uid_t user, const char *what, const char *name,
+		       char **ret_fix)
+{
+	if (st->st_uid != 0 && st->st_uid != user) {
+		*ret_fix = xasprintf("chown root %s", name);
+		return user ? xasprintf("%sowned by uid %u, not by root or uid %u", what, (unsigned)st->st_uid,
+					(unsigned)user)
+			    : xasprintf("%sowned by uid %u, not by root", what, (unsigned)st->st_uid);
+	}
+	if (st->st_mode & S_IWOTH) {
+		*ret_fix = xasprintf("chmod o-w %s", name);
+		return xasprintf("%swritable by every user", what);
+	}
+	if (st->st_mode & S_IWGRP) {
+		*ret_fix = xasprintf("chmod g-w %s", name);
+		return xasprintf("%swritable by its group", what);
+	}
+	return NULL;
+}
+
+int open_trusted(const char *path, uid_t user, char **ret_why, char **ret_fix)
+{
+	_cleanup_free_ char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	const char *base = slash ? slash + 1 : path;
+	_cleanup_close_ int dfd = -1, fd = -1;
+	struct stat st, dst;
+
+	*ret_why = *ret_fix = NULL;
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	/* the file itself, in the directory checked below; O_NONBLOCK: a FIFO
+	 * planted here must not block the open */
+	fd = openat(dfd, base, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 && errno == ELOOP) {
+		*ret_why = xstrdup("a symbolic link");
+		*ret_fix = xstrdup("give the path of the file it points to");
+		return -EPERM;
+	}
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || fstat(dfd, &dst) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode)) {
+		*ret_why = xstrdup("not a regular file");
+		*ret_fix = xstrdup("give a regular file");
+		return -EPERM;
+	}
+	if ((*ret_why = untrusted(&st, user, "", path, ret_fix)) ||
+	    (*ret_why = untrusted(&dst, user, "in a directory ", dir, ret_fix)))
+		return -EPERM;
+	if (fcntl(fd, F_SETFL, 0) < 0)
+		return -errno;
+	return TAKE_FD(fd);
 }
 
 /* Optimal string alignment distance: insertions, deletions,

@@ -11,7 +11,7 @@ int cmd_plan(const struct command *self, int argc, char **argv)
 
 	if (argc != 2)
 		return cli_usage_error(self->name, "give one experiment file");
-	if ((code = cli_load_experiment(argv[1], &x)))
+	if ((code = cli_load_experiment(argv[1], false, &x)))
 		return code;
 	code = engine_plan(x, stdout);
 	experiment_free(x);

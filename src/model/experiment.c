@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <fcntl.h>
 #include <ini.h>
 
 #include "erebus/experiment.h"
@@ -522,8 +523,23 @@ int experiment_load_string(const char *name, const char *text, const struct mode
 int experiment_load(const char *path, const struct model_catalog *cat, struct diag *d,
 		    struct experiment **ret)
 {
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	int e = errno;
+
+	if (fd < 0) {
+		d->file = path;
+		diag_error(d, 0, NULL, NULL, "cannot read: %s", strerror(e));
+		return -e;
+	}
+	return experiment_load_fd(fd, path, cat, d, ret);
+}
+
+int experiment_load_fd(int fd, const char *path, const struct model_catalog *cat, struct diag *d,
+		       struct experiment **ret)
+{
 	_cleanup_free_ char *text = NULL;
-	ssize_t n = read_file_max(path, (1 << 20) + 1, &text);
+	ssize_t n = read_fd_max(fd, (1 << 20) + 1, &text);
 
 	d->file = path;
 	if (n < 0) {

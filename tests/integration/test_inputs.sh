@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Inputs a user gives Erebus that no other file covers: a tcp probe's
-# name with several addresses, and an experiment file writable by others
-# when run as root.
+# name with several addresses, and an experiment file others could have
+# changed when run as root.
 
 # A name with two addresses in a private /etc/hosts (a mount namespace of
 # the run's own; the machine's file is never touched): Erebus runs inside.
@@ -66,6 +66,57 @@ EOF2
 	chmod o-w "$T/x.ini"
 	run_erebus run "$T/x.ini" --json "$T/r.json"
 	assert_eq "$RC" 0 "the same file, not writable by others: $(tail -n 3 "$T/err")"
+}
+
+# As root, a file someone else could have changed is refused (exit 2, no
+# report, nothing run), each case with its reason and what to do: group
+# write on the file or its directory, another owner, a symbolic link, a
+# FIFO (refused at once, not waited on). The invoking user given by sudo
+# (SUDO_UID) may own the file and its directory.
+test_root_refuses_files_others_could_change() {
+	[ "$(id -u)" = 0 ] || skip "the refusal applies to root"
+	local d=$T/d f=$T/d/x.ini
+	mkdir -m 0755 "$d"
+	cat >"$f" <<EOF2
+[experiment]
+name = trusted
+[probe ok]
+type = exec
+command = true
+EOF2
+	chmod 0644 "$f"
+	_refused() {
+		run_erebus run "$1" --json "$T/r.json"
+		assert_eq "$RC" 2 "exit code for $1 ($2)"
+		grep -qF "$1: $2; as root, Erebus refuses to run it ($3)" "$T/err" || fail "message: $(cat "$T/err")"
+		[ ! -e "$T/r.json" ] || fail "a report was written"
+	}
+	chmod g+w "$f"
+	_refused "$f" "writable by its group" "chmod g-w $f"
+	chmod g-w "$f"
+	chmod g+w "$d"
+	_refused "$f" "in a directory writable by its group" "chmod g-w $d"
+	chmod 1777 "$d"
+	_refused "$f" "in a directory writable by every user" "chmod o-w $d"
+	chmod 0755 "$d"
+	chown 65534 "$f"
+	_refused "$f" "owned by uid 65534, not by root" "chown root $f"
+	run_erebus run "$f"
+	assert_eq "$RC" 2 "another user's file"
+	SUDO_UID=65534 run_erebus run "$f"
+	assert_eq "$RC" 0 "the invoking user's own file: $(tail -n 3 "$T/err")"
+	chown 65534 "$d"
+	SUDO_UID=65534 run_erebus run "$f"
+	assert_eq "$RC" 0 "the invoking user's own directory: $(tail -n 3 "$T/err")"
+	chown 0 "$f"
+	SUDO_UID=1234 _refused "$f" "in a directory owned by uid 65534, not by root or uid 1234" "chown root $d"
+	chown 0 "$d"
+	ln -s "$f" "$d/link.ini"
+	_refused "$d/link.ini" "a symbolic link" "give the path of the file it points to"
+	mkfifo "$d/fifo.ini"
+	_refused "$d/fifo.ini" "not a regular file" "give a regular file"
+	run_erebus run "$f" --json "$T/r.json"
+	assert_eq "$RC" 0 "a file only root can change: $(tail -n 3 "$T/err")"
 }
 
 # A partition this process cannot make is "unsupported" before anything
