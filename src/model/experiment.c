@@ -295,9 +295,10 @@ static void build_sandbox(struct experiment *x, struct reader *r, struct diag *d
 			sp->n_hosts++;
 		}
 		size = sp->subnet.prefix >= 32 ? 1 : UINT64_C(1) << (32 - sp->subnet.prefix);
-		if (sp->n_hosts + 2 > size)
-			diag_error(d, line, "sandbox", "hosts", "%zu hosts do not fit in a /%u", sp->n_hosts,
-				   sp->subnet.prefix);
+		if (sp->n_hosts + 2 > size)	/* less the network and broadcast addresses */
+			diag_error(d, line, "sandbox", "hosts", "%zu %s not fit in a /%u, which has room for %llu",
+				   sp->n_hosts, sp->n_hosts == 1 ? "host does" : "hosts do", sp->subnet.prefix,
+				   (unsigned long long)(size < 2 ? 0 : size - 2));
 		memcpy(&base, sp->subnet.addr, 4);
 		base = ntohl(base);
 		for (size_t i = 0; i < sp->n_hosts; i++) {

@@ -158,6 +158,20 @@ static void json_str(struct sbuf *b, const char *s)
 	sbuf_add(b, "\"");
 }
 
+/* A finite number in the fewest digits that read back as the same double
+ * (0.95, not 0.94999999999999996; 0.99995, not 1). */
+static void json_shortest(struct sbuf *b, double v)
+{
+	char buf[32];
+
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	sbuf_add(b, buf);
+}
+
 /* Milliseconds with microsecond precision, or null for -1. */
 static void json_ms(struct sbuf *b, int64_t us)
 {
@@ -273,8 +287,9 @@ static void json_probe(struct sbuf *b, const struct report *r, size_t i, bool v2
 	json_str(b, verdict_name(p->verdict));
 	sbuf_add(b, ", \"reason\": ");
 	json_str(b, p->reason);
-	sbuf_addf(b, ", \"during\": \"%s\", \"tolerance\": %.4g",
-		  p->during == DURING_MAY_FAIL ? "may-fail" : "must-pass", p->tolerance / 100.0);
+	sbuf_addf(b, ", \"during\": \"%s\", \"tolerance\": ",
+		  p->during == DURING_MAY_FAIL ? "may-fail" : "must-pass");
+	json_shortest(b, p->tolerance / 100.0);
 	sbuf_add(b, ", \"recover_within_ms\": ");
 	json_ms(b, p->recover_within_us);
 	if (v2) {

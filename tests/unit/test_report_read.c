@@ -126,6 +126,19 @@ static void test_built_round_trip(void **state)
 	assert_int_equal(back->faults[0].windows[0].end_us, -1);
 	assert_string_equal(back->probes[0].samples[0].msg, "tab\there");
 	report_free(back);
+
+	/* a tolerance reads back as written: 99.995% is not 100% */
+	static const double tolerances[] = { 99.995, 99.9999, 95, 60, 100.0 / 3, 0.001, 0, 100 };
+	for (size_t i = 0; i < ARRAY_SIZE(tolerances); i++) {
+		p.tolerance = tolerances[i];
+		first = render_json(&r);
+		if (report_from_json(first, strlen(first), &back, &err) < 0)
+			fail_msg("%s", err);
+		if (fabs(back->probes[0].tolerance - tolerances[i]) > 1e-9)
+			fail_msg("tolerance %.17g%% read back as %.17g%%", tolerances[i], back->probes[0].tolerance);
+		assert_string_equal(render_json(back), first);
+		report_free(back);
+	}
 }
 
 /* erebus.report/2: effects, outages, the impact phase, a halt, come back
