@@ -106,6 +106,8 @@ struct experiment {
 	struct probe_spec *probes;
 	size_t n_probes;
 	struct sandbox_spec sandbox;
+	/* the reader's: target and sandbox host names to their indexes */
+	struct strmap target_index, host_index;
 };
 
 /*

@@ -105,6 +105,23 @@ uid_t invoking_uid(void);
  * (both owned by the caller), or another negative errno. */
 int open_trusted(const char *path, uid_t user, char **ret_why, char **ret_fix);
 
+/* Names to indexes, in time independent of how many there are (a hash
+ * table). Keys are not copied: they must outlive the map. A zeroed map
+ * is empty; strmap_free() empties it again. */
+struct strmap {
+	struct strmap_slot {
+		const char *key;	/* NULL: empty */
+		size_t val;
+	} *slots;
+	size_t cap, n;		/* cap: 0 or a power of two */
+};
+/* key's value, or SIZE_MAX when absent. */
+size_t strmap_get(const struct strmap *m, const char *key);
+/* Map key to val unless it is there: SIZE_MAX when added, else the value
+ * it had (unchanged). */
+size_t strmap_add(struct strmap *m, const char *key, size_t val);
+void strmap_free(struct strmap *m);
+
 /* Edit distance (with transpositions), for "did you mean" suggestions. */
 unsigned edit_distance(const char *a, const char *b);
 /* Is a word at this distance from a known one close enough to suggest it? */

@@ -258,6 +258,57 @@ int open_trusted(const char *path, uid_t user, char **ret_why, char **ret_fix)
 	return TAKE_FD(fd);
 }
 
+/* FNV-1a */
+static size_t strmap_hash(const char *key)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 1099511628211u;
+	return (size_t)h;
+}
+
+size_t strmap_get(const struct strmap *m, const char *key)
+{
+	if (!m->cap)
+		return SIZE_MAX;
+	for (size_t i = strmap_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->slots[i].key)
+			return SIZE_MAX;
+		if (!strcmp(m->slots[i].key, key))
+			return m->slots[i].val;
+	}
+}
+
+size_t strmap_add(struct strmap *m, const char *key, size_t val)
+{
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->cap) {	/* at most half full */
+		struct strmap bigger = { .cap = m->cap ? m->cap * 2 : 16 };
+
+		bigger.slots = xcalloc(bigger.cap, sizeof(*bigger.slots));
+		for (size_t j = 0; j < m->cap; j++)
+			if (m->slots[j].key)
+				(void)strmap_add(&bigger, m->slots[j].key, m->slots[j].val);
+		free(m->slots);
+		*m = bigger;
+	}
+	for (i = strmap_hash(key) & (m->cap - 1); m->slots[i].key; i = (i + 1) & (m->cap - 1))
+		if (!strcmp(m->slots[i].key, key))
+			return m->slots[i].val;
+	m->slots[i].key = key;
+	m->slots[i].val = val;
+	m->n++;
+	return SIZE_MAX;
+}
+
+void strmap_free(struct strmap *m)
+{
+	free(m->slots);
+	*m = (struct strmap){ 0 };
+}
+
 /* Optimal string alignment distance: insertions, deletions,
  * substitutions and transpositions of neighbours each cost 1. */
 unsigned edit_distance(const char *a, const char *b)

@@ -119,6 +119,44 @@ EOF2
 	assert_eq "$RC" 0 "a file only root can change: $(tail -n 3 "$T/err")"
 }
 
+# Validation is linear in the size of the file. Counted, not timed: the
+# instructions `erebus validate` executes (valgrind's callgrind counts
+# them, the same on any machine) for a 256 KiB file of each shape that was
+# quadratic (tests/integration/big_experiment.py) are under 8 times those
+# for 64 KiB (linear: about 4; quadratic: 16), and under 4000 per byte
+# (they were 8500 to 20000). Without valgrind only the safety net runs: 1
+# MiB of each shape validated within 20 s (it took 8.5 s to minutes).
+# tests/bench/validate_size.sh measures the times.
+test_validate_stays_linear() {
+	local shape small big ir_small ir_big
+	for shape in targets unknown hosts sections duplicate; do
+		python3 tests/integration/big_experiment.py "$shape" 1048576 >"$T/$shape.ini"
+		RC=0
+		timeout 20 "$EREBUS" validate "$T/$shape.ini" >/dev/null 2>&1 || RC=$?
+		[ "$RC" != 124 ] || fail "validating 1 MiB of $shape took more than 20 s"
+	done
+	command -v valgrind >/dev/null || skip "valgrind is not installed: only the 20 s safety net ran"
+	_instructions() {
+		valgrind --tool=callgrind --callgrind-out-file=/dev/null "$EREBUS" validate "$1" 2>&1 >/dev/null |
+			sed -n 's/.*Collected : *//p'
+	}
+	# duplicate is left out of the count: its check of each pair of faults
+	# on one interface is cheap but quadratic (0.25 s at 1 MiB)
+	for shape in targets unknown hosts sections; do
+		small=$T/$shape-64k.ini big=$T/$shape-256k.ini
+		python3 tests/integration/big_experiment.py "$shape" 65536 >"$small"
+		python3 tests/integration/big_experiment.py "$shape" 262144 >"$big"
+		ir_small=$(_instructions "$small")
+		ir_big=$(_instructions "$big")
+		[ -n "$ir_small" ] && [ -n "$ir_big" ] || fail "callgrind counted nothing for $shape"
+		echo "$shape: $ir_small instructions for 64 KiB, $ir_big for 256 KiB"
+		[ $((ir_big)) -lt $((8 * ir_small)) ] ||
+			fail "$shape: $ir_big instructions for 256 KiB, $ir_small for 64 KiB: not linear"
+		[ $((ir_big)) -lt $((4000 * $(stat -c %s "$big"))) ] ||
+			fail "$shape: $ir_big instructions for $(stat -c %s "$big") bytes"
+	done
+}
+
 # A partition this process cannot make is "unsupported" before anything
 # runs: as a user without CAP_NET_ADMIN the kernel itself refuses
 # nf_tables (EPERM), so this is the real refusal, not a stand-in. Exit 5,
