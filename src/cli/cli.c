@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <fcntl.h>
 #include "erebus/catalog.h"
+#include "erebus/plan.h"
 #include "cli.h"
 
 int cli_print_usage(const struct command *c)
@@ -93,6 +94,16 @@ int cli_load_experiment(const char *path, bool run, struct experiment **ret)
 	}
 	diag_free(&d);
 	return r < 0 ? EXIT_USAGE : 0;
+}
+
+int cli_check_interfaces(const struct experiment *x, bool match)
+{
+	struct diag d = { .file = x->file };
+	size_t n = engine_check_interfaces(x, match, &d);
+
+	diag_print(&d, stderr);
+	diag_free(&d);
+	return n ? EXIT_USAGE : 0;
 }
 
 int cli_load_report(const char *path, struct report **ret)

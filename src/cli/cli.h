@@ -79,6 +79,10 @@ int cli_getopt(const struct command *self, int argc, char **argv, const char *sh
  * and its directory (open_trusted()). Returns 0 with *ret (free with
  * experiment_free()), or EXIT_USAGE. */
 int cli_load_experiment(const char *path, bool run, struct experiment **ret);
+/* Every network fault's interface is where its target's namespace can be
+ * found now (engine_check_interfaces(); with match, through the processes
+ * targets match now): 0, or EXIT_USAGE after printing each one missing. */
+int cli_check_interfaces(const struct experiment *x, bool match);
 /* Load a saved JSON report, printing why not. Returns 0 with *ret (free
  * with report_free()), or EXIT_USAGE. */
 int cli_load_report(const char *path, struct report **ret);

@@ -14,6 +14,8 @@ int cmd_plan(const struct command *self, int argc, char **argv)
 	if ((code = cli_load_experiment(argv[1], false, &x)))
 		return code;
 	code = engine_plan(x, stdout);
+	if (cli_check_interfaces(x, true) && (!code || code == 5))
+		code = EXIT_USAGE;
 	experiment_free(x);
 	return code;
 }

@@ -157,6 +157,68 @@ test_validate_stays_linear() {
 	done
 }
 
+# A network fault's interface that does not exist is named with its file
+# and line: by validate when the target names a network namespace, by
+# plan when a process the target matches now is in it, and by the run
+# when the namespace is the run's own (a sandbox host): exit 1, the
+# fault's error in the report. It was found only when the fault fired,
+# without the line.
+test_missing_interface_is_named_with_its_line() {
+	[ "$(id -u)" = 0 ] || skip "network namespaces need root"
+	command -v ip >/dev/null || skip "iproute2 (ip) is not installed"
+	local ns=eb-if-$$ sleeper
+	ip netns add "$ns" || fail "ip netns add $ns"
+	defer ip netns del "$ns"
+	_iface_ini() {	# TARGET-LINE INTERFACE
+		cat <<EOF2
+[experiment]
+name = iface
+steady_state_timeout = 2s
+[sandbox]
+hosts = a
+[target t]
+$1
+[fault slow]
+type = rate
+target = t
+interface = $2
+rate = 1mbit
+duration = 300ms
+[probe p]
+type = exec
+command = true
+interval = 100ms
+EOF2
+	}
+	_iface_ini "netns = $ns" nosuch0 >"$T/x.ini"
+	run_erebus validate "$T/x.ini"
+	assert_eq "$RC" 2 "validate: exit code"
+	grep -qxF "$T/x.ini:11: [fault slow] interface: no interface nosuch0 in network namespace $ns ([target t] netns)" \
+		"$T/err" || fail "validate: $(cat "$T/err")"
+	_iface_ini "netns = $ns" lo >"$T/x.ini"
+	run_erebus validate "$T/x.ini"
+	assert_eq "$RC" 0 "validate, lo: $(cat "$T/err")"
+
+	spawn sleeper ip netns exec "$ns" sh -c 'echo ready; exec sleep 60'
+	wait_for_line "$T/spawned.out" ready
+	_iface_ini "pid = $sleeper" nosuch0 >"$T/x.ini"
+	run_erebus validate "$T/x.ini"
+	assert_eq "$RC" 0 "validate does not match processes: $(cat "$T/err")"
+	run_erebus plan "$T/x.ini"
+	assert_eq "$RC" 2 "plan: exit code"
+	grep -qxF "$T/x.ini:11: [fault slow] interface: no interface nosuch0 in the network namespace of pid $sleeper (sleep), which [target t] matches now" \
+		"$T/err" || fail "plan: $(cat "$T/err")"
+
+	_iface_ini "host = a
+command = sleep 30" nosuch0 >"$T/x.ini"
+	run_erebus plan "$T/x.ini"
+	assert_eq "$RC" 0 "plan cannot see a sandbox host's interfaces: $(cat "$T/err")"
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 1 "run: exit code ($(tail -n 3 "$T/err"))"
+	assert_eq "$(json "$T/r.json" '.faults[0].error')" \
+		"$T/x.ini:12: [fault slow] interface: no interface nosuch0 in the target's network namespace" "the fault's error"
+}
+
 # A partition this process cannot make is "unsupported" before anything
 # runs: as a user without CAP_NET_ADMIN the kernel itself refuses
 # nf_tables (EPERM), so this is the real refusal, not a stand-in. Exit 5,

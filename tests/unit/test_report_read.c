@@ -266,6 +266,12 @@ static const struct mutation mutations[] = {
 	  "started_at: expected a UTC time like 2026-11-27T06:31:00.571Z, not \"1013-11-27T07:00:25.865Z\"" },
 	{ "\"started_at\": \"2026-11-27T07:00:25.865Z\"", "\"started_at\": \"1969-12-31T23:59:59.999Z\"",
 	  "started_at: expected a UTC time like 2026-11-27T06:31:00.571Z, not \"1969-12-31T23:59:59.999Z\"" },
+	/* a leap second: the writer never says :60 (9999-12-31T23:59:60 would
+	 * be written back as year 10000) */
+	{ "\"finished_at\": \"2026-11-27T07:00:28.969Z\"", "\"finished_at\": \"9999-12-31T23:59:60.000Z\"",
+	  "finished_at: expected a UTC time like 2026-11-27T06:31:00.571Z, not \"9999-12-31T23:59:60.000Z\"" },
+	{ "\"started_at\": \"2026-11-27T07:00:25.865Z\"", "\"started_at\": \"2026-11-27T07:00:25.8650001Z\"",
+	  "started_at: expected a UTC time like 2026-11-27T06:31:00.571Z, not \"2026-11-27T07:00:25.8650001Z\"" },
 	{ "\"verdict\": \"failed\"", "\"verdict\": \"flaky\"", "verdict: unknown verdict \"flaky\"" },
 	{ "\"exit_code\": 1", "\"exit_code\": 0", "exit_code: 0 does not go with verdict failed (1)" },
 	{ "\"duration_ms\": 3104.251", "\"duration_ms\": -1", "duration_ms: -1 ms is out of range" },
