@@ -215,6 +215,19 @@ size_t utf8_cut(const char *s, size_t len)
 	return len;
 }
 
+void sbuf_add_utf8(struct sbuf *b, const char **p, const char *end)
+{
+	size_t n = (unsigned char)**p < 0x80 ? 1 : utf8_sequence(*p, end);
+
+	if (n) {
+		sbuf_addn(b, *p, n);
+		*p += n;
+	} else {
+		sbuf_add(b, "\xef\xbf\xbd");	/* U+FFFD */
+		(*p)++;
+	}
+}
+
 /* A string at P->p (on its opening quote), decoded into *ret. */
 static int parse_string(struct parser *P, char **ret, size_t *ret_len)
 {

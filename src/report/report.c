@@ -132,14 +132,10 @@ static void json_str(struct sbuf *b, const char *s)
 	sbuf_add(b, "\"");
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p >= 0x80) {
-			size_t n = utf8_sequence((const char *)p, end);
+			const char *q = (const char *)p;
 
-			if (n) {
-				sbuf_addn(b, (const char *)p, n);
-				p += n - 1;
-			} else {
-				sbuf_add(b, "\xef\xbf\xbd");	/* U+FFFD */
-			}
+			sbuf_add_utf8(b, &q, end);
+			p = (const unsigned char *)q - 1;
 			continue;
 		}
 		switch (*p) {
