@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -258,10 +259,16 @@ int open_trusted(const char *path, uid_t user, char **ret_why, char **ret_fix)
 	return TAKE_FD(fd);
 }
 
-/* FNV-1a */
+/* FNV-1a from a random start, so that names chosen to collide (a file
+ * written to make validation slow) collide only by chance. */
 static size_t strmap_hash(const char *key)
 {
-	uint64_t h = 14695981039346656037u;
+	static uint64_t seed;
+	uint64_t h;
+
+	if (!seed && getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = (uint64_t)now_usec();
+	h = 14695981039346656037u ^ seed;
 
 	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
 		h = (h ^ *p) * 1099511628211u;
