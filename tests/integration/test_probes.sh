@@ -300,6 +300,27 @@ EOF2
 		fail "probe message missing from the summary: $(cat "$T/summary")"
 }
 
+# A message that quotes at most 200 bytes of the file (an http probe's
+# expect_body) stops before a character it would split.
+test_http_message_cut_on_a_character() {
+	start_demo --no-supervisor
+	local e60 want
+	e60=$(printf 'é%.0s' $(seq 60))
+	_experiment "http-cut"
+	cat >>"$T/x.ini" <<EOF2
+[probe text]
+type = http
+url = http://127.0.0.1:$DEMO_PORT/health
+expect_body = $e60
+  $e60
+interval = 100ms
+EOF2
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 3 "exit code"
+	want="body does not contain \"$e60 $(printf 'é%.0s' $(seq 39))\""
+	_assert_samples text "$want"
+}
+
 # Bytes that are not UTF-8 (a Latin-1 experiment file, a command printing
 # Latin-1) become U+FFFD in the JSON report, and an output cut at the
 # exec probe's 256 bytes ends on a whole character: `erebus report` and
