@@ -81,6 +81,7 @@ struct opt_value {
 	struct cidr *cidrs;	/* OPT_CIDR: every value given (OPT_MULTI accumulates) */
 	unsigned n_cidrs;
 	char **list;		/* OPT_MULTI: every value given, NULL-terminated */
+	size_t n_list;		/* how many */
 };
 
 /*

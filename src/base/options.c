@@ -303,6 +303,17 @@ int parse_size(const char *s, uint64_t *ret_bytes)
 	return parse_units(s, units, ARRAY_SIZE(units), ret_bytes);
 }
 
+/* Room in v (holding n items, and extra more after them) for one more
+ * item: reallocated only when n reaches a power of two, so that a key
+ * given many times costs time in proportion to the times, not their
+ * square (realloc does not always grow in place). */
+static void *grow_doubling(void *v, size_t n, size_t extra, size_t size)
+{
+	if (n && (n & (n - 1)))
+		return v;	/* room up to the next power of two */
+	return xrealloc(v, ((n ? 2 * n : 1) + extra) * size);
+}
+
 static char *range_msg(const struct opt_def *def, const char *what)
 {
 	char a[32], b[32];
@@ -439,7 +450,7 @@ int opt_parse(const struct opt_def *def, const char *text, struct opt_value *v, 
 		}
 		if (!(def->flags & OPT_MULTI))
 			v->n_cidrs = 0;
-		v->cidrs = xrealloc(v->cidrs, (v->n_cidrs + 1) * sizeof(*v->cidrs));
+		v->cidrs = grow_doubling(v->cidrs, v->n_cidrs, 0, sizeof(*v->cidrs));
 		v->cidrs[v->n_cidrs++] = c;
 		break;
 	}
@@ -491,10 +502,9 @@ int opt_parse(const struct opt_def *def, const char *text, struct opt_value *v, 
 	}
 	}
 	if (def->flags & OPT_MULTI) {
-		size_t n = strv_len(v->list);
-		v->list = xrealloc(v->list, (n + 2) * sizeof(char *));
-		v->list[n] = xstrdup(text);
-		v->list[n + 1] = NULL;
+		v->list = grow_doubling(v->list, v->n_list, 1, sizeof(char *));
+		v->list[v->n_list++] = xstrdup(text);
+		v->list[v->n_list] = NULL;
 	}
 	free(v->raw);
 	v->raw = xstrdup(text);

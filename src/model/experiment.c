@@ -289,6 +289,7 @@ static void build_sandbox(struct experiment *x, struct reader *r, struct diag *d
 	size_t idx = SIZE_MAX;
 	unsigned line = 0, sline = 0;
 	const char *hosts, *subnet;
+	size_t cap_hosts = 0, cap_addrs = 0;
 	uint64_t size;		/* a /0 holds 2^32 addresses */
 	uint32_t base;
 
@@ -324,8 +325,8 @@ static void build_sandbox(struct experiment *x, struct reader *r, struct diag *d
 				diag_error(d, line, "sandbox", "hosts", "host \"%s\" is named twice", tok);
 				continue;
 			}
-			sp->hosts = xrealloc(sp->hosts, (sp->n_hosts + 1) * sizeof(char *));
-			sp->addrs = xrealloc(sp->addrs, (sp->n_hosts + 1) * sizeof(char *));
+			GROW(sp->hosts, cap_hosts, sp->n_hosts + 1);
+			GROW(sp->addrs, cap_addrs, sp->n_hosts + 1);
 			sp->hosts[sp->n_hosts] = xstrdup(tok);
 			sp->addrs[sp->n_hosts] = NULL;
 			(void)strmap_add(&x->host_index, sp->hosts[sp->n_hosts], sp->n_hosts);

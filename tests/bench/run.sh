@@ -117,7 +117,7 @@ fi
 echo
 echo "erebus validate on files of each shape that was quadratic (tests/integration/big_experiment.py)"
 printf '   %-10s %10s %10s %10s\n' "shape" "256 KiB" "512 KiB" "1 MiB"
-for shape in targets unknown hosts duplicate sections; do
+for shape in targets unknown hosts duplicate sections repeated; do
 	line=""
 	for size in 262144 524288 1048576; do
 		python3 tests/integration/big_experiment.py "$shape" "$size" >"$T/big.ini"

@@ -8,6 +8,8 @@
 #   hosts      one [sandbox] hosts value of many continuation lines
 #   duplicate  duplicate faults on one interface, windows apart
 #   sections   the same [target t] section again and again
+#   repeated   one key that may be repeated (an http probe's headers),
+#              given again and again
 import sys
 shape, size = sys.argv[1], int(sys.argv[2])
 head = '[experiment]\nname = big\n[probe p]\ntype = exec\ncommand = true\n'
@@ -22,10 +24,14 @@ def unit(i):
         return f'[fault f{i}]\ntype = duplicate\ntarget = t\ninterface = lo\npercent = 5%\nat = {i * 2}s\nduration = 1s\n'
     if shape == 'sections':
         return '[target t]\npid = 2\n'
+    if shape == 'repeated':
+        return f'headers = X-H{i}: v\n'
 if shape == 'hosts':
     head += '[sandbox]\nsubnet = 10.0.0.0/8\nhosts = a\n'
 if shape == 'duplicate':
     head += '[target t]\nnetns = /proc/1/ns/net\n'
+if shape == 'repeated':
+    head += '[probe h]\ntype = http\nurl = http://127.0.0.1/\n'
 out, i = [head], 0
 n = len(head)
 while n + 200 < size:
