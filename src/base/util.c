@@ -206,7 +206,10 @@ static char *untrusted(const struct stat *st, uid_t user, const char *what, cons
 			    : xasprintf("%sowned by uid %u, not by root", what, (unsigned)st->st_uid);
 	}
 	if (st->st_mode & S_IWOTH) {
-		*ret_fix = xasprintf("chmod o-w %s", name);
+		/* a shared directory such as /tmp (sticky): not one to change */
+		*ret_fix = S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX)
+				   ? xstrdup("move the file to a directory only root or you can write")
+				   : xasprintf("chmod o-w %s", name);
 		return xasprintf("%swritable by every user", what);
 	}
 	if (st->st_mode & S_IWGRP) {

@@ -96,8 +96,10 @@ EOF2
 	chmod g-w "$f"
 	chmod g+w "$d"
 	_refused "$f" "in a directory writable by its group" "chmod g-w $d"
-	chmod 1777 "$d"
+	chmod 0777 "$d"
 	_refused "$f" "in a directory writable by every user" "chmod o-w $d"
+	chmod 1777 "$d"	# shared, as /tmp: the fix is elsewhere
+	_refused "$f" "in a directory writable by every user" "move the file to a directory only root or you can write"
 	chmod 0755 "$d"
 	chown 65534 "$f"
 	_refused "$f" "owned by uid 65534, not by root" "chown root $f"
