@@ -40,12 +40,16 @@ static const char *window(const struct fault_spec *f, char *buf, size_t len)
  * fault known to share f's tree (tc_fault_same_tree()) whose window
  * overlaps or touches f's: a fault that starts as another ends may be
  * applied before the other is reverted. Two duplicate faults are reported
- * once, at the later one.
+ * once, at the later one; a fault is reported with at most the first
+ * DUP_REPORT_MAX it clashes with (a file of many duplicate faults would
+ * otherwise have messages in the square of its size).
  */
+#define DUP_REPORT_MAX 5
 static void duplicate_check_experiment(const struct fault_spec *f, const struct experiment *x, struct diag *d)
 {
 	char wf[96], wo[96];
 	struct net_match m;
+	unsigned reported = 0;
 
 	if (!duplicating(f))
 		return;
@@ -53,12 +57,13 @@ static void duplicate_check_experiment(const struct fault_spec *f, const struct 
 	for (size_t i = 0; i < x->n_faults; i++) {
 		const struct fault_spec *o = &x->faults[i];
 
-		if (o == f || !o->type || !(o->type->flags & FAULT_NETEM))
+		/* cheapest tests first: this runs for every pair of faults */
+		if (o == f || !o->type || !(o->type->flags & FAULT_NETEM) ||
+		    o->at_us > f->at_us + f->duration_us || f->at_us > o->at_us + o->duration_us)
 			continue;
-		if (o->type == f->type && duplicating(o) && o > f)
+		if (o->type == f->type && o > f && duplicating(o))
 			continue;	/* reported at o */
-		if (o->at_us > f->at_us + f->duration_us || f->at_us > o->at_us + o->duration_us ||
-		    !tc_fault_same_tree(f, o))
+		if (!tc_fault_same_tree(f, o))
 			continue;
 		diag_error(d, f->line, f->sec->label, NULL,
 			   "duplicates packets on %s %s %s, and [%s] (%s, line %u) has a netem there %s: Linux "
@@ -67,6 +72,8 @@ static void duplicate_check_experiment(const struct fault_spec *f, const struct 
 			   "starts: at, duration), or different interfaces or directions",
 			   m.interface, tc_direction_choices[m.direction], window(f, wf, sizeof(wf)), o->sec->label,
 			   o->type->name, o->line, window(o, wo, sizeof(wo)), TC_NETEM_DUP_RULE);
+		if (++reported == DUP_REPORT_MAX)
+			return;
 	}
 }
 

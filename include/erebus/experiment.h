@@ -107,6 +107,8 @@ struct experiment {
 	struct probe_spec *probes;
 	size_t n_probes;
 	struct sandbox_spec sandbox;
+	/* the reader's: target and sandbox host names to their indexes */
+	struct strmap target_index, host_index;
 };
 
 /*
@@ -128,6 +130,10 @@ struct model_catalog {
  */
 int experiment_load(const char *path, const struct model_catalog *cat, struct diag *d,
 		    struct experiment **ret);
+/* As experiment_load(), from fd (read from its offset to the end; not
+ * closed); path is used in messages. */
+int experiment_load_fd(int fd, const char *path, const struct model_catalog *cat, struct diag *d,
+		       struct experiment **ret);
 /* As experiment_load(), from text in memory; name is used in messages. */
 int experiment_load_string(const char *name, const char *text, const struct model_catalog *cat,
 			   struct diag *d, struct experiment **ret);

@@ -69,5 +69,14 @@ int json_uint64(const struct json *j, uint64_t *ret);
  * past end), or 0 (RFC 3629: no overlong forms, no surrogates, nothing
  * above U+10FFFF). */
 size_t utf8_sequence(const char *s, const char *end);
+/* Where to cut s[0..len) so that no character is split: len, or less by
+ * the bytes of a multi-byte sequence that the cut would leave incomplete.
+ * Bytes that are not UTF-8 at all are left to the writer (U+FFFD). */
+size_t utf8_cut(const char *s, size_t len);
+/* Append the character at *p to b: its bytes when they are valid UTF-8
+ * (not past end), else U+FFFD for the first byte alone; *p moves past
+ * what was used. For writers whose output must be UTF-8 whatever their
+ * input holds. */
+void sbuf_add_utf8(struct sbuf *b, const char **p, const char *end);
 
 #endif

@@ -45,6 +45,12 @@ static inline bool net_match_targeted(const struct net_match *m)
 
 /* Read the NET_MATCH_OPTIONS values of s. */
 void net_match_get(const struct section *s, struct net_match *ret);
+/* Is the interface s names (if any) in the network namespace netns_fd
+ * (-1: Erebus' own)? 0 (also when s names none), -ENODEV with *ret_err
+ * ("no interface eth9 in WHERE"), or another -errno with *ret_err when
+ * the namespace cannot be entered. *ret_line: the interface key's line. */
+int net_match_find_interface(const struct section *s, int netns_fd, const char *where, unsigned *ret_line,
+			     char **ret_err);
 /* Cross-field checks shared by network faults (port needs tcp or udp...). */
 void net_match_check(const struct section *s, struct diag *d);
 /* " on eth0 egress to 10.0.0.0/8 port 80 tcp" for describe(). */

@@ -83,6 +83,7 @@ struct opt_value {
 	struct cidr *cidrs;	/* OPT_CIDR: every value given (OPT_MULTI accumulates) */
 	unsigned n_cidrs;
 	char **list;		/* OPT_MULTI: every value given, NULL-terminated */
+	size_t n_list;		/* how many */
 };
 
 /*
@@ -95,7 +96,8 @@ void opt_value_clear(struct opt_value *v);
 
 /* Parsers used by opt_parse(), exposed for tests and other callers
  * (OPT_DURATION's, parse_duration(), is in erebus/duration.h). */
-/* "95%", "12.5%": 0..100 with a % sign. A bare number ("0.9") is -EDOM:
+/* "95%", "12.5%": 0..100 with a % sign, in decimal digits (no 1e1%, no
+ * 0x10%). A bare number ("0.9") is -EDOM:
  * it may mean 90% or 0.9%, so it is refused with percent_hint()'s words
  * (caller frees); anything else invalid is -EINVAL. */
 int parse_percent(const char *s, double *ret_pct);
@@ -109,6 +111,8 @@ int parse_bool(const char *s, bool *ret);
 int parse_cidr(const char *s, struct cidr *ret);
 /* "10.0.0.0/8", "2001:db8::/32" into buf (at least 64 bytes). */
 const char *format_cidr(const struct cidr *c, char *buf, size_t len);
+/* "1mbit", "1500", "32kb": decimal digits and a unit; -ERANGE at 2^63
+ * or more, -EINVAL when not a rate or size (or below 1). */
 int parse_rate(const char *s, uint64_t *ret_bps);
 int parse_size(const char *s, uint64_t *ret_bytes);
 /* A user name or a numeric uid that the user database knows (getpwnam_r,

@@ -16,4 +16,13 @@
  * nothing, or 5 when a fault is not supported here. */
 int engine_plan(const struct experiment *x, FILE *out);
 
+/* Does every network fault's interface exist in its target's network
+ * namespace, where that namespace can be found now: a target's netns
+ * (when it exists and can be entered), and with match the namespace of
+ * the first process a target matches now. Namespaces made by the run (a
+ * sandbox host, a launched command's) are checked when the fault fires.
+ * Each missing interface is an error in d at the interface key's line;
+ * returns how many. */
+size_t engine_check_interfaces(const struct experiment *x, bool match, struct diag *d);
+
 #endif

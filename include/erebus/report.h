@@ -163,7 +163,10 @@ int64_t percentile(const int64_t *sorted, size_t n, double p);
 void report_render_json(const struct report *r, struct sbuf *out);
 /* Render r as a short summary for people (verdict, per-probe table). Pure. */
 void report_render_text(const struct report *r, struct sbuf *out);
-/* Write text to path atomically (temp file, fsync, rename). 0 or -errno. */
+/* Write text to path atomically: a new file PATH.tmp.XXXXXX (random
+ * suffix, O_CREAT|O_EXCL|O_NOFOLLOW: nothing planted there is opened or
+ * followed), fsync, rename over path (a symbolic link at path is replaced,
+ * not followed). Mode 0644 less the umask. 0 or -errno. */
 int write_file_atomic(const char *path, const char *text, size_t len);
 
 void report_free(struct report *r);

@@ -87,8 +87,44 @@ char *sbuf_take(struct sbuf *b);
 /* Read a whole small file (at most max bytes) into a NUL-terminated buffer.
  * Returns its length or a negative errno; *ret is owned by the caller. */
 ssize_t read_file_max(const char *path, size_t max, char **ret);
-/* The same from an open fd, from where it stands. */
+/* The same from an open fd, from its current offset. */
 ssize_t read_fd_max(int fd, size_t max, char **ret);
+
+/* Who ran Erebus through sudo, as root: 1 with SUDO_UID (and SUDO_GID,
+ * else the uid as gid; *ret_has_gid says which), 0 when not through sudo
+ * (or not root), -EINVAL when they are not plain numbers. */
+int sudo_ids(uid_t *ret_uid, gid_t *ret_gid, bool *ret_has_gid);
+/* The user who invoked Erebus: SUDO_UID when root runs it through sudo,
+ * else the real uid. */
+uid_t invoking_uid(void);
+
+/* Open path for reading only if nobody but root or user can have written
+ * it: a regular file (not a symbolic link: O_NOFOLLOW) owned by root or
+ * user and not writable by group or others, in a directory that passes the
+ * same owner and mode checks (so nobody else can replace the file). The
+ * checks are on the open fds (fstat), and the file is opened relative to
+ * the directory fd checked, so a swap after the check changes nothing:
+ * read the file through the fd returned. Returns that fd, -EPERM with
+ * *ret_why ("writable by its group") and *ret_fix ("chmod g-w PATH") set
+ * (both owned by the caller), or another negative errno. */
+int open_trusted(const char *path, uid_t user, char **ret_why, char **ret_fix);
+
+/* Names to indexes, in time independent of how many there are (a hash
+ * table). Keys are not copied: they must outlive the map. A zeroed map
+ * is empty; strmap_free() empties it again. */
+struct strmap {
+	struct strmap_slot {
+		const char *key;	/* NULL: empty */
+		size_t val;
+	} *slots;
+	size_t cap, n;		/* cap: 0 or a power of two */
+};
+/* key's value, or SIZE_MAX when absent. */
+size_t strmap_get(const struct strmap *m, const char *key);
+/* Map key to val unless it is there: SIZE_MAX when added, else the value
+ * it had (unchanged). */
+size_t strmap_add(struct strmap *m, const char *key, size_t val);
+void strmap_free(struct strmap *m);
 
 /* Edit distance (with transpositions), for "did you mean" suggestions. */
 unsigned edit_distance(const char *a, const char *b);

@@ -197,6 +197,37 @@ size_t utf8_sequence(const char *s, const char *end)
 	return n;
 }
 
+size_t utf8_cut(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t k = 1; k <= 3 && k <= len; k++) {
+		unsigned char c = p[len - k];
+		size_t n;
+
+		if (c < 0x80)
+			return len;
+		if (c < 0xc0)
+			continue;	/* a continuation byte: look further back */
+		n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		return n > k ? len - k : len;
+	}
+	return len;
+}
+
+void sbuf_add_utf8(struct sbuf *b, const char **p, const char *end)
+{
+	size_t n = (unsigned char)**p < 0x80 ? 1 : utf8_sequence(*p, end);
+
+	if (n) {
+		sbuf_addn(b, *p, n);
+		*p += n;
+	} else {
+		sbuf_add(b, "\xef\xbf\xbd");	/* U+FFFD */
+		(*p)++;
+	}
+}
+
 /* A string at P->p (on its opening quote), decoded into *ret. */
 static int parse_string(struct parser *P, char **ret, size_t *ret_len)
 {

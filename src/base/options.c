@@ -14,15 +14,34 @@
 #include "erebus/regex.h"
 #include "erebus/util.h"
 
+/* A plain decimal number at s: digits, optionally a point and more digits
+ * (no sign, no exponent, no hex, no inf or nan). Returns 0 with the value
+ * and *ret_end after it, or -EINVAL. */
+static int parse_decimal(const char *s, double *ret, const char **ret_end)
+{
+	const char *q = s;
+	char *end;
+
+	while (isdigit((unsigned char)*q))
+		q++;
+	if (q == s)
+		return -EINVAL;
+	if (*q == '.')
+		for (q++; isdigit((unsigned char)*q); q++)
+			;
+	*ret = strtod(s, &end);
+	if (end != q || !isfinite(*ret))	/* strtod read further: 1e3, 0x10 */
+		return -EINVAL;
+	*ret_end = q;
+	return 0;
+}
+
 int parse_percent(const char *s, double *ret_pct)
 {
-	char *end;
+	const char *end;
 	double v;
 
-	if (!*s || isspace((unsigned char)*s))
-		return -EINVAL;
-	v = strtod(s, &end);
-	if (end == s || !isfinite(v))
+	if (parse_decimal(s, &v, &end) < 0)
 		return -EINVAL;
 	if (!*end)
 		return -EDOM;	/* a bare number: 0.9 may mean 90% or 0.9% */
@@ -142,16 +161,15 @@ bool status_set_contains(const struct status_range *v, unsigned n, int status)
 
 int parse_pick(const char *s, struct pick *ret)
 {
-	char *end;
+	const char *end;
 	double v;
 
 	if (!strcasecmp(s, "all")) {
 		*ret = (struct pick){ PICK_ALL, 0 };
 		return 0;
 	}
-	if (!isdigit((unsigned char)*s))
+	if (parse_decimal(s, &v, &end) < 0)
 		return -EINVAL;
-	v = strtod(s, &end);
 	if (*end == '%' && !end[1] && v > 0 && v <= 100) {
 		*ret = (struct pick){ PICK_PERCENT, v };
 		return 0;
@@ -236,21 +254,11 @@ struct unit {
 
 static int parse_units(const char *s, const struct unit *units, size_t n_units, uint64_t *ret)
 {
-	const char *q = s;
-	char *end;
+	const char *end;
 	double v;
 	const struct unit *u = NULL;
 
-	/* Plain decimal numbers only: no 1e3, no 0x10. */
-	while (isdigit((unsigned char)*q))
-		q++;
-	if (*q == '.')
-		for (q++; isdigit((unsigned char)*q); q++)
-			;
-	if (q == s || !isdigit((unsigned char)*s))
-		return -EINVAL;
-	v = strtod(s, &end);
-	if (end != q || !isfinite(v) || v < 0)
+	if (parse_decimal(s, &v, &end) < 0)
 		return -EINVAL;
 	if (*end) {
 		for (size_t i = 0; i < n_units; i++)
@@ -260,8 +268,10 @@ static int parse_units(const char *s, const struct unit *units, size_t n_units, 
 			return -EINVAL;
 	}
 	v *= u ? u->factor : 1;
-	if (v > 1.8e19 || v < 1)
+	if (v < 1)
 		return -EINVAL;
+	if (v >= 0x1p63)	/* llround() cannot hold it; nothing needs it */
+		return -ERANGE;
 	*ret = (uint64_t)llround(v);
 	return 0;
 }
@@ -315,6 +325,17 @@ int parse_user(const char *s, uid_t *ret_uid)
 		return r && r != ENOENT && r != ESRCH ? -r : -ENOENT;
 	*ret_uid = res->pw_uid;
 	return 0;
+}
+
+/* Room in v (holding n items, and extra more after them) for one more
+ * item: reallocated only when n reaches a power of two, so that a key
+ * given many times costs time in proportion to the times, not their
+ * square (realloc does not always grow in place). */
+static void *grow_doubling(void *v, size_t n, size_t extra, size_t size)
+{
+	if (n && (n & (n - 1)))
+		return v;	/* room up to the next power of two */
+	return xrealloc(v, ((n ? 2 * n : 1) + extra) * size);
 }
 
 static char *range_msg(const struct opt_def *def, const char *what)
@@ -453,11 +474,15 @@ int opt_parse(const struct opt_def *def, const char *text, struct opt_value *v, 
 		}
 		if (!(def->flags & OPT_MULTI))
 			v->n_cidrs = 0;
-		v->cidrs = xrealloc(v->cidrs, (v->n_cidrs + 1) * sizeof(*v->cidrs));
+		v->cidrs = grow_doubling(v->cidrs, v->n_cidrs, 0, sizeof(*v->cidrs));
 		v->cidrs[v->n_cidrs++] = c;
 		break;
 	}
 	case OPT_RATE:
+		if (parse_rate(text, &v->u) == -ERANGE) {
+			msg = xasprintf("\"%s\" is too large: a rate is at most 9223372036854775807 bit", text);
+			goto fail;
+		}
 		if (parse_rate(text, &v->u) < 0) {
 			msg = xasprintf("\"%s\" is not a rate (write it as tc does: 1mbit, 500kbit, 10mbps)", text);
 			goto fail;
@@ -468,6 +493,10 @@ int opt_parse(const struct opt_def *def, const char *text, struct opt_value *v, 
 		}
 		break;
 	case OPT_SIZE:
+		if (parse_size(text, &v->u) == -ERANGE) {
+			msg = xasprintf("\"%s\" is too large: a size is at most 9223372036854775807 bytes", text);
+			goto fail;
+		}
 		if (parse_size(text, &v->u) < 0) {
 			msg = xasprintf("\"%s\" is not a size (like 1500, 32kb or 1mb)", text);
 			goto fail;
@@ -506,10 +535,9 @@ int opt_parse(const struct opt_def *def, const char *text, struct opt_value *v, 
 	}
 	}
 	if (def->flags & OPT_MULTI) {
-		size_t n = strv_len(v->list);
-		v->list = xrealloc(v->list, (n + 2) * sizeof(char *));
-		v->list[n] = xstrdup(text);
-		v->list[n + 1] = NULL;
+		v->list = grow_doubling(v->list, v->n_list, 1, sizeof(char *));
+		v->list[v->n_list++] = xstrdup(text);
+		v->list[v->n_list] = NULL;
 	}
 	free(v->raw);
 	v->raw = xstrdup(text);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
 #include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "erebus/util.h"
@@ -175,6 +177,167 @@ ssize_t read_file_max(const char *path, size_t max, char **ret)
 	if (fd < 0)
 		return -errno;
 	return read_fd_max(fd, max, ret);
+}
+
+/* One id from a SUDO_* variable: digits only, below (uid_t)-1. */
+static int sudo_id(const char *s, unsigned long *ret)
+{
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*ret = strtoul(s, &end, 10);
+	return errno || *end || *ret >= (uid_t)-1 ? -EINVAL : 0;
+}
+
+int sudo_ids(uid_t *ret_uid, gid_t *ret_gid, bool *ret_has_gid)
+{
+	const char *su = geteuid() == 0 ? getenv("SUDO_UID") : NULL, *sg = getenv("SUDO_GID");
+	unsigned long u, g = 0;
+
+	if (!su)
+		return 0;
+	if (sudo_id(su, &u) < 0 || (sg && sudo_id(sg, &g) < 0))
+		return -EINVAL;
+	*ret_uid = (uid_t)u;
+	*ret_gid = sg ? (gid_t)g : (gid_t)u;
+	if (ret_has_gid)
+		*ret_has_gid = sg != NULL;
+	return 1;
+}
+
+uid_t invoking_uid(void)
+{
+	uid_t u;
+	gid_t g;
+
+	return sudo_ids(&u, &g, NULL) > 0 ? u : getuid();
+}
+
+/* Is st owned by root or user, and writable by no one else? NULL, or what
+ * is wrong with it, with *ret_fix saying what to do about name. */
+static char *untrusted(const struct stat *st, uid_t user, const char *what, const char *name,
+		       char **ret_fix)
+{
+	if (st->st_uid != 0 && st->st_uid != user) {
+		*ret_fix = xasprintf("chown root %s", name);
+		return user ? xasprintf("%sowned by uid %u, not by root or uid %u", what, (unsigned)st->st_uid,
+					(unsigned)user)
+			    : xasprintf("%sowned by uid %u, not by root", what, (unsigned)st->st_uid);
+	}
+	if (st->st_mode & S_IWOTH) {
+		/* a shared directory such as /tmp (sticky): not one to change */
+		*ret_fix = S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX)
+				   ? xstrdup("move the file to a directory only root or you can write")
+				   : xasprintf("chmod o-w %s", name);
+		return xasprintf("%swritable by every user", what);
+	}
+	if (st->st_mode & S_IWGRP) {
+		*ret_fix = xasprintf("chmod g-w %s", name);
+		return xasprintf("%swritable by its group", what);
+	}
+	return NULL;
+}
+
+int open_trusted(const char *path, uid_t user, char **ret_why, char **ret_fix)
+{
+	_cleanup_free_ char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	const char *base = slash ? slash + 1 : path;
+	_cleanup_close_ int dfd = -1, fd = -1;
+	struct stat st, dst;
+
+	*ret_why = *ret_fix = NULL;
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	/* the file itself, in the directory checked below; O_NONBLOCK: a FIFO
+	 * planted here must not block the open */
+	fd = openat(dfd, base, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 && errno == ELOOP) {
+		*ret_why = xstrdup("a symbolic link");
+		*ret_fix = xstrdup("give the path of the file it points to");
+		return -EPERM;
+	}
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || fstat(dfd, &dst) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode)) {
+		*ret_why = xstrdup("not a regular file");
+		*ret_fix = xstrdup("give a regular file");
+		return -EPERM;
+	}
+	if ((*ret_why = untrusted(&st, user, "", path, ret_fix)) ||
+	    (*ret_why = untrusted(&dst, user, "in a directory ", dir, ret_fix)))
+		return -EPERM;
+	if (fcntl(fd, F_SETFL, 0) < 0)
+		return -errno;
+	return TAKE_FD(fd);
+}
+
+/* FNV-1a from a random start, so that names chosen to collide (a file
+ * written to make validation slow) collide only by chance. */
+static size_t strmap_hash(const char *key)
+{
+	static uint64_t seed;
+	uint64_t h;
+
+	if (!seed && getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = (uint64_t)now_usec();
+	h = 14695981039346656037u ^ seed;
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 1099511628211u;
+	return (size_t)h;
+}
+
+size_t strmap_get(const struct strmap *m, const char *key)
+{
+	if (!m->cap)
+		return SIZE_MAX;
+	for (size_t i = strmap_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->slots[i].key)
+			return SIZE_MAX;
+		if (!strcmp(m->slots[i].key, key))
+			return m->slots[i].val;
+	}
+}
+
+size_t strmap_add(struct strmap *m, const char *key, size_t val)
+{
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->cap) {	/* at most half full */
+		struct strmap bigger = { .cap = m->cap ? m->cap * 2 : 16 };
+
+		bigger.slots = xcalloc(bigger.cap, sizeof(*bigger.slots));
+		for (size_t j = 0; j < m->cap; j++)
+			if (m->slots[j].key)
+				(void)strmap_add(&bigger, m->slots[j].key, m->slots[j].val);
+		free(m->slots);
+		*m = bigger;
+	}
+	for (i = strmap_hash(key) & (m->cap - 1); m->slots[i].key; i = (i + 1) & (m->cap - 1))
+		if (!strcmp(m->slots[i].key, key))
+			return m->slots[i].val;
+	m->slots[i].key = key;
+	m->slots[i].val = val;
+	m->n++;
+	return SIZE_MAX;
+}
+
+void strmap_free(struct strmap *m)
+{
+	free(m->slots);
+	*m = (struct strmap){ 0 };
 }
 
 /* Optimal string alignment distance: insertions, deletions,

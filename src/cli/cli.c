@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* What the subcommands share: help, usage errors, options, loading files. */
 #include <assert.h>
+#include <fcntl.h>
 #include "erebus/catalog.h"
+#include "erebus/plan.h"
 #include "cli.h"
 
 int cli_print_usage(const struct command *c)
@@ -54,10 +56,36 @@ int cli_getopt(const struct command *self, int argc, char **argv, const char *sh
 	return c;
 }
 
-int cli_load_experiment(const char *path, struct experiment **ret)
+/* As root, open path only if nobody but root or the invoking user can have
+ * written it (open_trusted()); else as any file. Returns the fd, or -1
+ * after saying why. */
+static int open_experiment(const char *path, bool run)
+{
+	_cleanup_free_ char *why = NULL, *fix = NULL;
+	int fd;
+
+	if (run && geteuid() == 0)
+		fd = open_trusted(path, invoking_uid(), &why, &fix);
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		fd = -errno;
+	if (fd >= 0)
+		return fd;
+	if (why)
+		fprintf(stderr, "%s: %s; as root, Erebus refuses to run it (%s)\n", path, why, fix);
+	else
+		fprintf(stderr, "%s: cannot read: %s\n", path, strerror(-fd));
+	return -1;
+}
+
+int cli_load_experiment(const char *path, bool run, struct experiment **ret)
 {
 	struct diag d = { 0 };
-	int r = experiment_load(path, &catalog_builtin, &d, ret);
+	_cleanup_close_ int fd = open_experiment(path, run);
+	int r;
+
+	if (fd < 0)
+		return EXIT_USAGE;
+	r = experiment_load_fd(fd, path, &catalog_builtin, &d, ret);
 
 	if (r < 0) {
 		diag_print(&d, stderr);
@@ -66,6 +94,16 @@ int cli_load_experiment(const char *path, struct experiment **ret)
 	}
 	diag_free(&d);
 	return r < 0 ? EXIT_USAGE : 0;
+}
+
+int cli_check_interfaces(const struct experiment *x, bool match)
+{
+	struct diag d = { .file = x->file };
+	size_t n = engine_check_interfaces(x, match, &d);
+
+	diag_print(&d, stderr);
+	diag_free(&d);
+	return n ? EXIT_USAGE : 0;
 }
 
 int cli_load_report(const char *path, struct report **ret)

@@ -74,9 +74,15 @@ enum { CLI_OPT_EXIT = -2 };
 int cli_getopt(const struct command *self, int argc, char **argv, const char *shortopts,
 	       const struct option *longopts, int *ret_exit);
 
-/* Load an experiment, printing every problem. Returns 0 with *ret (free
- * with experiment_free()), or EXIT_USAGE. */
-int cli_load_experiment(const char *path, struct experiment **ret);
+/* Load an experiment, printing every problem. With run, as root, the file
+ * is refused unless only root or the invoking user can have written it
+ * and its directory (open_trusted()). Returns 0 with *ret (free with
+ * experiment_free()), or EXIT_USAGE. */
+int cli_load_experiment(const char *path, bool run, struct experiment **ret);
+/* Every network fault's interface is where its target's namespace can be
+ * found now (engine_check_interfaces(); with match, through the processes
+ * targets match now): 0, or EXIT_USAGE after printing each one missing. */
+int cli_check_interfaces(const struct experiment *x, bool match);
 /* Load a saved JSON report, printing why not. Returns 0 with *ret (free
  * with report_free()), or EXIT_USAGE. */
 int cli_load_report(const char *path, struct report **ret);

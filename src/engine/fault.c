@@ -4,6 +4,7 @@
  * acts in, apply it, note it in the report, revert it (idempotently) and
  * keep what was undone for the cleanup check.
  */
+#include "erebus/netfault.h"
 #include "erebus/netns.h"
 #include "erebus/replay.h"
 #include "internal.h"
@@ -174,6 +175,24 @@ static int fault_netns(struct fault_inst *fi, int *ret_fd, char **ret_err)
 	return 0;
 }
 
+/* The fault's interface is in the namespace it acts in (ctx.netns_fd):
+ * 0, or -ENODEV with *ret_err naming the file and line, as validate would
+ * have, had the namespace been there to look into. */
+static int fault_interface(struct fault_inst *fi, char **ret_err)
+{
+	const struct fault_spec *f = fi->spec;
+	_cleanup_free_ char *msg = NULL;
+	unsigned line;
+	int r = net_match_find_interface(f->sec, fi->ctx.netns_fd,
+					 fi->ctx.netns_fd >= 0 ? "the target's network namespace"
+							       : "Erebus' own network namespace",
+					 &line, &msg);
+
+	if (r != -ENODEV)
+		return 0;	/* other errors: apply says them in its words */
+	*ret_err = xasprintf("%s:%u: [%s] interface: %s", fi->e->x->file, line, f->sec->label, msg);
+	return r;
+}
 
 /* fault_netns(), and never Erebus' own namespace by mistake: when the
  * target names a namespace (netns, a sandbox host, picked processes),
@@ -219,6 +238,11 @@ void fault_fire(struct fault_inst *fi)
 	}
 	if (f->type->flags & FAULT_NETWORK) {
 		r = fault_netns_checked(fi, &fi->ctx.netns_fd, &err);
+		if (r == 0 && (r = fault_interface(fi, &err)) < 0) {
+			if (fi->ctx.netns_fd >= 0)
+				close(fi->ctx.netns_fd);
+			fi->ctx.netns_fd = -1;
+		}
 		if (r < 0) {
 			engine_event(e, "fault.failed", f->name, "%s", err);
 			if (!fi->rf->error)

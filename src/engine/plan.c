@@ -2,6 +2,8 @@
 /* `erebus plan`: what a run would do, resolved against the machine now. */
 #include <assert.h>
 #include "erebus/fault.h"
+#include "erebus/netfault.h"
+#include "erebus/netns.h"
 #include "erebus/plan.h"
 #include "erebus/probe.h"
 #include "erebus/privs.h"
@@ -59,6 +61,51 @@ static void plan_target(const struct experiment *x, const struct target_spec *t,
 		fputc('\n', out);
 	}
 	proc_set_free(&ps);
+}
+
+/* The network namespace target t acts in, if it can be found now, and
+ * words for it; -1 when not (made by the run, nothing matches, no right
+ * to look). */
+static int target_netns_now(const struct target_spec *t, bool match, char **ret_where)
+{
+	struct target_state ts = { .spec = t, .child_pidfd = -1, .netns_fd = -1 };
+	struct proc_set ps = { 0 };
+	_cleanup_free_ char *err = NULL;
+	int fd = -1;
+
+	if (t->netns) {
+		*ret_where = xasprintf("network namespace %s ([target %s] netns)", t->netns, t->name);
+		return netns_open(t->netns);
+	}
+	if (!match || t->command || t->within || t->host >= 0 || target_match(&ts, &ps, &err) <= 0)
+		return -1;
+	fd = netns_open_pid(ps.v[0].pid);	/* plan only reads: no pidfd held */
+	*ret_where = xasprintf("the network namespace of pid %d (%s), which [target %s] matches now",
+			       (int)ps.v[0].pid, ps.v[0].comm, t->name);
+	proc_set_free(&ps);
+	return fd;
+}
+
+size_t engine_check_interfaces(const struct experiment *x, bool match, struct diag *d)
+{
+	size_t n = 0;
+
+	assert(x && d);
+	for (size_t i = 0; i < x->n_faults; i++) {
+		const struct fault_spec *f = &x->faults[i];
+		_cleanup_free_ char *where = NULL, *err = NULL;
+		_cleanup_close_ int fd = -1;
+		unsigned line;
+
+		if (!(f->type->flags & FAULT_NETWORK) || !f->target || !section_has(f->sec, "interface") ||
+		    (fd = target_netns_now(f->target, match, &where)) < 0)
+			continue;
+		if (net_match_find_interface(f->sec, fd, where, &line, &err) == -ENODEV) {
+			diag_error(d, line, f->sec->label, "interface", "%s", err);
+			n++;
+		}
+	}
+	return n;
 }
 
 struct step {

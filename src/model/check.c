@@ -102,12 +102,18 @@ const struct opt_def *model_kind_table(const char *kind)
 	return probe_options;
 }
 
+/* How many names a message about an unknown one compares (edit distance)
+ * and lists: bounded, so that a file of many wrong names costs time and
+ * output in proportion to its size, not its square. */
+#define SUGGEST_MAX 100
+#define LIST_MAX 20
+
 static const char *suggest_word(const char *word, model_name_at at, const void *ctx)
 {
 	const char *best = NULL, *w;
 	unsigned best_d = ~0u;
 
-	for (size_t i = 0; (w = at(i, ctx)); i++) {
+	for (size_t i = 0; i < SUGGEST_MAX && (w = at(i, ctx)); i++) {
 		unsigned d = edit_distance(word, w);
 		if (d < best_d) {
 			best_d = d;
@@ -129,8 +135,12 @@ static void list_names(struct sbuf *b, model_name_at at, const void *ctx)
 {
 	const char *w;
 
-	for (size_t i = 0; (w = at(i, ctx)); i++)
+	size_t i;
+
+	for (i = 0; i < LIST_MAX && (w = at(i, ctx)); i++)
 		sbuf_addf(b, "%s%s", i ? ", " : "", w);
+	if (i == LIST_MAX && at(i, ctx))
+		sbuf_add(b, ", ...");	/* not counted: that reads them all */
 }
 
 /* "unknown X \"foo\"; did you mean bar?" or "...; known: a, b, c". */
@@ -156,7 +166,7 @@ const char *model_at_host(size_t i, const void *ctx)
 	return i < x->sandbox.n_hosts ? x->sandbox.hosts[i] : NULL;
 }
 
-void model_check_section(struct section *s, const struct entry *ents, size_t n_ents, size_t idx,
+void model_check_section(struct section *s, const struct entry *ents, const size_t *idx, size_t n_idx,
 			 struct diag *d)
 {
 	const struct opt_def *const tables[3] = { s->tables[0], s->tables[1], NULL };
@@ -171,14 +181,12 @@ void model_check_section(struct section *s, const struct entry *ents, size_t n_e
 		for (size_t i = 0; i < n; i++)
 			s->vals[t][i].def = &s->tables[t][i];
 	}
-	for (size_t e = 0; e < n_ents; e++) {
-		const struct entry *en = &ents[e];
+	for (size_t e = 0; e < n_idx; e++) {
+		const struct entry *en = &ents[idx[e]];
 		struct opt_value *v = NULL;
 		unsigned *first = NULL;
 		_cleanup_free_ char *msg = NULL;
 
-		if (en->sec != idx)
-			continue;
 		for (int t = 0; t < 2 && s->tables[t] && !v; t++)
 			for (size_t i = 0; s->tables[t][i].key; i++)
 				if (!strcmp(s->tables[t][i].key, en->key)) {

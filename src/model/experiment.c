@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <fcntl.h>
 #include <ini.h>
 
 #include "erebus/experiment.h"
@@ -33,6 +34,9 @@ struct reader {
 
 	size_t n_ents, cap_ents;
 	bool outside_reported;
+	/* once the sections are built: the entries of section i are
+	 * ents[by_sec[k]] for k from sec_start[i] to sec_start[i + 1] */
+	size_t *by_sec, *sec_start;
 };
 
 /* ini_reader: hand inih one line at a time, counting them. */
@@ -107,9 +111,18 @@ static int on_value(void *user, const char *section, const char *name, const cha
 	if (r->last_was_cont && r->n_ents && !strcmp(r->ents[r->n_ents - 1].key, name) &&
 	    r->ents[r->n_ents - 1].sec == r->n_secs - 1) {
 		struct entry *e = &r->ents[r->n_ents - 1];
-		char *v = xasprintf("%s %s", e->value, value);
-		free(e->value);
-		e->value = v;
+		size_t add = strlen(value);
+
+		/* grown by doubling: a value of many lines costs its length */
+		if (!e->cap)
+			e->len = strlen(e->value);
+		if (e->len + add + 2 > e->cap) {
+			e->cap = (e->len + add + 2) * 2;
+			e->value = xrealloc(e->value, e->cap);
+		}
+		e->value[e->len] = ' ';
+		memcpy(e->value + e->len + 1, value, add + 1);
+		e->len += add + 1;
 		return 1;
 	}
 	GROW(r->ents, r->cap_ents, r->n_ents + 1);
@@ -197,12 +210,36 @@ static void build_probe(struct experiment *x, struct section *s, struct probe_sp
 
 static const char *entry_value(struct reader *r, size_t sec, const char *key, unsigned *line)
 {
-	for (size_t i = 0; i < r->n_ents; i++)
-		if (r->ents[i].sec == sec && !strcmp(r->ents[i].key, key)) {
-			*line = r->ents[i].line;
-			return r->ents[i].value;
+	for (size_t k = r->sec_start[sec]; k < r->sec_start[sec + 1]; k++) {
+		const struct entry *e = &r->ents[r->by_sec[k]];
+
+		if (!strcmp(e->key, key)) {
+			*line = e->line;
+			return e->value;
 		}
+	}
 	return NULL;
+}
+
+/* Group the entries by section (a counting sort, in file order within
+ * each), so that a section's keys are found without reading the others':
+ * validation stays linear in the size of the file. */
+static void index_entries(struct experiment *x, struct reader *r)
+{
+	size_t *next = xcalloc(x->n_sections + 1, sizeof(*next));
+
+	r->sec_start = xcalloc(x->n_sections + 2, sizeof(*r->sec_start));
+	r->by_sec = xcalloc(r->n_ents + 1, sizeof(*r->by_sec));
+	for (size_t e = 0; e < r->n_ents; e++)
+		if (r->ents[e].sec != SIZE_MAX)
+			r->sec_start[r->ents[e].sec + 1]++;
+	for (size_t i = 0; i < x->n_sections; i++)
+		r->sec_start[i + 1] += r->sec_start[i];
+	memcpy(next, r->sec_start, x->n_sections * sizeof(*next));
+	for (size_t e = 0; e < r->n_ents; e++)
+		if (r->ents[e].sec != SIZE_MAX)
+			r->by_sec[next[r->ents[e].sec]++] = e;
+	free(next);
 }
 
 /* Replace every ${host.NAME} in e->value by the host's address. */
@@ -253,6 +290,7 @@ static void build_sandbox(struct experiment *x, struct reader *r, struct diag *d
 	size_t idx = SIZE_MAX;
 	unsigned line = 0, sline = 0;
 	const char *hosts, *subnet;
+	size_t cap_hosts = 0, cap_addrs = 0;
 	uint64_t size;		/* a /0 holds 2^32 addresses */
 	uint32_t base;
 
@@ -288,16 +326,18 @@ static void build_sandbox(struct experiment *x, struct reader *r, struct diag *d
 				diag_error(d, line, "sandbox", "hosts", "host \"%s\" is named twice", tok);
 				continue;
 			}
-			sp->hosts = xrealloc(sp->hosts, (sp->n_hosts + 1) * sizeof(char *));
-			sp->addrs = xrealloc(sp->addrs, (sp->n_hosts + 1) * sizeof(char *));
+			GROW(sp->hosts, cap_hosts, sp->n_hosts + 1);
+			GROW(sp->addrs, cap_addrs, sp->n_hosts + 1);
 			sp->hosts[sp->n_hosts] = xstrdup(tok);
 			sp->addrs[sp->n_hosts] = NULL;
+			(void)strmap_add(&x->host_index, sp->hosts[sp->n_hosts], sp->n_hosts);
 			sp->n_hosts++;
 		}
 		size = sp->subnet.prefix >= 32 ? 1 : UINT64_C(1) << (32 - sp->subnet.prefix);
-		if (sp->n_hosts + 2 > size)
-			diag_error(d, line, "sandbox", "hosts", "%zu hosts do not fit in a /%u", sp->n_hosts,
-				   sp->subnet.prefix);
+		if (sp->n_hosts + 2 > size)	/* less the network and broadcast addresses */
+			diag_error(d, line, "sandbox", "hosts", "%zu %s not fit in a /%u, which has room for %llu",
+				   sp->n_hosts, sp->n_hosts == 1 ? "host does" : "hosts do", sp->subnet.prefix,
+				   (unsigned long long)(size < 2 ? 0 : size - 2));
 		memcpy(&base, sp->subnet.addr, 4);
 		base = ntohl(base);
 		for (size_t i = 0; i < sp->n_hosts; i++) {
@@ -328,6 +368,7 @@ static void split_header(const char *header, char **kind, char **name)
 static void build_sections(struct experiment *x, struct reader *r, struct diag *d)
 {
 	_cleanup_free_ size_t *map = xcalloc(r->n_secs + 1, sizeof(size_t));
+	struct strmap labels = { 0 };	/* label to index in x->sections */
 	unsigned exp_line = 0, sandbox_line = 0;
 
 	x->sections = xcalloc(r->n_secs + 1, sizeof(*x->sections));
@@ -364,12 +405,13 @@ static void build_sections(struct experiment *x, struct reader *r, struct diag *
 					   "a section name is one word (letters, digits, - and _): \"%s\"", name);
 				ok = false;
 			}
-			for (size_t j = 0; ok && j < x->n_sections; j++)
-				if (!strcmp(x->sections[j].label, s->label)) {
-					diag_error(d, s->line, s->label, NULL,
-						   "duplicate section (first on line %u)", x->sections[j].line);
-					ok = false;
-				}
+			size_t j = ok ? strmap_get(&labels, s->label) : SIZE_MAX;
+
+			if (j != SIZE_MAX) {
+				diag_error(d, s->line, s->label, NULL,
+					   "duplicate section (first on line %u)", x->sections[j].line);
+				ok = false;
+			}
 		} else {
 			model_unknown_name(d, s->line, NULL, NULL, "section kind", kind, model_at_kind, NULL);
 			ok = false;
@@ -380,8 +422,10 @@ static void build_sections(struct experiment *x, struct reader *r, struct diag *
 			continue;
 		}
 		s->tables[0] = model_kind_table(kind);
+		(void)strmap_add(&labels, s->label, x->n_sections);
 		map[i] = x->n_sections++;
 	}
+	strmap_free(&labels);
 	for (size_t e = 0; e < r->n_ents; e++)
 		r->ents[e].sec = map[r->ents[e].sec];
 	if (!exp_line)
@@ -443,6 +487,7 @@ static void build(struct experiment *x, struct reader *r, const struct model_cat
 	size_t np;
 
 	build_sections(x, r, d);
+	index_entries(x, r);
 	np = count_kind(x, "probe");
 	if (!np)
 		diag_error(d, 0, NULL, NULL,
@@ -454,7 +499,8 @@ static void build(struct experiment *x, struct reader *r, const struct model_cat
 	resolve_types(x, r, cat, d);
 	build_sandbox(x, r, d);
 	for (size_t i = 0; i < x->n_sections; i++)
-		model_check_section(&x->sections[i], r->ents, r->n_ents, i, d);
+		model_check_section(&x->sections[i], r->ents, r->by_sec + r->sec_start[i],
+				    r->sec_start[i + 1] - r->sec_start[i], d);
 
 	for (size_t i = 0; i < x->n_sections; i++) {
 		struct section *s = &x->sections[i];
@@ -469,6 +515,7 @@ static void build(struct experiment *x, struct reader *r, const struct model_cat
 			x->hold_us = section_usec(s, "hold");
 			x->halt_on_lost_tolerance = section_int(s, "halt_on_lost_tolerance");
 		} else if (!strcmp(s->kind, "target")) {
+			(void)strmap_add(&x->target_index, s->name, x->n_targets);
 			build_target(x, s, &x->targets[x->n_targets++], d);
 		}
 	}
@@ -512,6 +559,8 @@ int experiment_load_string(const char *name, const char *text, const struct mode
 	for (size_t i = 0; i < r.n_secs; i++)
 		free(r.secs[i].header);
 	free(r.secs);
+	free(r.by_sec);
+	free(r.sec_start);
 	if (d->n > before) {
 		experiment_free(x);
 		return -EINVAL;
@@ -523,8 +572,23 @@ int experiment_load_string(const char *name, const char *text, const struct mode
 int experiment_load(const char *path, const struct model_catalog *cat, struct diag *d,
 		    struct experiment **ret)
 {
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	int e = errno;
+
+	if (fd < 0) {
+		d->file = path;
+		diag_error(d, 0, NULL, NULL, "cannot read: %s", strerror(e));
+		return -e;
+	}
+	return experiment_load_fd(fd, path, cat, d, ret);
+}
+
+int experiment_load_fd(int fd, const char *path, const struct model_catalog *cat, struct diag *d,
+		       struct experiment **ret)
+{
 	_cleanup_free_ char *text = NULL;
-	ssize_t n = read_file_max(path, (1 << 20) + 1, &text);
+	ssize_t n = read_fd_max(fd, (1 << 20) + 1, &text);
 
 	d->file = path;
 	if (n < 0) {
@@ -560,6 +624,8 @@ void experiment_free(struct experiment *x)
 	}
 	free(x->sandbox.hosts);
 	free(x->sandbox.addrs);
+	strmap_free(&x->target_index);
+	strmap_free(&x->host_index);
 	free(x->sections);
 	free(x->targets);
 	free(x->faults);

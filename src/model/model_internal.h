@@ -13,6 +13,7 @@
 /* One key = value line as inih gave it to us. */
 struct entry {
 	char *key, *value;
+	size_t len, cap;	/* of value, once continuation lines extended it (else 0) */
 	unsigned line;
 	size_t sec;	/* its section: the header's index while reading, then x->sections
 			 * index (SIZE_MAX: the section was dropped) */
@@ -32,9 +33,10 @@ const char *model_at_host(size_t i, const void *ctx);
  * the list of them when none is close. */
 void model_unknown_name(struct diag *d, unsigned line, const char *label, const char *key,
 			const char *what, const char *word, model_name_at at, const void *ctx);
-/* Check the entries of section idx against s's tables; fill s->vals with
- * what was given and with the defaults of what was not. */
-void model_check_section(struct section *s, const struct entry *ents, size_t n_ents, size_t idx,
+/* Check the n entries of section s, ents[idx[0]] to ents[idx[n - 1]],
+ * against s's tables; fill s->vals with what was given and with the
+ * defaults of what was not. */
+void model_check_section(struct section *s, const struct entry *ents, const size_t *idx, size_t n,
 			 struct diag *d);
 /* Cross-checks of one spec once its section's values are in; each also
  * resolves the names it holds (a target's host, a fault's or probe's

@@ -6,18 +6,16 @@
 
 struct target_spec *experiment_target(const struct experiment *x, const char *name)
 {
-	for (size_t i = 0; i < x->n_targets; i++)
-		if (!strcmp(x->targets[i].name, name))
-			return &x->targets[i];
-	return NULL;
+	size_t i = strmap_get(&x->target_index, name);
+
+	return i < x->n_targets ? &x->targets[i] : NULL;
 }
 
 int model_sandbox_host(const struct experiment *x, const char *name)
 {
-	for (size_t i = 0; i < x->sandbox.n_hosts; i++)
-		if (!strcmp(x->sandbox.hosts[i], name))
-			return (int)i;
-	return -1;
+	size_t i = strmap_get(&x->host_index, name);
+
+	return i < x->sandbox.n_hosts ? (int)i : -1;
 }
 
 bool target_netns_only(const struct target_spec *t)

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
+#include <net/if.h>
+
 #include "erebus/netfault.h"
+#include "erebus/netns.h"
 
 const char *const net_direction_choices[] = { "egress", "ingress", "both", NULL };
 const char *const net_protocol_choices[] = { "tcp", "udp", "icmp", NULL };
@@ -17,6 +20,35 @@ void net_match_get(const struct section *s, struct net_match *ret)
 		.port = section_has(s, "port") ? (int)section_int(s, "port") : 0,
 		.protocol = proto->present ? (enum net_protocol)(proto->i + 1) : NET_PROTO_ANY,
 	};
+}
+
+int net_match_find_interface(const struct section *s, int netns_fd, const char *where, unsigned *ret_line,
+			     char **ret_err)
+{
+	const struct opt_value *ifname = section_get(s, "interface");
+	unsigned idx;
+	int saved, r, e;
+
+	*ret_err = NULL;
+	*ret_line = ifname ? ifname->line : 0;
+	if (!ifname || !ifname->present)
+		return 0;
+	r = netns_enter(netns_fd, &saved);
+	if (r < 0) {
+		*ret_err = xasprintf("cannot enter %s: %s", where, strerror(-r));
+		return r;
+	}
+	idx = if_nametoindex(ifname->raw);
+	e = errno;
+	netns_leave(saved);
+	if (idx)
+		return 0;
+	if (e != ENODEV && e != ENXIO) {
+		*ret_err = xasprintf("cannot look up interface %s in %s: %s", ifname->raw, where, strerror(e));
+		return -e;
+	}
+	*ret_err = xasprintf("no interface %s in %s", ifname->raw, where);
+	return -ENODEV;
 }
 
 void net_match_check(const struct section *s, struct diag *d)

@@ -125,11 +125,6 @@ static void user_groups(const char *name, gid_t gid, struct privs_user *u)
 	}
 }
 
-static bool all_digits(const char *s)
-{
-	return s && *s && strspn(s, "0123456789") == strlen(s) && strlen(s) <= 10;
-}
-
 /* Fill u's name, gid (unless gid_set) and groups from uid's entry in the
  * user database; a uid it does not have keeps gid alone. */
 static void user_fill(uid_t uid, gid_t gid, bool gid_set, struct privs_user *u)
@@ -153,20 +148,20 @@ static void user_fill(uid_t uid, gid_t gid, bool gid_set, struct privs_user *u)
 
 int privs_user_resolve(const char *spec, struct privs_user *ret, char **ret_err)
 {
-	const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
 	struct privs_user u = { 0 };
+	bool has_gid;
 	uid_t uid;
-	int r;
+	gid_t gid;
+	int r = spec ? 0 : sudo_ids(&uid, &gid, &has_gid);
 
-	if (!spec && geteuid() == 0 && su) {
+	if (r < 0) {
+		const char *sg = getenv("SUDO_GID");
+		*ret_err = xasprintf("SUDO_UID=%s%s%s does not name a user (a uid and a gid)", getenv("SUDO_UID"),
+				     sg ? " SUDO_GID=" : "", sg ? sg : "");
+		return -EINVAL;
+	} else if (r > 0) {
 		/* Run through sudo: the user who ran it. */
-		if (!all_digits(su) || (sg && !all_digits(sg))) {
-			*ret_err = xasprintf("SUDO_UID=%s%s%s does not name a user (a uid and a gid)", su,
-					     sg ? " SUDO_GID=" : "", sg ? sg : "");
-			return -EINVAL;
-		}
-		uid = (uid_t)strtoul(su, NULL, 10);
-		user_fill(uid, sg ? (gid_t)strtoul(sg, NULL, 10) : (gid_t)uid, sg != NULL, &u);
+		user_fill(uid, gid, has_gid, &u);
 	} else if (!spec) {
 		u.uid = geteuid();
 		u.gid = getegid();

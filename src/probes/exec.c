@@ -4,8 +4,8 @@
  * exits with expect_exit. The command runs as the probe's user (key user;
  * default: who ran sudo, else Erebus' own) with no capabilities passed on,
  * in its own process group with stdin on /dev/null and stdout and stderr
- * on one pipe, of which the first 256 bytes are kept for the failure
- * message and the rest is discarded.
+ * on one pipe, of which the first 256 bytes (cut back to a character
+ * boundary) are kept for the failure message and the rest is discarded.
  * Its exit is watched through a pidfd on the loop; nothing waits.
  *
  * When the command exits, anything it left running in its process group
@@ -22,6 +22,7 @@
 #include <sys/pidfd.h>
 #include <sys/wait.h>
 
+#include "erebus/json.h"
 #include "erebus/netns.h"
 #include "erebus/privs.h"
 #include "erebus/probe.h"
@@ -50,6 +51,7 @@ struct exec_state {
 	int pidfd, outfd;
 	char out[EXEC_OUTPUT_KEEP + 1];
 	size_t out_len;
+	bool out_full;		/* the rest of the output is discarded */
 
 	struct exec_reap *reaping;	/* killed commands not reaped yet */
 	struct privs_user user;		/* who the command runs as */
@@ -145,11 +147,16 @@ static void exec_drain(struct exec_state *st)
 			st->outfd = -1;
 			return;
 		}
-		if (st->out_len < EXEC_OUTPUT_KEEP) {
+		if (!st->out_full) {
 			size_t k = (size_t)n < EXEC_OUTPUT_KEEP - st->out_len ? (size_t)n
 									      : EXEC_OUTPUT_KEEP - st->out_len;
 			memcpy(st->out + st->out_len, scratch, k);
 			st->out_len += k;
+			if (st->out_len == EXEC_OUTPUT_KEEP) {
+				/* cut here, never inside a character */
+				st->out_len = utf8_cut(st->out, st->out_len);
+				st->out_full = true;
+			}
 			st->out[st->out_len] = '\0';
 		}
 	}
@@ -322,6 +329,7 @@ static int exec_start(struct probe_ctx *ctx)
 	st->pidfd = TAKE_FD(pidfd);
 	st->outfd = TAKE_FD(rfd);
 	st->out_len = 0;
+	st->out_full = false;
 	st->out[0] = '\0';
 	return 0;
 }

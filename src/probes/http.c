@@ -20,6 +20,7 @@
 #include <regex.h>
 #include <strings.h>
 #include "curl_dl.h"
+#include "erebus/json.h"
 #include "erebus/netns.h"
 #include "erebus/probe.h"
 #include "erebus/regex.h"
@@ -320,6 +321,13 @@ static void http_transfer_error(const struct http_state *st, CURLcode res, long 
 	http_lower_first(msg, len, detail);
 }
 
+/* How much of s a message quotes: at most 200 bytes, never part of a
+ * character. */
+static int cut200(const char *s)
+{
+	return (int)utf8_cut(s, strnlen(s, 200));
+}
+
 /* Judge a finished transfer: transport, status, body, latency, in that
  * order. Returns true when the sample passes; otherwise msg says why. */
 static bool http_judge(const struct http_state *st, CURL *easy, CURLcode res, int64_t latency_us,
@@ -341,12 +349,12 @@ static bool http_judge(const struct http_state *st, CURL *easy, CURLcode res, in
 		regmatch_t m = { .rm_so = 0, .rm_eo = (regoff_t)st->len };
 
 		if (regexec(&st->re, st->buf ? st->buf : "", 1, &m, REG_STARTEND) != 0) {
-			snprintf(msg, len, "body does not match %.200s", st->expect_body);
+			snprintf(msg, len, "body does not match %.*s", cut200(st->expect_body), st->expect_body);
 			return false;
 		}
 	} else if (st->substr) {
 		if (!memmem(st->buf ? st->buf : "", st->len, st->substr, strlen(st->substr))) {
-			snprintf(msg, len, "body does not contain \"%.200s\"", st->substr);
+			snprintf(msg, len, "body does not contain \"%.*s\"", cut200(st->substr), st->substr);
 			return false;
 		}
 	}

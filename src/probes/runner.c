@@ -15,6 +15,7 @@
  * probe_run_stop() cancels without recording anything.
  */
 #include <assert.h>
+#include "erebus/json.h"
 #include "erebus/probe.h"
 #include "internal.h"
 
@@ -47,6 +48,15 @@ static int64_t runner_tick(struct loop *l, int64_t now_us, void *userdata)
 
 /* Record the end of the sample in flight, update health, tell the owner,
  * and schedule the pending slot if there is one. */
+/* A failed sample's message, kept: a message formatted into a buffer too
+ * small for it may end inside a character; it ends before it instead. */
+static char *sample_msg(const char *msg)
+{
+	if (!msg || !*msg)
+		return xstrdup("failed");
+	return xstrndup(msg, utf8_cut(msg, strlen(msg)));
+}
+
 static void runner_finish(struct runner *rn, bool ok, int64_t latency_us, const char *msg)
 {
 	struct probe_run *r = rn->run;
@@ -68,7 +78,7 @@ static void runner_finish(struct runner *rn, bool ok, int64_t latency_us, const 
 		.latency_us = latency_us,
 		.ok = ok,
 		.phase = rn->phase,
-		.msg = ok ? NULL : xstrdup(msg && *msg ? msg : "failed"),
+		.msg = ok ? NULL : sample_msg(msg),
 	};
 
 	if (ok) {

@@ -68,6 +68,21 @@ static void say_thresholds(const struct gate_opts *o, struct sbuf *out)
 	sbuf_add(out, o->n_faults ? "\n" : "all\n");
 }
 
+/* Is ph's availability (over span, which this frees) at least min? A
+ * share that is unknown though samples were taken (no whole slot of the
+ * grid in the span) is a breach, never a pass. */
+static void availability_breach(struct sbuf *b, size_t *count, const struct gate_input *in,
+				 const struct report_probe *p, const struct report_phase *ph, char *span, double min)
+{
+	if (isnan(ph->availability))
+		breach(b, count, in, p, "availability unknown %s (%u samples, no slot judged): --min-availability %g%% "
+		       "cannot be shown to hold", span, ph->samples, min);
+	else if (ph->availability * 100.0 < min - 1e-9)
+		breach(b, count, in, p, "availability %.1f%% %s is under --min-availability %g%%",
+		       pct1(ph->availability), span, min);
+	free(span);
+}
+
 /* Per fault: detection, recovery and availability while it acted. */
 static void fault_thresholds(const struct gate_input *in, const struct gate_opts *o, size_t j, struct sbuf *b,
 			     size_t *count)
@@ -90,10 +105,9 @@ static void fault_thresholds(const struct gate_input *in, const struct gate_opts
 			breach(b, count, in, p, "time to recover %s after [fault %s] is over --max-recovery %s",
 			       format_duration(e->recover_us, a, sizeof(a)), f->name,
 			       format_duration(o->max_recovery_us, c, sizeof(c)));
-		if (o->n_faults && o->min_availability >= 0 && e->span.slots &&
-		    e->span.availability * 100.0 < o->min_availability - 1e-9)
-			breach(b, count, in, p, "availability %.1f%% while [fault %s] acted is under --min-availability %g%%",
-			       pct1(e->span.availability), f->name, o->min_availability);
+		if (o->n_faults && o->min_availability >= 0 && (e->span.slots || e->span.samples))
+			availability_breach(b, count, in, p, &e->span, xasprintf("while [fault %s] acted", f->name),
+					    o->min_availability);
 	}
 }
 
@@ -126,12 +140,11 @@ static void thresholds(const struct gate_input *in, const struct gate_opts *o, s
 		if (o->max_recovery_us >= 0 && unrecovered(r, p))
 			breach(b, count, in, p, "did not recover (--max-recovery %s)",
 			       format_duration(o->max_recovery_us, c, sizeof(c)));
-		if (o->min_availability >= 0 && r->window_start_us >= 0 && (r->schema >= 2 ? ph->slots : ph->samples) &&
-		    !(ph->availability * 100.0 >= o->min_availability - 1e-9))	/* NaN: a breach, never a pass */
-			breach(b, count, in, p, "availability %.1f%% %s is under --min-availability %g%%",
-			       pct1(ph->availability),
-			       r->schema >= 2 ? "over the impact phase" : "of samples in the fault window (erebus.report/1)",
-			       o->min_availability);
+		if (o->min_availability >= 0 && r->window_start_us >= 0 && (ph->slots || ph->samples))
+			availability_breach(b, count, in, p, ph,
+					    xstrdup(r->schema >= 2 ? "over the impact phase"
+								   : "of samples in the fault window (erebus.report/1)"),
+					    o->min_availability);
 	}
 }
 

@@ -9,6 +9,7 @@
  */
 #include <math.h>
 
+#include "erebus/json.h"
 #include "erebus/report.h"
 
 /* Exact decimal seconds from microseconds, without trailing zeros. */
@@ -56,19 +57,25 @@ static void end_ratio(struct sbuf *b, double v)
 	sbuf_addf(b, "} %s\n", s);
 }
 
-/* A label value: backslash, double quote and newline escaped. */
+/* A label value: backslash, double quote and newline escaped; UTF-8, as
+ * the exposition format requires (U+FFFD for bytes that are not). */
 static void label(struct sbuf *b, const char *name, const char *value, bool first)
 {
+	const char *end = value + strlen(value);
+
 	sbuf_addf(b, "%s%s=\"", first ? "" : ",", name);
-	for (const char *p = value; *p; p++) {
+	for (const char *p = value; *p;) {
 		if (*p == '\\')
 			sbuf_add(b, "\\\\");
 		else if (*p == '"')
 			sbuf_add(b, "\\\"");
 		else if (*p == '\n')
 			sbuf_add(b, "\\n");
-		else
-			sbuf_addn(b, p, 1);
+		else {
+			sbuf_add_utf8(b, &p, end);
+			continue;
+		}
+		p++;
 	}
 	sbuf_add(b, "\"");
 }

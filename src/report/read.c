@@ -193,8 +193,9 @@ static int get_verdict(struct rd *rd, const struct json *o, const char *key, enu
 }
 
 /* "2026-11-27T06:31:00.571Z" (UTC, 0 to 6 decimals) into microseconds
- * since the epoch. Times before the epoch are refused: no run started
- * then, and report_render_json() could not write them back. */
+ * since the epoch. Times before the epoch and leap seconds are refused:
+ * no run started then, and report_render_json() could not write them
+ * back. */
 static int parse_rfc3339(const char *s, int64_t *ret)
 {
 	struct tm tm = { 0 };
@@ -226,8 +227,10 @@ static int parse_rfc3339(const char *s, int64_t *ret)
 			frac += (*p - '0') * scale;
 		}
 	}
+	/* no leap second: the writer (gmtime) never says :60, and
+	 * 9999-12-31T23:59:60 would be written back as year 10000 */
 	if (strcmp(p, "Z") || f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 ||
-	    f[5] > 60)
+	    f[5] > 59)
 		return -EINVAL;
 	tm = (struct tm){ .tm_year = f[0] - 1900, .tm_mon = f[1] - 1, .tm_mday = f[2],
 			  .tm_hour = f[3], .tm_min = f[4], .tm_sec = f[5] };

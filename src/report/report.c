@@ -2,7 +2,9 @@
 #include <assert.h>
 #include <fcntl.h>
 #include <math.h>
+#include <sys/random.h>
 
+#include "erebus/json.h"
 #include "erebus/report.h"
 
 static const char *const verdict_names[] = {
@@ -115,14 +117,27 @@ void report_phase_stats(const struct sample *s, size_t n, enum phase ph, struct 
 	*ret = p;
 }
 
+/* s as a JSON string, or null. Always valid UTF-8: a byte that does not
+ * begin a valid sequence (Latin-1 text, a name the kernel cut mid-character)
+ * is written as U+FFFD. */
 static void json_str(struct sbuf *b, const char *s)
 {
+	const char *end;
+
 	if (!s) {
 		sbuf_add(b, "null");
 		return;
 	}
+	end = s + strlen(s);
 	sbuf_add(b, "\"");
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x80) {
+			const char *q = (const char *)p;
+
+			sbuf_add_utf8(b, &q, end);
+			p = (const unsigned char *)q - 1;
+			continue;
+		}
 		switch (*p) {
 		case '"': sbuf_add(b, "\\\""); break;
 		case '\\': sbuf_add(b, "\\\\"); break;
@@ -137,6 +152,20 @@ static void json_str(struct sbuf *b, const char *s)
 		}
 	}
 	sbuf_add(b, "\"");
+}
+
+/* A finite number in the fewest digits that read back as the same double
+ * (0.95, not 0.94999999999999996; 0.99995, not 1). */
+static void json_shortest(struct sbuf *b, double v)
+{
+	char buf[32];
+
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	sbuf_add(b, buf);
 }
 
 /* Milliseconds with microsecond precision, or null for -1. */
@@ -254,8 +283,9 @@ static void json_probe(struct sbuf *b, const struct report *r, size_t i, bool v2
 	json_str(b, verdict_name(p->verdict));
 	sbuf_add(b, ", \"reason\": ");
 	json_str(b, p->reason);
-	sbuf_addf(b, ", \"during\": \"%s\", \"tolerance\": %.4g",
-		  p->during == DURING_MAY_FAIL ? "may-fail" : "must-pass", p->tolerance / 100.0);
+	sbuf_addf(b, ", \"during\": \"%s\", \"tolerance\": ",
+		  p->during == DURING_MAY_FAIL ? "may-fail" : "must-pass");
+	json_shortest(b, p->tolerance / 100.0);
 	sbuf_add(b, ", \"recover_within_ms\": ");
 	json_ms(b, p->recover_within_us);
 	if (v2) {
@@ -391,15 +421,47 @@ void report_fault_reverted(struct report_fault *f, int64_t t_us)
 		f->windows[f->n_windows - 1].end_us = t_us;
 }
 
+/* A new file next to path under a name no one can have planted:
+ * PATH.tmp.XXXXXX with a random suffix, created with O_EXCL|O_NOFOLLOW, so
+ * an existing file or a symbolic link there is never opened or followed.
+ * Mode 0644 less the umask. Returns the fd, or -errno; *ret_tmp owned. */
+static int open_fresh(const char *path, char **ret_tmp)
+{
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+	for (int attempt = 0; attempt < 100; attempt++) {
+		uint64_t rnd = 0;
+		char suffix[7];
+		char *tmp;
+		int fd;
+
+		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			rnd = (uint64_t)now_usec() * 6364136223846793005u + (uint64_t)attempt;
+		for (size_t i = 0; i < 6; i++, rnd /= 62)
+			suffix[i] = chars[rnd % 62];
+		suffix[6] = '\0';
+		tmp = xasprintf("%s.tmp.%s", path, suffix);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			*ret_tmp = tmp;
+			return fd;
+		}
+		free(tmp);
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
 int write_file_atomic(const char *path, const char *text, size_t len)
 {
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	_cleanup_free_ char *tmp = NULL;
+	int fd = open_fresh(path, &tmp);
 	size_t off = 0;
 	int e = 0;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	while (off < len) {
 		ssize_t n = write(fd, text + off, len - off);
 		if (n < 0) {

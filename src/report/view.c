@@ -120,7 +120,13 @@ static const char *last_failure_since(const struct report_probe *p, int64_t t_us
 	return NULL;
 }
 
-static unsigned pct_floor(double share) { return (unsigned)floor(share * 100.0 + 1e-9); }
+/* A share 0..1 as whole percent, rounded down; callers say "unknown" for
+ * NaN themselves (NaN to unsigned is undefined). */
+static unsigned pct_floor(double share)
+{
+	assert(!isnan(share));
+	return (unsigned)floor(share * 100.0 + 1e-9);
+}
 
 double report_pct1(double share) { return floor(share * 1000.0 + 1e-6) / 10.0; }
 
@@ -177,6 +183,10 @@ static enum outcome fault_window_v1(const struct report_probe *p, struct sbuf *m
 	if (!ph->samples) {
 		sbuf_add(m, "no sample finished during the fault window");
 		return OUTCOME_PASSED;
+	}
+	if (isnan(ph->availability)) {	/* the reader refuses it; a report built otherwise may not */
+		sbuf_addf(m, "%s: share of %u samples passed during the fault window unknown", p->name, ph->samples);
+		return OUTCOME_FAILED;
 	}
 	if (p->during == DURING_MUST_PASS && ph->availability * 100.0 < p->tolerance - 1e-9) {
 		sbuf_addf(m, "%s: %u%% of samples passed during the fault window, tolerance %g%%", p->name,

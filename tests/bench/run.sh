@@ -112,3 +112,17 @@ if [ "$(id -u)" = 0 ] && command -v tc >/dev/null; then
 else
 	echo "   skipped: needs root and tc (iproute2)"
 fi
+
+# Validation against the size of the file -------------------------------------------
+echo
+echo "erebus validate on files of each shape that was quadratic (tests/integration/big_experiment.py)"
+printf '   %-10s %10s %10s %10s\n' "shape" "256 KiB" "512 KiB" "1 MiB"
+for shape in targets unknown hosts duplicate sections repeated; do
+	line=""
+	for size in 262144 524288 1048576; do
+		python3 tests/integration/big_experiment.py "$shape" "$size" >"$T/big.ini"
+		/usr/bin/time -f '%e' -o "$T/time" "$EREBUS" validate "$T/big.ini" >/dev/null 2>&1
+		line="$line $(printf '%9ss' "$(tail -n 1 "$T/time")")"
+	done
+	printf '   %-10s%s\n' "$shape" "$line"
+done

@@ -299,3 +299,52 @@ EOF2
 	grep -qF "vérif is down (exit status 1 (expected 0): délai dépassé ✗)" "$T/summary" ||
 		fail "probe message missing from the summary: $(cat "$T/summary")"
 }
+
+# A message that quotes at most 200 bytes of the file (an http probe's
+# expect_body) stops before a character it would split.
+test_http_message_cut_on_a_character() {
+	start_demo --no-supervisor
+	local e60 want
+	e60=$(printf 'é%.0s' $(seq 60))
+	_experiment "http-cut"
+	cat >>"$T/x.ini" <<EOF2
+[probe text]
+type = http
+url = http://127.0.0.1:$DEMO_PORT/health
+expect_body = $e60
+  $e60
+interval = 100ms
+EOF2
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 3 "exit code"
+	want="body does not contain \"$e60 $(printf 'é%.0s' $(seq 39))\""
+	_assert_samples text "$want"
+}
+
+# Bytes that are not UTF-8 (a Latin-1 experiment file, a command printing
+# Latin-1) become U+FFFD in the JSON report, and an output cut at the
+# exec probe's 256 bytes ends on a whole character: `erebus report` and
+# `erebus gate` read the report back (they refused it, exit 2).
+test_invalid_utf8_is_replaced_in_the_report() {
+	_experiment "$(printf 'caf\351')"
+	cat >>"$T/x.ini" <<'EOF2'
+[probe latin1]
+type = exec
+command = printf 'caf\351 '; i=0; while [ $i -lt 100 ]; do printf '\342\202\254'; i=$((i+1)); done; exit 1
+interval = 100ms
+EOF2
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 3 "exit code"
+	/usr/bin/python3 -c 'import json, sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))' \
+		"$T/r.json" || fail "the report is not valid UTF-8 JSON"
+	assert_eq "$(json "$T/r.json" .experiment)" "caf�" "experiment name"
+	local euros
+	euros=$(printf '€%.0s' $(seq 83))
+	_assert_samples latin1 "exit status 1 (expected 0): caf� $euros"
+	RC=0
+	"$EREBUS" report "$T/r.json" --html "$T/r.html" >"$T/summary" 2>&1 || RC=$?
+	assert_eq "$RC" 0 "exit code of erebus report: $(cat "$T/summary")"
+	RC=0
+	"$EREBUS" gate "$T/r.json" >"$T/gate" 2>&1 || RC=$?
+	assert_eq "$RC" 1 "exit code of erebus gate (an aborted run is a breach): $(cat "$T/gate")"
+}

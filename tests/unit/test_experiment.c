@@ -1416,6 +1416,29 @@ static void test_rate_out_of_range(void **state)
 		"x.ini:10: [fault n] rate: 4bit is out of range: from 8bit to 17gbit");
 }
 
+/* From 2^63 on a rate or size is refused where it was written (it was
+ * silently 2^63). */
+static void test_rate_too_large(void **state)
+{
+	expect_only(state,
+		NET_FAULT("rate")
+		"interface = eth0\n"
+		"rate = 10000000tbit\n"		/* 10 */
+		PROBE,
+		"x.ini:10: [fault n] rate: \"10000000tbit\" is too large: a rate is at most 9223372036854775807 bit");
+}
+
+static void test_rate_limit_too_large(void **state)
+{
+	expect_only(state,
+		NET_FAULT("rate")
+		"interface = eth0\n"
+		"rate = 1mbit\n"
+		"limit = 8589934592g\n"		/* 11 */
+		PROBE,
+		"x.ini:11: [fault n] limit: \"8589934592g\" is too large: a size is at most 9223372036854775807 bytes");
+}
+
 static void test_rate_burst_not_a_size(void **state)
 {
 	expect_only(state,
@@ -1578,7 +1601,18 @@ static void test_sandbox_hosts_do_not_fit(void **state)
 		"hosts = a b c\n"		/* 2 */
 		"subnet = 10.1.0.0/30\n"
 		HEAD PROBE,
-		"x.ini:2: [sandbox] hosts: 3 hosts do not fit in a /30");
+		"x.ini:2: [sandbox] hosts: 3 hosts do not fit in a /30, which has room for 2");
+}
+
+/* A /32 has no room at all (not "1 hosts"); a /0 holds every address. */
+static void test_sandbox_host_does_not_fit(void **state)
+{
+	expect_only(state,
+		"[sandbox]\n"
+		"hosts = a\n"			/* 2 */
+		"subnet = 10.1.0.1/32\n"
+		HEAD PROBE,
+		"x.ini:2: [sandbox] hosts: 1 host does not fit in a /32, which has room for 0");
 }
 
 static void test_sandbox_host_needs_command(void **state)
@@ -2019,6 +2053,8 @@ int main(void)
 		T(test_rate_out_of_range),
 		T(test_rate_burst_not_a_size),
 		T(test_rate_burst_out_of_range),
+		T(test_rate_too_large),
+		T(test_rate_limit_too_large),
 		T(test_rate_limit_out_of_range),
 		T(test_rate_limit_below_burst),
 		T(test_reorder_needs_delay),
@@ -2032,6 +2068,7 @@ int main(void)
 		T(test_sandbox_bad_host_name),
 		T(test_sandbox_host_named_twice),
 		T(test_sandbox_hosts_do_not_fit),
+		T(test_sandbox_host_does_not_fit),
 		T(test_sandbox_host_needs_command),
 		T(test_sandbox_unknown_host_suggestion),
 		T(test_sandbox_unknown_host_list),

@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
+
 #include "erebus/gate.h"
 #include "fixtures.h"
 
@@ -250,6 +252,35 @@ static void test_v2_min_availability(void **state)
 	assert_line(g, "v2.json: pause-then-kill: alive: availability 54.5% while [fault kill] acted is under --min-availability 60%");
 }
 
+/* An availability that is unknown though samples were taken (no whole
+ * slot of the grid in the span: null in the report) is a breach of
+ * --min-availability, never a pass: 22 failed samples passed the gate. */
+static void test_v2_unknown_availability_is_a_breach(void **state)
+{
+	struct gfx *g = *state;
+	_cleanup_(report_freep) struct report *r = load_fixture("gate-v2");
+	struct gate_opts o = no_limits;
+	const char *only_kill[] = { "kill" };
+	struct report_phase *ph = &r->probes[0].phases[PHASE_IMPACT];
+
+	*ph = (struct report_phase){ .samples = 22, .failures = 22, .slots = 0, .availability = NAN,
+				     .p50 = -1, .p95 = -1, .p99 = -1, .max = -1 };
+	o.min_availability = 50;
+	assert_int_equal(gate(g, r, "v2.json", &o), 1);
+	assert_line(g, "v2.json: pause-then-kill: health: availability unknown over the impact phase (22 samples, "
+		       "no slot judged): --min-availability 50% cannot be shown to hold");
+
+	for (size_t i = 0; i < r->n_faults; i++)
+		if (!strcmp(r->faults[i].name, "kill"))
+			r->faults[i].effects[1].span = *ph;
+	o.faults = only_kill;
+	o.n_faults = 1;
+	o.probes = NULL;
+	assert_int_equal(gate(g, r, "v2.json", &o), 2);	/* and the impact phase again */
+	assert_line(g, "v2.json: pause-then-kill: alive: availability unknown while [fault kill] acted (22 samples, "
+		       "no slot judged): --min-availability 50% cannot be shown to hold");
+}
+
 /* Against a /2 baseline: per-fault rows; the noise floor is one interval
  * of the probe (100 ms), so 50 ms more p95 is not a regression. */
 static void test_v2_baseline_per_fault(void **state)
@@ -302,6 +333,7 @@ int main(void)
 		G(test_v2_recovery_per_fault),
 		G(test_v2_detect_and_probe_filter),
 		G(test_v2_min_availability),
+		G(test_v2_unknown_availability_is_a_breach),
 		G(test_v2_baseline_per_fault),
 		G(test_v1_baseline_said),
 	};

@@ -45,7 +45,40 @@ static void test_parse_percent(void **state)
 	assert_int_equal(parse_percent("abc", &v), -EINVAL);
 	assert_int_equal(parse_percent("nan", &v), -EINVAL);
 	assert_int_equal(parse_percent("inf", &v), -EINVAL);
+	/* decimal digits only: strtod would read these as 16 and 10 */
+	assert_int_equal(parse_percent("0x10%", &v), -EINVAL);
+	assert_int_equal(parse_percent("1e1%", &v), -EINVAL);
+	assert_int_equal(parse_percent("1E1%", &v), -EINVAL);
+	assert_int_equal(parse_percent("+5%", &v), -EINVAL);
+	assert_int_equal(parse_percent(".5%", &v), -EINVAL);
+	assert_int_equal(parse_percent("0x10", &v), -EINVAL);
 	assert_float_equal(v, -1, 1e-9);
+}
+
+/* ---- parse_rate, parse_size -------------------------------------------- */
+
+/* Up to 2^63 - 1 is a value; from 2^63 on it is too large (it became 2^63
+ * silently: llround() saturated). Decimal digits only. */
+static void test_rate_and_size_limits(void **state)
+{
+	uint64_t u = 42;
+
+	assert_int_equal(parse_rate("9007199254740991bit", &u), 0);
+	assert_true(u == UINT64_C(9007199254740991));
+	assert_int_equal(parse_rate("9tbit", &u), 0);
+	assert_true(u == UINT64_C(9000000000000));
+	assert_int_equal(parse_rate("9000000tbit", &u), 0);	/* 9e18 < 2^63 */
+	assert_true(u == UINT64_C(9000000000000000000));
+	assert_int_equal(parse_rate("9300000tbit", &u), -ERANGE);	/* 9.3e18 */
+	assert_int_equal(parse_rate("10000000tbit", &u), -ERANGE);
+	assert_int_equal(parse_rate("99999999999999999999999tbit", &u), -ERANGE);
+	assert_int_equal(parse_size("8589934591g", &u), 0);	/* 2^63 - 2^30 */
+	assert_true(u == (UINT64_C(1) << 63) - (UINT64_C(1) << 30));
+	assert_int_equal(parse_size("8589934592g", &u), -ERANGE);	/* 2^63 */
+	assert_int_equal(parse_size("0x10", &u), -EINVAL);
+	assert_int_equal(parse_size("1e3", &u), -EINVAL);
+	assert_int_equal(parse_rate("1e3kbit", &u), -EINVAL);
+	assert_int_equal(parse_rate("0x10kbit", &u), -EINVAL);
 }
 
 /* ---- parse_signal, signal_name ----------------------------------------- */
@@ -185,7 +218,7 @@ static void test_parse_pick(void **state)
 static void test_parse_pick_rejects(void **state)
 {
 	static const char *const bad[] = { "0", "0%", "101%", "1.5", "", "-1", "some", "3 ", "3%%",
-					   "%" };
+					   "%", "0x10", "1e1", "1e1%", "0x10%" };
 	struct pick p = { PICK_COUNT, 42 };
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -240,6 +273,8 @@ static const struct opt_def defs[] = {
 	{ "who", OPT_USER, 0, NULL, 0, 0, NULL, "h" },
 	{ "header", OPT_STRING, OPT_MULTI, NULL, 0, 0, NULL, "h" },
 	{ "any", OPT_INT, 0, NULL, 0, 0, NULL, "h" },
+	{ "rate", OPT_RATE, 0, NULL, 0, 0, NULL, "h" },
+	{ "size", OPT_SIZE, 0, NULL, 0, 0, NULL, "h" },
 	OPT_END
 };
 
@@ -280,6 +315,11 @@ static void test_opt_parse_errors(void **state)
 	assert_opt_error("share", "100%", "100% must be between 1% and 99%");
 	assert_opt_error("share", "0.5", "\"0.5\" needs a % sign: write 50% or 0.5%");
 	assert_opt_error("share", "50", "\"50\" needs a % sign: write 50%");
+	assert_opt_error("share", "1e1%", "\"1e1%\" is not a percentage between 0% and 100%");
+	assert_opt_error("rate", "10000000tbit",
+			 "\"10000000tbit\" is too large: a rate is at most 9223372036854775807 bit");
+	assert_opt_error("size", "8589934592g",
+			 "\"8589934592g\" is too large: a size is at most 9223372036854775807 bytes");
 	assert_opt_error("sig", "SIGFOO", "\"SIGFOO\" is not a signal (write SIGKILL, KILL or 9)");
 	assert_opt_error("color", "blue", "\"blue\" is not one of: red, green");
 	assert_opt_error("status", "300-200",
@@ -483,6 +523,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_percent),
+		cmocka_unit_test(test_rate_and_size_limits),
 		cmocka_unit_test(test_parse_signal),
 		cmocka_unit_test(test_signal_name),
 		cmocka_unit_test(test_status_set_range),

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <sys/wait.h>
 
+#include "erebus/json.h"
 #include "erebus/report.h"
 
 /* ---- percentile -------------------------------------------------------- */
@@ -459,6 +460,92 @@ static void test_write_file_atomic(void **state)
 	assert_int_equal(write_file_atomic("/nonexistent/erebus/report.json", "x", 1), -ENOENT);
 }
 
+/* A symbolic link planted at the temporary name the writer used to
+ * choose (PATH.tmp.PID) or at the report's own name is never followed:
+ * the file it points to is unchanged. */
+static void test_write_file_atomic_planted(void **state)
+{
+	char dir[] = "/tmp/erebus-atomic-XXXXXX";
+	_cleanup_free_ char *path = NULL, *victim = NULL, *old_tmp = NULL, *back = NULL;
+
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/report.json", dir);
+	victim = xasprintf("%s/victim", dir);
+	old_tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	assert_int_equal(write_file_atomic(victim, "precious", 8), 0);
+	assert_int_equal(symlink(victim, old_tmp), 0);
+	assert_int_equal(write_file_atomic(path, "report", 6), 0);
+	assert_int_equal(read_file_max(victim, 100, &back), 8);
+	assert_string_equal(back, "precious");
+	free(TAKE_PTR(back));
+	assert_int_equal(read_file_max(path, 100, &back), 6);
+	free(TAKE_PTR(back));
+
+	/* a link at the report's name is replaced, not written through */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink(victim, path), 0);
+	assert_int_equal(write_file_atomic(path, "report", 6), 0);
+	assert_int_equal(read_file_max(victim, 100, &back), 8);
+	assert_string_equal(back, "precious");
+
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(unlink(old_tmp), 0);
+	assert_int_equal(unlink(victim), 0);
+	assert_int_equal(rmdir(dir), 0);	/* no temporary file left behind */
+}
+
+/* ---- UTF-8 in JSON strings --------------------------------------------- */
+
+/* Whatever bytes a name, an error or a command's output holds, the JSON
+ * is valid UTF-8: a byte that starts no valid sequence is U+FFFD, and
+ * valid characters of 2, 3 and 4 bytes pass unchanged. */
+static void test_json_invalid_utf8(void **state)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "caf\xe9", "\"caf\xef\xbf\xbd\"" },			/* Latin-1 */
+		{ "cut \xe2\x82", "\"cut \xef\xbf\xbd\xef\xbf\xbd\"" },	/* a cut sequence */
+		{ "\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"" },		/* overlong */
+		{ "\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" },	/* surrogate */
+		{ "\xf4\x90\x80\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" },	/* > U+10FFFF */
+		{ "\xff", "\"\xef\xbf\xbd\"" },
+		{ "\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct report r = { .experiment = (char *)cases[i].in, .steady_at_us = -1,
+				    .window_start_us = -1, .window_end_us = -1, .recovered_at_us = -1,
+				    .reason = (char *)cases[i].in };
+		_cleanup_free_ char *want = xasprintf("\"reason\": %s,", cases[i].out);
+		struct sbuf b = { 0 };
+		struct json *j = NULL;
+		char *err = NULL;
+
+		report_render_json(&r, &b);
+		assert_contains(b.s, want);
+		if (json_parse(b.s, b.len, NULL, &j, &err) < 0)
+			fail_msg("case %zu: %s", i, err);
+		json_free(j);
+		sbuf_free(&b);
+	}
+}
+
+/* A cut at a byte limit backs off to the start of a character it would
+ * split, and leaves complete ones and other bytes alone. */
+static void test_utf8_cut(void **state)
+{
+	assert_int_equal(utf8_cut("abc", 3), 3);
+	assert_int_equal(utf8_cut("ab\xc3", 3), 2);
+	assert_int_equal(utf8_cut("ab\xc3\xa9", 4), 4);
+	assert_int_equal(utf8_cut("a\xe2\x82", 3), 1);
+	assert_int_equal(utf8_cut("a\xe2\x82\xac", 4), 4);
+	assert_int_equal(utf8_cut("\xf0\x9f\x98", 3), 0);
+	assert_int_equal(utf8_cut("\xf0\x9f\x98\x80", 4), 4);
+	/* not UTF-8: the writer's business */
+	assert_int_equal(utf8_cut("caf\xe9!", 5), 5);
+	assert_int_equal(utf8_cut("a\x80\x80\x80", 4), 4);
+	assert_int_equal(utf8_cut("", 0), 0);
+}
+
 #define J(fn) cmocka_unit_test_setup_teardown(fn, json_setup, json_teardown)
 
 int main(void)
@@ -477,6 +564,9 @@ int main(void)
 		cmocka_unit_test(test_json_empty_lists),
 		J(test_json_parses),
 		cmocka_unit_test(test_write_file_atomic),
+		cmocka_unit_test(test_write_file_atomic_planted),
+		cmocka_unit_test(test_json_invalid_utf8),
+		cmocka_unit_test(test_utf8_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -233,6 +233,13 @@ static void test_label_escaping(void **state)
 	assert_non_null(strstr(b.s, "erebus_experiment_passed{experiment=\"a\\\"b\\\\c\\nd\"} 0\n"));
 	check_format(b.s, "escaped");
 	sbuf_free(&b);
+
+	/* label values are UTF-8, as the format requires: Latin-1 is U+FFFD */
+	free(r->experiment);
+	r->experiment = xstrdup("caf\xe9 \xc3\xa9");
+	report_render_metrics(r, &b);
+	assert_non_null(strstr(b.s, "erebus_experiment_passed{experiment=\"caf\xef\xbf\xbd \xc3\xa9\"} 0\n"));
+	sbuf_free(&b);
 	report_free(r);
 }
 

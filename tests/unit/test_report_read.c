@@ -126,6 +126,19 @@ static void test_built_round_trip(void **state)
 	assert_int_equal(back->faults[0].windows[0].end_us, -1);
 	assert_string_equal(back->probes[0].samples[0].msg, "tab\there");
 	report_free(back);
+
+	/* a tolerance reads back as written: 99.995% is not 100% */
+	static const double tolerances[] = { 99.995, 99.9999, 95, 60, 100.0 / 3, 0.001, 0, 100 };
+	for (size_t i = 0; i < ARRAY_SIZE(tolerances); i++) {
+		p.tolerance = tolerances[i];
+		first = render_json(&r);
+		if (report_from_json(first, strlen(first), &back, &err) < 0)
+			fail_msg("%s", err);
+		if (fabs(back->probes[0].tolerance - tolerances[i]) > 1e-9)
+			fail_msg("tolerance %.17g%% read back as %.17g%%", tolerances[i], back->probes[0].tolerance);
+		assert_string_equal(render_json(back), first);
+		report_free(back);
+	}
 }
 
 /* erebus.report/2: effects, outages, the impact phase, a halt, come back
@@ -253,6 +266,12 @@ static const struct mutation mutations[] = {
 	  "started_at: expected a UTC time like 2026-11-27T06:31:00.571Z, not \"1013-11-27T07:00:25.865Z\"" },
 	{ "\"started_at\": \"2026-11-27T07:00:25.865Z\"", "\"started_at\": \"1969-12-31T23:59:59.999Z\"",
 	  "started_at: expected a UTC time like 2026-11-27T06:31:00.571Z, not \"1969-12-31T23:59:59.999Z\"" },
+	/* a leap second: the writer never says :60 (9999-12-31T23:59:60 would
+	 * be written back as year 10000) */
+	{ "\"finished_at\": \"2026-11-27T07:00:28.969Z\"", "\"finished_at\": \"9999-12-31T23:59:60.000Z\"",
+	  "finished_at: expected a UTC time like 2026-11-27T06:31:00.571Z, not \"9999-12-31T23:59:60.000Z\"" },
+	{ "\"started_at\": \"2026-11-27T07:00:25.865Z\"", "\"started_at\": \"2026-11-27T07:00:25.8650001Z\"",
+	  "started_at: expected a UTC time like 2026-11-27T06:31:00.571Z, not \"2026-11-27T07:00:25.8650001Z\"" },
 	{ "\"verdict\": \"failed\"", "\"verdict\": \"flaky\"", "verdict: unknown verdict \"flaky\"" },
 	{ "\"exit_code\": 1", "\"exit_code\": 0", "exit_code: 0 does not go with verdict failed (1)" },
 	{ "\"duration_ms\": 3104.251", "\"duration_ms\": -1", "duration_ms: -1 ms is out of range" },

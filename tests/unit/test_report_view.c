@@ -131,6 +131,15 @@ static void test_v1_judged_as_before(void **state)
 		    "health: 64% of samples passed during the fault window, tolerance 70%; last failure: status 503");
 	check_phase(r, "health", PHASE_IMPACT, OUTCOME_SKIPPED, "not measured before erebus.report/2");
 	check_effect(r, 0, "cache", OUTCOME_SKIPPED, "not measured before erebus.report/2");
+
+	/* samples, but no share (a report not from the reader): unknown is a
+	 * failure, and NaN is never converted to a whole percent */
+	r->probes[0].phases[PHASE_DURING].availability = NAN;
+	check_phase(r, "health", PHASE_DURING, OUTCOME_FAILED,
+		    "health: share of 28 samples passed during the fault window unknown");
+	r->probes[0].during = DURING_MAY_FAIL;
+	check_phase(r, "health", PHASE_DURING, OUTCOME_FAILED,
+		    "health: share of 28 samples passed during the fault window unknown");
 	report_free(r);
 }
 
