@@ -169,7 +169,7 @@ EOF2
 # pick the first one's guardian or engine, by pattern or by pid.
 test_runs_refuse_each_others_engine_and_guardian() {
 	spawn SLEEPER sleep 1000
-	mkdir -p "$T/run1" "$T/run2"
+	# (run directories: Erebus makes each, mode 0700)
 	cat >"$T/one.ini" <<EOF2
 [experiment]
 name = first
