@@ -6,7 +6,8 @@
 # the slots it missed, never catches up in a burst, and says "Erebus could
 # not keep up" in the report, the summary, JUnit and HTML; a probe whose
 # own samples outlast its interval has busy slots and is not blamed on
-# Erebus. Every bound comes from the run's own report.
+# Erebus; an http sample's latency leaves out the name lookup. Every bound
+# comes from the run's own report or from a delay the test imposes.
 
 # $T/x.ini: an idle process $IDLE paused for DURATION as the fault window,
 # then the probe sections the caller appends.
@@ -121,4 +122,48 @@ EOF2
 	assert_eq "$(json "$T/r.json" '[.warnings[] | .kind] | join(",")')" probe-overran "warnings"
 	grep -q "probe slow's samples outlasted its interval (200ms)" "$T/err" || fail "summary: $(cat "$T/err")"
 	! grep -q "could not keep up" "$T/err" || fail "blamed on Erebus: $(cat "$T/err")"
+}
+
+# An http sample's latency runs from the connection attempt, not from
+# before the name lookup: with a name server that answers only after 1 s,
+# the first sample (the name is not cached yet) still reports the
+# service's time on loopback, far below the second the lookup took.
+test_http_latency_leaves_out_the_name_lookup() {
+	command -v unshare >/dev/null || skip "needs unshare"
+	local ns="127.$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1)).$((RANDOM % 250 + 1))" lat
+	start_demo --no-supervisor
+	spawn DNS python3 -c 'import socket, struct, sys, threading
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+print("ready", flush=True)
+def answer(q, peer):
+    i = 12
+    while q[i]:
+        i += q[i] + 1
+    qtype = struct.unpack(">H", q[i + 1:i + 3])[0]
+    rr = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + socket.inet_aton("127.0.0.1") if qtype == 1 else b""
+    s.sendto(q[:2] + struct.pack(">HHHHH", 0x8180, 1, 1 if rr else 0, 0, 0) + q[12:i + 5] + rr, peer)
+while True:
+    q, peer = s.recvfrom(4096)
+    threading.Timer(1.0, answer, (q, peer)).start()' "$ns"
+	wait_for_line "$T/spawned.out" ready 10
+	printf 'nameserver %s\noptions timeout:5 attempts:1\n' "$ns" >"$T/resolv.conf"
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = slow-lookup
+[probe health]
+type = http
+url = http://erebus-slow-lookup.test:$DEMO_PORT/health
+timeout = 3s
+interval = 5s
+EOF2
+	RC=0
+	unshare --mount --propagation private sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' \
+		"$T/resolv.conf" "$EREBUS" run "$T/x.ini" --json "$T/r.json" >"$T/out" 2>"$T/err" || RC=$?
+	assert_eq "$RC" 0 "exit code: $(cat "$T/err")"
+	assert_eq "$(json "$T/r.json" '.probes[0].samples[0].ok')" true "first sample passed"
+	lat=$(json "$T/r.json" '.probes[0].samples[0].latency_ms')
+	assert_cmp "$lat" "<" 1000 "first sample's latency (the lookup took 1 s)"
+	# the run itself did wait for the lookup: steady state came after it
+	assert_cmp "$(json "$T/r.json" '.steady_state_at_ms')" ">=" 1000 "steady state reached"
 }
