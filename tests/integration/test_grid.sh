@@ -147,7 +147,6 @@ while True:
     q, peer = s.recvfrom(4096)
     threading.Timer(1.0, answer, (q, peer)).start()' "$ns"
 	wait_for_line "$T/spawned.out" ready 10
-	printf 'nameserver %s\noptions timeout:5 attempts:1\n' "$ns" >"$T/resolv.conf"
 	cat >"$T/x.ini" <<EOF2
 [experiment]
 name = slow-lookup
@@ -157,9 +156,7 @@ url = http://erebus-slow-lookup.test:$DEMO_PORT/health
 timeout = 3s
 interval = 5s
 EOF2
-	RC=0
-	unshare --mount --propagation private sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' \
-		"$T/resolv.conf" "$EREBUS" run "$T/x.ini" --json "$T/r.json" >"$T/out" 2>"$T/err" || RC=$?
+	run_erebus_with_nameserver "$ns" run "$T/x.ini" --json "$T/r.json"
 	assert_eq "$RC" 0 "exit code: $(cat "$T/err")"
 	assert_eq "$(json "$T/r.json" '.probes[0].samples[0].ok')" true "first sample passed"
 	lat=$(json "$T/r.json" '.probes[0].samples[0].latency_ms')
