@@ -13,6 +13,7 @@
 
 #include "erebus/diag.h"
 #include "erebus/experiment.h"
+#include "erebus/hist.h"
 #include "erebus/loop.h"
 #include "erebus/target.h"
 
@@ -80,6 +81,48 @@ struct sample {
 
 enum probe_health { HEALTH_UNKNOWN, HEALTH_HEALTHY, HEALTH_DOWN };
 
+/*
+ * The sampling grid (src/probes/grid.c, pure arithmetic): slot k of a
+ * probe is due at origin + k * interval (monotonic usec). Each slot due is
+ * counted once, and ends in one of three ways:
+ *  - sampled: a sample started for it (for the latest slot due when the
+ *    sample starts; its lag is the start minus the later of the slot's due
+ *    time and the end of the previous sample, so a wait for the previous
+ *    sample is not counted as Erebus' delay);
+ *  - busy: it came due while the previous sample was still running, and a
+ *    later slot came due before a sample could start (the probe's own
+ *    duration: the service or the command was slow);
+ *  - late: no sample was running, and Erebus reached it only after the next
+ *    slot was due (its loop was behind): skipped, never caught up.
+ * due == sampled + busy + late once slots are settled (probe_grid_stop()).
+ */
+struct probe_grid {
+	int64_t origin_us, interval_us;
+	int64_t next_k;		/* the first slot not yet counted due */
+	int64_t open_k;		/* the first slot due but neither sampled nor skipped */
+	int64_t last_end_us;	/* end of the latest sample; INT64_MIN: none */
+	bool running;		/* a sample is in flight */
+	bool stopped;		/* probe_grid_stop() was called: nothing more is due */
+	uint64_t due, sampled, busy, late;
+};
+/* Start a grid at origin (slot 0 due then), keeping the counts of an earlier
+ * one in g if keep. interval_us > 0. */
+void probe_grid_start(struct probe_grid *g, int64_t origin_us, int64_t interval_us, bool keep);
+/* Count every slot due at or before now. Returns the due time of the next
+ * slot (for the tick timer). */
+int64_t probe_grid_advance(struct probe_grid *g, int64_t now_us);
+/* A sample starts at now, for the latest slot due; the slots skipped since
+ * the last sample are settled as busy or late. Returns its lag (>= 0), or
+ * -1 when no slot is waiting (the start is then not counted). */
+int64_t probe_grid_take(struct probe_grid *g, int64_t now_us);
+/* The sample in flight ended at now. */
+void probe_grid_done(struct probe_grid *g, int64_t now_us);
+/* Sampling stops at now: settle the slots waiting (busy when they came
+ * during a sample, else late), and count as late the slots whose next slot
+ * was due too; a slot due less than an interval before now is left out.
+ * Afterwards nothing is counted until probe_grid_start(). */
+void probe_grid_stop(struct probe_grid *g, int64_t now_us);
+
 struct probe_run {
 	struct probe_ctx ctx;
 	int64_t origin_us;	/* monotonic time of the run's start */
@@ -92,6 +135,8 @@ struct probe_run {
 	bool running;		/* a sample is in flight */
 	int64_t sample_start_us;	/* monotonic */
 	struct loop_timer *tick, *deadline;
+	struct probe_grid grid;	/* slots due, sampled and skipped, over every start */
+	struct hist lag;	/* each sample's start after its slot was due, usec */
 	/* Called after every sample, and with changed=true when health changed. */
 	void (*on_sample)(struct probe_run *r, const struct sample *s, bool changed, void *owner);
 	void *owner;
@@ -100,7 +145,8 @@ struct probe_run {
 /* Set up r for spec; calls the type's init(). Returns 0 or -errno with *ret_err. */
 int probe_run_init(struct probe_run *r, const struct probe_spec *spec, struct probe_env *env,
 		   int64_t origin_us, char **ret_err);
-/* Start sampling now (first sample immediately, then every interval). */
+/* Start sampling now (first sample immediately, then every interval, on
+ * an absolute grid from now: see struct probe_grid). */
 void probe_run_start(struct probe_run *r);
 /* Stop sampling and cancel any sample in flight. r may be NULL. */
 void probe_run_stop(struct probe_run *r);

@@ -68,6 +68,11 @@ struct report_probe {
 	struct report_outage *outages;	/* owned; from the fault window on */
 	size_t n_outages;
 	struct report_phase phases[PHASE_COUNT];
+	/* Erebus' own timeliness on the probe's grid (struct probe_grid):
+	 * false in a report written before these figures. */
+	bool has_grid;
+	int64_t lag_p50_us, lag_p99_us, lag_max_us;	/* sample start after its slot; -1: none */
+	uint64_t slots_due, slots_sampled, slots_busy, slots_late;
 	struct sample *samples;	/* every sample, in order; owned */
 	size_t n_samples;
 };
@@ -233,6 +238,21 @@ bool report_probe_halted(const struct report *r, const struct report_probe *p);
 double report_pct1(double share);
 /* When the run ended, relative to its start (the last event's time). */
 int64_t report_end_us(const struct report *r);
+/*
+ * What a reader must know about how probe p was sampled, as sentences for
+ * people: kind "erebus-behind" when its lag p99 exceeds a tenth of its
+ * interval or more than 1% of its slots were late ("Erebus could not keep
+ * up: ..."), kind "probe-overran" when more than 1% were busy (its samples
+ * outlasted the interval). Fills up to 2 entries of ret (messages: caller
+ * frees) and returns how many. Pure; none without has_grid.
+ */
+struct report_warning {
+	const char *kind;	/* static */
+	char *message;
+};
+#define REPORT_LAG_SHARE 10	/* lag p99 above interval / 10 */
+#define REPORT_SLOTS_SHARE 0.01	/* more than 1% of the slots */
+size_t report_probe_warnings(const struct report_probe *p, struct report_warning ret[2]);
 /* Did probe p become healthy again after the fault window? */
 bool report_probe_recovered(const struct report *r, const struct report_probe *p);
 /* "steady state", "fault window", "recovery", "impact"; and the JSON

@@ -377,13 +377,22 @@ void judge_probes(struct engine *e)
 	}
 }
 
-/* Hand every probe's samples to the report (once; the runs keep none). */
+/* Hand every probe's samples to the report (once; the runs keep none),
+ * and its lag and slots (again each time: the runs keep them). */
 void hand_samples(struct engine *e)
 {
 	for (size_t i = 0; e->probes && i < e->x->n_probes; i++) {
 		struct report_probe *rp = &e->rep->probes[i];
 		struct probe_run *run = &e->probes[i].run;
 
+		rp->has_grid = true;
+		rp->lag_p50_us = hist_percentile(&run->lag, 50);
+		rp->lag_p99_us = hist_percentile(&run->lag, 99);
+		rp->lag_max_us = hist_max(&run->lag);
+		rp->slots_due = run->grid.due;
+		rp->slots_sampled = run->grid.sampled;
+		rp->slots_busy = run->grid.busy;
+		rp->slots_late = run->grid.late;
 		if (!run->samples)
 			continue;
 		rp->samples = run->samples;

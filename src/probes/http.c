@@ -381,6 +381,35 @@ static void http_release(struct http_state *st)
 	st->len = st->cap = 0;
 }
 
+/*
+ * A finished transfer's latency, from libcurl's own clock: its total time
+ * less the time before the connection attempt started, that is the name
+ * lookup (CURLINFO_NAMELOOKUP_TIME_T) and any wait in the multi handle's
+ * queue (CURLINFO_QUEUE_TIME_T, curl 8.6 and later; counted within the
+ * lookup time there, and unknown to 7.88, where Erebus sets no limit that
+ * would queue a transfer). What remains is connect, TLS, request and
+ * response: time the service and the network took, plus whatever the loop
+ * spent on other work while a reply waited on this socket. -1 (the runner
+ * measures) when curl has no total.
+ */
+#if LIBCURL_VERSION_NUM < 0x080600	/* older headers: the info's number */
+#define CURLINFO_QUEUE_TIME_T ((CURLINFO)(CURLINFO_OFF_T + 65))
+#endif
+static int64_t http_latency(CURL *easy)
+{
+	curl_off_t total = -1, lookup = 0, queue = 0;
+
+	if (curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total) != CURLE_OK || total <= 0)
+		return -1;
+	if (curl_easy_getinfo(easy, CURLINFO_NAMELOOKUP_TIME_T, &lookup) != CURLE_OK || lookup < 0)
+		lookup = 0;
+	if (curl_easy_getinfo(easy, CURLINFO_QUEUE_TIME_T, &queue) != CURLE_OK || queue < 0)
+		queue = 0;	/* CURLE_UNKNOWN_OPTION before 8.6 */
+	if (queue > lookup)
+		lookup = queue;
+	return lookup < total ? (int64_t)(total - lookup) : (int64_t)total;
+}
+
 /* Report every finished transfer. Each probe_complete() may stop other
  * probes (removing their handles and queued messages), which
  * curl_multi_info_read() tolerates between calls. */
@@ -392,7 +421,6 @@ static void http_check_done(struct http_shared *sh)
 	while ((m = curl_multi_info_read(sh->multi, &left))) {
 		struct http_state *st;
 		char *priv = NULL;
-		curl_off_t total = -1;
 		int64_t latency;
 		char msg[512];
 		bool ok;
@@ -401,9 +429,7 @@ static void http_check_done(struct http_shared *sh)
 			continue;
 		(void)curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
 		st = (struct http_state *)priv;
-		if (curl_easy_getinfo(m->easy_handle, CURLINFO_TOTAL_TIME_T, &total) != CURLE_OK)
-			total = -1;
-		latency = total > 0 ? (int64_t)total : -1;
+		latency = http_latency(m->easy_handle);
 		ok = http_judge(st, m->easy_handle, m->data.result, latency, msg, sizeof(msg));
 		http_release(st);	/* m is invalid from here on */
 		probe_complete(st->ctx, ok, latency, ok ? NULL : msg);

@@ -7,7 +7,11 @@
  * schedule does not drift however long samples take. At most one sample is
  * in flight per probe: when a slot comes while a sample is still running,
  * the slot is remembered (slots missed in the meantime are coalesced into
- * that one) and the next sample starts as soon as the running one ends.
+ * that one) and the next sample starts as soon as the running one ends. A
+ * loop that wakes up late past several slots samples the latest one only:
+ * there are no bursts of catching up. struct probe_grid (grid.c) counts
+ * every slot as sampled, busy or late, and the runner records each
+ * sample's lag behind its slot in r->lag.
  *
  * A sample ends in exactly one of three ways: the type calls
  * probe_complete() (possibly from inside its start()), start() returns an
@@ -23,7 +27,6 @@
 struct runner {
 	struct probe_run *run;
 	int64_t interval_us;
-	int64_t due;		/* next slot on the grid, absolute monotonic */
 	bool active;		/* between probe_run_start() and probe_run_stop() */
 	bool pending;		/* a slot came while a sample was in flight */
 	uint8_t phase;		/* r->phase when the sample in flight started */
@@ -31,19 +34,24 @@ struct runner {
 
 static void runner_sample_start(struct runner *rn);
 
+/* The next slot's due time. */
+static int64_t runner_next(const struct probe_grid *g)
+{
+	return g->origin_us + g->next_k * g->interval_us;
+}
+
 static int64_t runner_tick(struct loop *l, int64_t now_us, void *userdata)
 {
 	struct runner *rn = userdata;
 
-	while (rn->due <= now_us)
-		rn->due += rn->interval_us;
+	(void)probe_grid_advance(&rn->run->grid, now_us);
 	if (rn->run->running)
 		rn->pending = true;
 	else
 		runner_sample_start(rn);
 	/* The sample may have completed synchronously and its callback
 	 * stopped (or restarted) the run. */
-	return rn->active ? rn->due : 0;
+	return rn->active ? runner_next(&rn->run->grid) : 0;
 }
 
 /* Record the end of the sample in flight, update health, tell the owner,
@@ -65,11 +73,14 @@ static void runner_finish(struct runner *rn, bool ok, int64_t latency_us, const 
 	unsigned need = spec->healthy_after ? spec->healthy_after : 1;
 	enum probe_health before = r->health;
 	struct sample *s;
+	int64_t end;
 
 	r->running = false;
 	loop_timer_set(l, r->deadline, 0);
+	end = now_usec();
+	probe_grid_done(&r->grid, end);
 	if (latency_us < 0)
-		latency_us = now_usec() - r->sample_start_us;
+		latency_us = end - r->sample_start_us;
 
 	GROW(r->samples, r->cap_samples, r->n_samples + 1);
 	s = &r->samples[r->n_samples++];
@@ -125,10 +136,14 @@ static void runner_sample_start(struct runner *rn)
 	struct probe_run *r = rn->run;
 	const struct probe_spec *spec = r->ctx.spec;
 	char buf[128];
+	int64_t lag;
 	int rc;
 
 	r->running = true;
 	r->sample_start_us = now_usec();
+	lag = probe_grid_take(&r->grid, r->sample_start_us);
+	if (lag >= 0)
+		hist_record(&r->lag, lag);
 	rn->phase = r->phase;
 	if (spec->timeout_us > 0)
 		loop_timer_set(r->ctx.env->loop, r->deadline, r->sample_start_us + spec->timeout_us);
@@ -175,6 +190,8 @@ int probe_run_init(struct probe_run *r, const struct probe_spec *spec, struct pr
 	rn = xcalloc(1, sizeof(*rn));
 	rn->run = r;
 	rn->interval_us = spec->interval_us > 0 ? spec->interval_us : USEC_PER_SEC;
+	probe_grid_start(&r->grid, origin_us, rn->interval_us, false);
+	hist_init(&r->lag);
 	r->ctx.runner = rn;
 
 	if (spec->type->init) {
@@ -200,10 +217,11 @@ void probe_run_start(struct probe_run *r)
 		return;
 	rn->active = true;
 	rn->pending = false;
-	rn->due = now_usec();
+	/* A restart begins a new grid; the counts go on. */
+	probe_grid_start(&r->grid, now_usec(), rn->interval_us, true);
 	/* First sample on the next loop round, not from inside this call, so
 	 * the caller never sees on_sample before probe_run_start() returns. */
-	loop_timer_set(r->ctx.env->loop, r->tick, rn->due);
+	loop_timer_set(r->ctx.env->loop, r->tick, r->grid.origin_us);
 }
 
 void probe_run_stop(struct probe_run *r)
@@ -214,6 +232,8 @@ void probe_run_stop(struct probe_run *r)
 	if (!rn)
 		return;
 	l = r->ctx.env->loop;
+	if (rn->active)
+		probe_grid_stop(&r->grid, now_usec());
 	rn->active = false;
 	rn->pending = false;
 	loop_timer_set(l, r->tick, 0);

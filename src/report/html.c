@@ -749,6 +749,20 @@ static void meta_span(struct sbuf *b, const char *name, int64_t from, int64_t to
 	meta(b, name, a);
 }
 
+/* report_probe_warnings() above a probe's figures, in the reason style. */
+static void probe_warnings(struct sbuf *b, const struct report_probe *p)
+{
+	struct report_warning w[2];
+	size_t n = report_probe_warnings(p, w);
+
+	for (size_t i = 0; i < n; i++) {
+		sbuf_addf(b, "<p class=\"why warn-%s\">", w[i].kind);
+		text(b, w[i].message);
+		sbuf_add(b, "</p>\n");
+		free(w[i].message);
+	}
+}
+
 void report_render_html(const struct report *r, struct sbuf *b)
 {
 	char a[80], c[32];
@@ -815,6 +829,7 @@ void report_render_html(const struct report *r, struct sbuf *b)
 			text(b, p->reason);
 			sbuf_add(b, "</p>\n");
 		}
+		probe_warnings(b, p);
 		timeline(b, r, p, i);
 		phase_table(b, r, p);
 		sbuf_add(b, "</section>\n");

@@ -51,6 +51,19 @@ static void ms_or_dash(struct sbuf *b, const char *label, int64_t us)
 	sbuf_addf(b, "%s %s", label, us < 0 ? "-" : format_duration(us, a, sizeof(a)));
 }
 
+/* How the probe was sampled, on lines of their own, when a reader of its
+ * figures must know (report_probe_warnings()). */
+static void add_warnings(struct sbuf *b, const struct report_probe *p)
+{
+	struct report_warning w[2];
+	size_t n = report_probe_warnings(p, w);
+
+	for (size_t i = 0; i < n; i++) {
+		sbuf_addf(b, "\nwarning: %s", w[i].message);
+		free(w[i].message);
+	}
+}
+
 /* The figures of one phase, for the testcase's output. */
 static char *phase_figures(const struct report *r, const struct report_probe *p, enum phase ph)
 {
@@ -71,6 +84,7 @@ static char *phase_figures(const struct report *r, const struct report_probe *p,
 		ms_or_dash(&b, "; time to detect", p->time_to_detect_us);
 		ms_or_dash(&b, ", time to recover", p->time_to_recover_us);
 	}
+	add_warnings(&b, p);
 	return sbuf_take(&b);
 }
 

@@ -441,6 +441,48 @@ static int read_sample(struct rd *rd, const struct json *o, void *dst)
 	return bad(rd, "phase", "expected before, during or after, not \"%.40s\"", ph->text);
 }
 
+/* "lag_ms" and "slots" of a probe: both objects, or both null or absent
+ * (a report written before them: has_grid false). */
+static int read_grid(struct rd *rd, const struct json *o, struct report_probe *p)
+{
+	const struct json *lag, *slots, *share;
+	uint64_t sum;
+
+	p->lag_p50_us = p->lag_p99_us = p->lag_max_us = -1;
+	if (want(rd, o, "lag_ms", T(JSON_OBJECT) | T(JSON_NULL) | OPTIONAL, &lag) < 0 ||
+	    want(rd, o, "slots", T(JSON_OBJECT) | T(JSON_NULL) | OPTIONAL, &slots) < 0)
+		return -EINVAL;
+	if ((lag && lag->type == JSON_OBJECT) != (slots && slots->type == JSON_OBJECT))
+		return bad(rd, lag && lag->type == JSON_OBJECT ? "slots" : "lag_ms",
+			   "null or missing, but %s is not", lag && lag->type == JSON_OBJECT ? "lag_ms" : "slots");
+	if (!lag || lag->type != JSON_OBJECT)
+		return 0;
+	p->has_grid = true;
+	push_key(rd, "lag_ms");
+	if (get_ms(rd, lag, "p50", true, &p->lag_p50_us) < 0 || get_ms(rd, lag, "p99", true, &p->lag_p99_us) < 0 ||
+	    get_ms(rd, lag, "max", true, &p->lag_max_us) < 0)
+		return -EINVAL;
+	pop(rd);
+	push_key(rd, "slots");
+	if (get_uint(rd, slots, "due", UINT64_MAX / 4, &p->slots_due) < 0 ||
+	    get_uint(rd, slots, "sampled", UINT64_MAX / 4, &p->slots_sampled) < 0 ||
+	    get_uint(rd, slots, "busy", UINT64_MAX / 4, &p->slots_busy) < 0 ||
+	    get_uint(rd, slots, "late", UINT64_MAX / 4, &p->slots_late) < 0 ||
+	    get_number(rd, slots, "share", true, &share) < 0)
+		return -EINVAL;
+	sum = p->slots_sampled + p->slots_busy + p->slots_late;
+	if (sum > p->slots_due)
+		return bad(rd, "due", "%llu, fewer than sampled, busy and late together (%llu)",
+			   (unsigned long long)p->slots_due, (unsigned long long)sum);
+	if (!share != !p->slots_due)
+		return bad(rd, "share", share ? "a share of no slot" : "null, but %llu slots were due",
+			   (unsigned long long)p->slots_due);
+	if (share && (share->number < 0 || share->number > 1))
+		return bad(rd, "share", "expected a share from 0 to 1, not %s", share->text);
+	pop(rd);
+	return 0;
+}
+
 static int read_probe(struct rd *rd, const struct json *o, void *dst)
 {
 	struct report_probe *p = dst;
@@ -468,7 +510,8 @@ static int read_probe(struct rd *rd, const struct json *o, void *dst)
 	    (get_ms(rd, o, "interval_ms", false, &p->interval_us) < 0 ||
 	     get_unsigned(rd, o, "healthy_after", &p->healthy_after) < 0 ||
 	     get_ms(rd, o, "halt_ms", true, &p->halt_us) < 0 || get_unsigned(rd, o, "relapses", &p->relapses) < 0 ||
-	     read_array(rd, o, "outages", false, sizeof(*p->outages), read_outage, &p->outages, &p->n_outages) < 0))
+	     read_array(rd, o, "outages", false, sizeof(*p->outages), read_outage, &p->outages, &p->n_outages) < 0 ||
+	     read_grid(rd, o, p) < 0))
 		return -EINVAL;
 	push_key(rd, "phases");
 	for (int ph = 0; ph < PHASE_COUNT; ph++) {

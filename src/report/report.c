@@ -269,6 +269,51 @@ static void json_fault(struct sbuf *b, const struct report *r, size_t i, bool v2
 	sbuf_add(b, "}");
 }
 
+/* "lag_ms" and "slots" of a probe: null when not measured (a report
+ * read back from before these figures). */
+static void json_grid(struct sbuf *b, const struct report_probe *p)
+{
+	if (!p->has_grid) {
+		sbuf_add(b, ",\n     \"lag_ms\": null, \"slots\": null");
+		return;
+	}
+	sbuf_add(b, ",\n     \"lag_ms\": {\"p50\": ");
+	json_ms(b, p->lag_p50_us);
+	sbuf_add(b, ", \"p99\": ");
+	json_ms(b, p->lag_p99_us);
+	sbuf_add(b, ", \"max\": ");
+	json_ms(b, p->lag_max_us);
+	sbuf_addf(b, "}, \"slots\": {\"due\": %llu, \"sampled\": %llu, \"busy\": %llu, \"late\": %llu, "
+		  "\"share\": ", (unsigned long long)p->slots_due, (unsigned long long)p->slots_sampled,
+		  (unsigned long long)p->slots_busy, (unsigned long long)p->slots_late);
+	if (p->slots_due)
+		sbuf_addf(b, "%.4f}", floor((double)p->slots_sampled / (double)p->slots_due * 1e4) / 1e4);
+	else
+		sbuf_add(b, "null}");
+}
+
+/* "warnings": each probe's report_probe_warnings(). */
+static void json_warnings(struct sbuf *b, const struct report *r)
+{
+	size_t k = 0;
+
+	sbuf_add(b, "  \"warnings\": [");
+	for (size_t i = 0; i < r->n_probes; i++) {
+		struct report_warning w[2];
+		size_t n = report_probe_warnings(&r->probes[i], w);
+
+		for (size_t j = 0; j < n; j++) {
+			sbuf_add(b, k++ ? ",\n    {\"probe\": " : "\n    {\"probe\": ");
+			json_str(b, r->probes[i].name);
+			sbuf_addf(b, ", \"kind\": \"%s\", \"message\": ", w[j].kind);
+			json_str(b, w[j].message);
+			sbuf_add(b, "}");
+			free(w[j].message);
+		}
+	}
+	sbuf_add(b, k ? "\n  ],\n" : "],\n");
+}
+
 /* One entry of "probes", with its samples. */
 static void json_probe(struct sbuf *b, const struct report *r, size_t i, bool v2)
 {
@@ -310,8 +355,10 @@ static void json_probe(struct sbuf *b, const struct report *r, size_t i, bool v2
 		json_str(b, o->fault >= 0 && (size_t)o->fault < r->n_faults ? r->faults[o->fault].name : NULL);
 		sbuf_add(b, "}");
 	}
-	if (v2)
+	if (v2) {
 		sbuf_add(b, "]");
+		json_grid(b, p);
+	}
 	sbuf_add(b, ",\n     \"phases\": {");
 	for (int ph = 0; ph < (v2 ? PHASE_COUNT : PHASE_IMPACT); ph++) {
 		sbuf_addf(b, "%s\n       \"%s\": ", ph ? "," : "", phase_keys[ph]);
@@ -390,6 +437,8 @@ void report_render_json(const struct report *r, struct sbuf *b)
 		json_str(b, r->leftovers[i]);
 	}
 	sbuf_add(b, "]},\n");
+	if (v2)
+		json_warnings(b, r);
 
 	sbuf_add(b, "  \"events\": [");
 	for (size_t i = 0; i < r->n_events; i++) {

@@ -91,6 +91,23 @@ static void effect_table(const struct report *r, struct sbuf *b, int wf, int wp)
 	}
 }
 
+/* How the probes were sampled, when a reader must know (Erebus behind). */
+static void warnings(const struct report *r, struct sbuf *b)
+{
+	bool first = true;
+
+	for (size_t i = 0; i < r->n_probes; i++) {
+		struct report_warning w[2];
+		size_t n = report_probe_warnings(&r->probes[i], w);
+
+		for (size_t j = 0; j < n; j++) {
+			sbuf_addf(b, "%s  warning: %s\n", first ? "\n" : "", w[j].message);
+			first = false;
+			free(w[j].message);
+		}
+	}
+}
+
 void report_render_text(const struct report *r, struct sbuf *b)
 {
 	char a[32];
@@ -120,4 +137,5 @@ void report_render_text(const struct report *r, struct sbuf *b)
 	probe_table(r, b, (int)w);
 	if (has_effects(r))
 		effect_table(r, b, (int)wf, (int)wp);
+	warnings(r, b);
 }

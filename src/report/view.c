@@ -26,6 +26,41 @@ int64_t report_end_us(const struct report *r)
 	return r->n_events ? r->events[r->n_events - 1].t_us : end;
 }
 
+size_t report_probe_warnings(const struct report_probe *p, struct report_warning ret[2])
+{
+	char a[32], b[32];
+	size_t n = 0;
+	double due;
+	bool lag;
+
+	assert(p && ret);
+	if (!p->has_grid)
+		return 0;
+	due = (double)p->slots_due;
+	lag = p->lag_p99_us >= 0 && p->interval_us > 0 && p->lag_p99_us * REPORT_LAG_SHARE > p->interval_us;
+	if (lag || (p->slots_due && (double)p->slots_late > due * REPORT_SLOTS_SHARE)) {
+		struct sbuf m = { 0 };
+
+		sbuf_addf(&m, "Erebus could not keep up: probe %s started its samples %s late at p99 (interval %s)",
+			  p->name, format_duration(p->lag_p99_us, a, sizeof(a)),
+			  format_duration(p->interval_us, b, sizeof(b)));
+		if (p->slots_late)
+			sbuf_addf(&m, " and skipped %llu of its %llu slots while behind",
+				  (unsigned long long)p->slots_late, (unsigned long long)p->slots_due);
+		sbuf_add(&m, "; its latency figures include Erebus' own delay, not only the service's");
+		ret[n++] = (struct report_warning){ "erebus-behind", sbuf_take(&m) };
+	}
+	if (p->slots_due && (double)p->slots_busy > due * REPORT_SLOTS_SHARE)
+		ret[n++] = (struct report_warning){
+			"probe-overran",
+			xasprintf("probe %s's samples outlasted its interval (%s): %llu of its %llu slots came while "
+				  "the previous sample was still running and were not sampled",
+				  p->name, format_duration(p->interval_us, a, sizeof(a)),
+				  (unsigned long long)p->slots_busy, (unsigned long long)p->slots_due)
+		};
+	return n;
+}
+
 static const struct report_event *find_event(const struct report *r, const char *kind, const char *subject)
 {
 	for (size_t i = 0; i < r->n_events; i++)

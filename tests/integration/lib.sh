@@ -8,6 +8,7 @@
 #   spawn NAME CMD...   start CMD in the background; its pid in $NAME; killed at the end
 #   erebus ARGS...      the binary under test
 #   run_erebus ARGS...  run it; exit code in $RC, output in $T/out and $T/err
+#   run_erebus_with_nameserver NS ARGS...  the same, with NS as its only name server
 #   wait_for_line FILE REGEX [SECS]  block until a line matching REGEX is written
 #   json FILE JQ        print a jq expression's value
 #   end_run [SECS]      wait (at most SECS, default 15) for the run a test
@@ -128,6 +129,17 @@ start_demo() {
 	DEMO_PORT=$(free_port)
 	spawn DEMO_PID "$DEMO" --port "$DEMO_PORT" "$@" 2>"$T/demo.log"
 	wait_for_line "$T/demo.log" "worker.*start|started worker|worker [0-9]+" 10
+}
+
+# run_erebus_with_nameserver NS ARGS...: run_erebus in a mount namespace of
+# its own whose /etc/resolv.conf names only the name server NS (5 s, one
+# attempt).
+run_erebus_with_nameserver() {
+	printf 'nameserver %s\noptions timeout:5 attempts:1\n' "$1" >"$T/resolv.conf"
+	shift
+	RC=0
+	unshare --mount --propagation private sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' \
+		"$T/resolv.conf" "$EREBUS" "$@" >"$T/out" 2>"$T/err" || RC=$?
 }
 
 # This boot's id, as ledgers record it.

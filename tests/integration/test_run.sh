@@ -459,7 +459,6 @@ print("ready", flush=True)
 while True:
     s.recv(4096)' "$ns"
 	wait_for_line "$T/spawned.out" ready 10
-	printf 'nameserver %s\noptions timeout:5 attempts:1\n' "$ns" >"$T/resolv.conf"
 	cat >"$T/x.ini" <<EOF2
 [experiment]
 name = hung-lookup
@@ -480,10 +479,7 @@ type = exec
 command = true
 interval = 20ms
 EOF2
-	# Erebus in a mount namespace of its own, where resolv.conf names that server.
-	RC=0
-	unshare --mount --propagation private sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' \
-		"$T/resolv.conf" "$EREBUS" run "$T/x.ini" --json "$T/r.json" >"$T/out" 2>"$T/err" || RC=$?
+	run_erebus_with_nameserver "$ns" run "$T/x.ini" --json "$T/r.json"
 	assert_eq "$RC" 3 "exit code (steady state never reached): $(cat "$T/err")"
 	for p in by-tcp by-http; do
 		assert_eq "$(json "$T/r.json" ".probes[] | select(.name == \"$p\") | .samples[0].error")" \

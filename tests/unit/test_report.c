@@ -370,7 +370,7 @@ static void test_json_empty_lists(void **state)
 	report_render_json(&r, &b);
 	assert_contains(b.s, "\"faults\": [],\n  \"probes\": [],\n"
 			     "  \"cleanup\": {\"checked\": false, \"complete\": true, \"leftovers\": []},\n"
-			     "  \"events\": []\n}\n");
+			     "  \"warnings\": [],\n  \"events\": []\n}\n");
 	assert_contains(b.s, "\"reason\": null");
 	sbuf_free(&b);
 }

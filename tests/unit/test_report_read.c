@@ -203,6 +203,85 @@ static void test_v2_round_trip(void **state)
 	free(err);
 }
 
+/* lag_ms and slots: written and read back; absent (a report written
+ * before them) or null reads as not measured, and is written as null;
+ * inconsistent counts are refused. */
+static void test_grid_fields(void **state)
+{
+	struct report r = { .schema = 2, .experiment = (char *)"e", .file = (char *)"x.ini",
+			    .started_at = 1700000000123000LL, .finished_at = 1700000000123000LL + 4000000,
+			    .steady_at_us = -1, .window_start_us = -1, .window_end_us = -1, .recovered_at_us = -1,
+			    .impact_start_us = -1, .ended_us = 3000000, .halted_at_us = -1, .hold_us = 0 };
+	struct report_probe p = { .name = (char *)"p", .type = (char *)"http", .during = DURING_MUST_PASS,
+				  .tolerance = 100, .time_to_detect_us = -1, .time_to_recover_us = -1,
+				  .interval_us = 10000, .healthy_after = 1, .halt_us = -1, .has_grid = true,
+				  .lag_p50_us = 150, .lag_p99_us = 2500, .lag_max_us = 9000, .slots_due = 300,
+				  .slots_sampled = 290, .slots_busy = 4, .slots_late = 6 };
+	struct report *back = NULL;
+	char *err = NULL, *first, *text;
+	const char *v2 = fixture_text("v2-passed");
+
+	for (int ph = 0; ph < PHASE_COUNT; ph++)
+		p.phases[ph] = (struct report_phase){ .availability = NAN, .p50 = -1, .p95 = -1, .p99 = -1, .max = -1 };
+	r.probes = &p;
+	r.n_probes = 1;
+	first = render_json(&r);
+	assert_non_null(strstr(first, "\"lag_ms\": {\"p50\": 0.150, \"p99\": 2.500, \"max\": 9}, \"slots\": {\"due\": 300, "
+				      "\"sampled\": 290, \"busy\": 4, \"late\": 6, \"share\": 0.9666}"));
+	/* lag p99 2.5ms is over a tenth of 10ms, and 2% of the slots were late */
+	assert_non_null(strstr(first, "\"warnings\": [\n    {\"probe\": \"p\", \"kind\": \"erebus-behind\", \"message\": "
+				      "\"Erebus could not keep up: probe p started its samples 3ms late at p99 (interval 10ms) "
+				      "and skipped 6 of its 300 slots while behind;"));
+	assert_non_null(strstr(first, "\"kind\": \"probe-overran\""));
+	if (report_from_json(first, strlen(first), &back, &err) < 0)
+		fail_msg("%s", err);
+	assert_string_equal(render_json(back), first);
+	assert_true(back->probes[0].has_grid);
+	assert_int_equal(back->probes[0].lag_p99_us, 2500);
+	assert_int_equal(back->probes[0].slots_late, 6);
+	report_free(back);
+
+	/* a report from before: no lag_ms, no slots */
+	if (report_from_json(v2, strlen(v2), &back, &err) < 0)
+		fail_msg("%s", err);
+	assert_false(back->probes[0].has_grid);
+	text = render_json(back);
+	assert_non_null(strstr(text, "\"lag_ms\": null, \"slots\": null"));
+	assert_non_null(strstr(text, "\"warnings\": [],"));
+	report_free(back);
+	if (report_from_json(text, strlen(text), &back, &err) < 0)	/* and null reads back */
+		fail_msg("%s", err);
+	assert_false(back->probes[0].has_grid);
+	report_free(back);
+
+	{
+		static const struct mutation {
+			const char *find, *replace, *err;
+		} bad[] = {
+			{ "\"late\": 6", "\"late\": 16", "probes[0].slots.due: 300, fewer than sampled, busy and late together (310)" },
+			{ "\"share\": 0.9666", "\"share\": null", "probes[0].slots.share: null, but 300 slots were due" },
+			{ "\"share\": 0.9666", "\"share\": 2", "probes[0].slots.share: expected a share from 0 to 1, not 2" },
+			{ ", \"slots\": {", ", \"slots\": null, \"x\": {", "probes[0].slots: null or missing, but lag_ms is not" },
+			{ "\"p99\": 2.500", "\"p99\": \"2.5\"", "probes[0].lag_ms.p99: expected a number or null, not a string" },
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+			const char *at = strstr(first, bad[i].find);
+			struct sbuf b = { 0 };
+
+			assert_non_null(at);
+			sbuf_addn(&b, first, (size_t)(at - first));
+			sbuf_add(&b, bad[i].replace);
+			sbuf_add(&b, at + strlen(bad[i].find));
+			if (report_from_json(b.s, b.len, &back, &err) == 0)
+				fail_msg("grid mutation #%zu accepted", i);
+			if (strcmp(err, bad[i].err))
+				fail_msg("grid mutation #%zu:\n  want: %s\n  got:  %s", i, bad[i].err, err);
+			free(err);
+			sbuf_free(&b);
+		}
+	}
+}
+
 /* text without each span from `from` up to and including the first n
  * bytes of the next `to`. */
 static char *cut_spans(const char *text, const char *from, const char *to, size_t n)
@@ -375,7 +454,7 @@ static void test_load_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_fixtures_round_trip), T(test_fields),	   T(test_built_round_trip), T(test_v2_round_trip),
+		T(test_fixtures_round_trip), T(test_fields),	   T(test_built_round_trip), T(test_v2_round_trip), T(test_grid_fields),
 		T(test_without_later_fields), T(test_wrong_reports), T(test_unknown_fields_ignored),
 		T(test_load_errors),
 	};
