@@ -51,9 +51,10 @@ static const char *erebus_refusal(pid_t pid, const struct proc_stat *st)
 	return NULL;
 }
 
-const char *target_refusal(pid_t pid, const struct target_exclude *ex)
+/* target_refusal() on what /proc/pid/stat said (st), or NULL to read it. */
+static const char *refusal_of(pid_t pid, const struct proc_stat *st, const struct target_exclude *ex)
 {
-	struct proc_stat st;
+	struct proc_stat own;
 
 	if (pid == 1)
 		return "it is pid 1 (init)";
@@ -62,11 +63,19 @@ const char *target_refusal(pid_t pid, const struct target_exclude *ex)
 	for (size_t i = 0; ex && i < ex->n; i++)
 		if (pid == ex->v[i].pid)
 			return ex->v[i].why;
-	if (proc_stat_read(pid, &st) < 0)
-		return NULL;	/* gone: picking it will fail */
-	if ((st.flags & PROC_PF_KTHREAD) || pid == 2 || st.ppid == 2)
+	if (!st) {
+		if (proc_stat_read(pid, &own) < 0)
+			return NULL;	/* gone: picking it will fail */
+		st = &own;
+	}
+	if ((st->flags & PROC_PF_KTHREAD) || pid == 2 || st->ppid == 2)
 		return "it is a kernel thread";
-	return erebus_refusal(pid, &st);
+	return erebus_refusal(pid, st);
+}
+
+const char *target_refusal(pid_t pid, const struct target_exclude *ex)
+{
+	return refusal_of(pid, NULL, ex);
 }
 
 /*
@@ -172,16 +181,41 @@ static bool cmdline_matches(pid_t pid, const regex_t *re)
 	return regexec(re, text, 0, NULL, 0) == 0;
 }
 
+/* One process of a /proc scan, as its stat file said then; pidfd: one
+ * opened before that read, or -1. */
 struct scan {
 	pid_t pid, ppid;
+	int pidfd;
+	struct proc_stat st;
 };
 
-static int scan_proc(struct scan **ret, size_t *ret_n)
+struct scan_set {
+	struct scan *v;
+	size_t n;
+};
+
+static void scan_free(struct scan_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].pidfd >= 0)
+			close(s->v[i].pidfd);
+	free(s->v);
+	*s = (struct scan_set){ 0 };
+}
+
+/*
+ * Every process in /proc with its stat. With pidfds, a pidfd is opened
+ * for each before its stat is read: a pidfd still live after every read
+ * about its process (proc_verify()) proves those reads were about it, so
+ * the stat need not be read again to check its start time (half the
+ * reads of a pick; /proc/PID/stat is the costly part of picking).
+ */
+static int scan_proc(struct scan_set *ret, bool pidfds)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
-	struct scan *v = NULL;
-	size_t n = 0, cap = 0;
+	struct scan_set s = { 0 };
+	size_t cap = 0;
 
 	if (!d)
 		return -errno;
@@ -189,15 +223,22 @@ static int scan_proc(struct scan **ret, size_t *ret_n)
 		struct proc_stat st;
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
+		int fd = -1;
 
-		if (*end || pid <= 0 || proc_stat_read((pid_t)pid, &st) < 0)
+		if (*end || pid <= 0)
 			continue;
-		GROW(v, cap, n + 1);
-		v[n++] = (struct scan){ (pid_t)pid, st.ppid };
+		if (pidfds && (fd = pidfd_open((pid_t)pid, 0)) < 0)
+			continue;	/* gone */
+		if (proc_stat_read((pid_t)pid, &st) < 0) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		GROW(s.v, cap, s.n + 1);
+		s.v[s.n++] = (struct scan){ (pid_t)pid, st.ppid, fd, st };
 	}
 	closedir(d);
-	*ret = v;
-	*ret_n = n;
+	*ret = s;
 	return 0;
 }
 
@@ -231,11 +272,14 @@ static int cmp_proc(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-int target_match(const struct target_state *ts, struct proc_set *ret, char **ret_err)
+/* target_match(), with pidfds (scan_proc()): each match's pidfd open,
+ * opened before anything was read about it, yet to be verified. */
+static int match(const struct target_state *ts, bool pidfds, struct proc_set *ret, char **ret_err)
 {
 	const struct target_spec *t = ts->spec;
-	_cleanup_free_ struct scan *all = NULL;
+	_cleanup_(scan_free) struct scan_set scan = { 0 };
 	_cleanup_free_ pid_t *cg = NULL;
+	struct scan *all;
 	size_t n_all = 0, n_cg = 0;
 	pid_t want = t->pid;
 	struct proc_set out = { 0 };
@@ -260,10 +304,12 @@ int target_match(const struct target_state *ts, struct proc_set *ret, char **ret
 		*ret = out;	/* not launched yet, or gone */
 		return 0;
 	}
-	if ((r = scan_proc(&all, &n_all)) < 0) {
+	if ((r = scan_proc(&scan, pidfds)) < 0) {
 		*ret_err = xasprintf("cannot read /proc: %s", strerror(-r));
 		return r;
 	}
+	all = scan.v;
+	n_all = scan.n;
 	for (size_t i = 0; i < n_all; i++) {
 		pid_t pid = all[i].pid;
 		struct proc p;
@@ -274,13 +320,15 @@ int target_match(const struct target_state *ts, struct proc_set *ret, char **ret
 			continue;
 		if (root && !descends(all, n_all, pid, root))
 			continue;
-		if (proc_read(pid, &p) < 0)
+		if (all[i].st.state == 'Z' || all[i].st.state == 'X')
 			continue;
+		p = (struct proc){ .pid = pid, .pidfd = all[i].pidfd, .starttime = all[i].st.starttime };
+		memcpy(p.comm, all[i].st.comm, sizeof(p.comm));
 		if (t->process && strcmp(p.comm, t->process))
 			continue;
 		if (t->cmdline && !cmdline_matches(pid, t->cmdline))
 			continue;
-		if ((why = target_refusal(pid, ts->exclude))) {
+		if ((why = refusal_of(pid, &all[i].st, ts->exclude))) {
 			if (want) {
 				*ret_err = xasprintf("Erebus refuses pid %d: %s", (int)pid, why);
 				proc_set_free(&out);
@@ -290,11 +338,17 @@ int target_match(const struct target_state *ts, struct proc_set *ret, char **ret
 		}
 		GROW(out.v, out.cap, out.n + 1);
 		out.v[out.n++] = p;
+		all[i].pidfd = -1;	/* out's now */
 	}
 	if (out.n)
 		qsort(out.v, out.n, sizeof(*out.v), cmp_proc);
 	*ret = out;
 	return (int)out.n;
+}
+
+int target_match(const struct target_state *ts, struct proc_set *ret, char **ret_err)
+{
+	return match(ts, false, ret, ret_err);
 }
 
 static void describe_selectors(const struct target_spec *t, struct sbuf *b)
@@ -320,7 +374,7 @@ int target_pick(const struct target_state *ts, struct rng *rng, struct proc_set 
 {
 	struct proc_set m = { 0 }, out = { 0 };
 	size_t want;
-	int r = target_match(ts, &m, ret_err);
+	int r = match(ts, true, &m, ret_err);
 
 	if (r < 0)
 		return r;
@@ -354,11 +408,13 @@ int target_pick(const struct target_state *ts, struct rng *rng, struct proc_set 
 		m.v[j] = tmp;
 	}
 	for (size_t i = 0; i < want; i++) {
-		struct proc p;
-		if (proc_open(m.v[i].pid, m.v[i].starttime, &p) < 0)
+		/* Its pidfd was opened before its stat (and cmdline) was
+		 * read; live now, it is the process those reads were about. */
+		if (proc_verify(&m.v[i]) < 0)
 			continue;	/* gone since it matched */
 		GROW(out.v, out.cap, out.n + 1);
-		out.v[out.n++] = p;
+		out.v[out.n++] = m.v[i];
+		m.v[i].pidfd = -1;	/* out's now */
 	}
 	proc_set_free(&m);
 	if (!out.n) {
