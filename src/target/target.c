@@ -242,6 +242,97 @@ static int scan_proc(struct scan_set *ret, bool pidfds)
 	return 0;
 }
 
+/* Append to *q the pids in one children list file (none if gone). */
+static void add_children_of(int dirfd, const char *path, pid_t **q, size_t *n, size_t *cap)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read_fd_max(fd, 1 << 20, &text) < 0)
+		return;
+	for (char *c = text, *end; *c; c = end) {
+		long child = strtol(c, &end, 10);
+		if (end == c)
+			break;
+		GROW(*q, *cap, *n + 1);
+		(*q)[(*n)++] = (pid_t)child;
+	}
+}
+
+/* Append to *q the children of pid: those listed in
+ * /proc/PID/task/TID/children of each of its threads (only the one
+ * when st says it has one thread; none when it is gone). */
+static void add_children(pid_t pid, const struct proc_stat *st, pid_t **q, size_t *n, size_t *cap)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+
+	if (st->threads == 1) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+		add_children_of(AT_FDCWD, path, q, n, cap);
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if (!(d = opendir(path)))
+		return;
+	while ((de = readdir(d))) {
+		char p2[64];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p2, sizeof(p2), "%.16s/children", de->d_name);
+		add_children_of(dirfd(d), p2, q, n, cap);
+	}
+	closedir(d);
+}
+
+/* Does this kernel list children (CONFIG_PROC_CHILDREN)? */
+static bool children_listed(void)
+{
+	static int known = -1;
+
+	if (known < 0)
+		known = access("/proc/thread-self/children", F_OK) == 0;
+	return known;
+}
+
+/*
+ * scan_proc() of root and its descendants only, found through the
+ * kernel's children lists instead of every process's stat: a pick
+ * within a launched command reads its own processes, not the machine's.
+ * At most 65536 processes. -ENOTSUP when the kernel has no children
+ * lists (the caller scans everything then).
+ */
+static int scan_tree(pid_t root, struct scan_set *ret, bool pidfds)
+{
+	_cleanup_free_ pid_t *q = NULL;
+	struct scan_set s = { 0 };
+	size_t n = 0, cap = 0, cap_s = 0;
+
+	if (!children_listed())
+		return -ENOTSUP;
+	GROW(q, cap, 1);
+	q[n++] = root;
+	for (size_t i = 0; i < n && i < 65536; i++) {
+		struct proc_stat st;
+		int fd = -1;
+
+		if (pidfds && (fd = pidfd_open(q[i], 0)) < 0)
+			continue;	/* gone */
+		if (proc_stat_read(q[i], &st) < 0) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		add_children(q[i], &st, &q, &n, &cap);
+		GROW(s.v, cap_s, s.n + 1);
+		s.v[s.n++] = (struct scan){ q[i], st.ppid, fd, st };
+	}
+	*ret = s;
+	return 0;
+}
+
 static bool pid_in(const pid_t *v, size_t n, pid_t pid)
 {
 	for (size_t i = 0; i < n; i++)
@@ -304,7 +395,10 @@ static int match(const struct target_state *ts, bool pidfds, struct proc_set *re
 		*ret = out;	/* not launched yet, or gone */
 		return 0;
 	}
-	if ((r = scan_proc(&scan, pidfds)) < 0) {
+	r = root ? scan_tree(root, &scan, pidfds) : -ENOTSUP;
+	if (r == -ENOTSUP)
+		r = scan_proc(&scan, pidfds);
+	if (r < 0) {
 		*ret_err = xasprintf("cannot read /proc: %s", strerror(-r));
 		return r;
 	}
