@@ -104,6 +104,11 @@ for n in 1 8 32; do
 	printf '   %-10s %10s %9s %10ss %16s\n' "$n" "$samples" "$failed" "$cpu" "$rate"
 done
 
+# 4. Kill every 10 ms over 100 targets: firing lag ------------------------------
+echo
+echo "4. Firing lag of a repeating kill (see tests/bench/kill_grid.sh)"
+BUILD=$BUILD "$(dirname "$0")/kill_grid.sh"
+
 # Shaping tree: Erebus' netlink against tc ----------------------------------------
 echo
 echo "Shaping tree (htb root, class, tbf leaf, u32 filter) applied and reverted, in a throwaway namespace"
