@@ -487,7 +487,7 @@ static int64_t instant_next(struct fault_inst *fi)
 	int64_t window_start = e->origin + e->rep->window_start_us, every = fi->spec->every_us;
 	int64_t now = now_usec() - window_start;
 	unsigned missed = 0;
-	char a[32];
+	char a[32], b[32];
 
 	if (every && fi->next_at + every <= fi->end_at) {
 		fi->next_at += every;
@@ -498,9 +498,9 @@ static int64_t instant_next(struct fault_inst *fi)
 		if (missed) {
 			fi->rf->missed += missed;
 			engine_event(e, "fault.missed", fi->spec->name,
-				     "Erebus was %s late: %u firing%s not made, the next at +%s on the grid",
+				     "Erebus was %s late: %u firing%s not made; the one due at +%s of the window fires now",
 				     format_duration(now - (fi->next_at - (int64_t)missed * every), a, sizeof(a)),
-				     missed, missed == 1 ? "" : "s", format_duration(fi->next_at, a, sizeof(a)));
+				     missed, missed == 1 ? "" : "s", format_duration(fi->next_at, b, sizeof(b)));
 		}
 		return window_start + fi->next_at - fi->lead;
 	}
