@@ -44,6 +44,13 @@ static void fault_table(const struct report *r, struct sbuf *b, int w)
 			sbuf_addf(b, " x%u", f->applications);
 		if (f->error)
 			sbuf_addf(b, "\n  %-*s  error: %s", w, "", f->error);
+		if (f->missed) {
+			int64_t lag[3] = { 0, 0, 0 };
+			(void)report_fault_lag(f, lag);
+			sbuf_addf(b, "\n  %-*s  Erebus could not keep up: %u firing%s of its grid missed, the others "
+				  "late by up to %s (p99 %s)", w, "", f->missed, f->missed == 1 ? "" : "s",
+				  dur(lag[2], a, sizeof(a)), dur(lag[1], c, sizeof(c)));
+		}
 		sbuf_add(b, "\n");
 	}
 }

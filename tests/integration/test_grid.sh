@@ -87,4 +87,6 @@ test_late_engine_misses_firings_instead_of_bursting() {
 	assert_cmp "$(json "$T/r.json" '.faults[0].missed')" ">" 0 "missed firings"
 	assert_eq "$(json "$T/r.json" '[.events[] | select(.kind == "fault.missed")] | length > 0')" true \
 		"a fault.missed event says so"
+	grep -q "Erebus could not keep up: [0-9]* firings\? of its grid missed" "$T/out" "$T/err" ||
+		fail "the summary does not say so: $(cat "$T/out")"
 }
