@@ -363,6 +363,23 @@ static int cmp_proc(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+/* The count of s's pid-sorted processes once a pid listed twice (a
+ * children list read while its pid was reused) is kept once. */
+static size_t drop_repeats(struct proc_set *s)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (kept && s->v[kept - 1].pid == s->v[i].pid) {
+			if (s->v[i].pidfd >= 0)
+				close(s->v[i].pidfd);
+			continue;
+		}
+		s->v[kept++] = s->v[i];
+	}
+	return kept;
+}
+
 /* target_match(), with pidfds (scan_proc()): each match's pidfd open,
  * opened before anything was read about it, yet to be verified. */
 static int match(const struct target_state *ts, bool pidfds, struct proc_set *ret, char **ret_err)
@@ -436,6 +453,7 @@ static int match(const struct target_state *ts, bool pidfds, struct proc_set *re
 	}
 	if (out.n)
 		qsort(out.v, out.n, sizeof(*out.v), cmp_proc);
+	out.n = drop_repeats(&out);
 	*ret = out;
 	return (int)out.n;
 }
