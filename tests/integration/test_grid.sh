@@ -2,17 +2,20 @@
 # A repeating fault keeps its grid: firing k is due at the window's start
 # + at + k x every, whatever the load (docs/faults/kill.md#timeline). Every
 # check reads the run's own report (windows[].due_ms, missed, the
-# fault.skipped events); none is a wall-clock threshold.
+# fault.skipped events); none is a wall-clock threshold. And what each
+# firing picks within a launched command: its whole process tree.
 
-# The experiment: a launched shell with N sleeping children, all of them
-# sent SIGWINCH (which they ignore) every EVERY for DURATION.
-grid_experiment() { # N EVERY DURATION
+# An experiment on the sleep processes a launched command starts: all of
+# them (pick = all) get SIGWINCH, which they ignore, from the kill fault
+# "tick" (FAULT_KEYS: its at, every, duration), and a process probe waits
+# for MIN of them before the window starts.
+sleepers_experiment() { # COMMAND MIN FAULT_KEYS
 	cat >"$T/x.ini" <<EOF2
 [experiment]
-name = grid
+name = sleepers
 seed = 3
 [target pool]
-command = /bin/sh -c 'i=0; while [ \$i -lt $1 ]; do sleep 60 & i=\$((i+1)); done; wait'
+command = $1
 [target sleepers]
 within = pool
 process = sleep
@@ -21,16 +24,20 @@ pick = all
 type = kill
 target = sleepers
 signal = SIGWINCH
-at = 100ms
-every = $2
-duration = $3
+$3
 [probe all-there]
 type = process
 target = sleepers
-min_count = $1
-interval = 200ms
+min_count = $2
+interval = 100ms
 healthy_after = 1
 EOF2
+}
+
+# N sleeping children of a shell, all sent SIGWINCH every EVERY for DURATION.
+grid_experiment() { # N EVERY DURATION
+	sleepers_experiment "/bin/sh -c 'i=0; while [ \$i -lt $1 ]; do sleep 60 & i=\$((i+1)); done; wait'" "$1" \
+		"$(printf 'at = 100ms\nevery = %s\nduration = %s' "$2" "$3")"
 }
 
 # Every grid point of fault 0 (index k = (due - window start - at) / every)
@@ -89,4 +96,35 @@ test_late_engine_misses_firings_instead_of_bursting() {
 		"a fault.missed event says so"
 	grep -q "Erebus could not keep up: [0-9]* firings\? of its grid missed" "$T/out" "$T/err" ||
 		fail "the summary does not say so: $(cat "$T/out")"
+}
+
+# Picking `within` a launched command walks the command's process tree
+# through the kernel's children lists (every thread's): its descendants
+# at any depth are found, whichever thread started them, and nothing
+# outside the tree is, even with the same name.
+test_within_picks_the_whole_tree_and_nothing_else() {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	local outside
+	spawn outside sleep 61
+	# python3 whose second thread starts a sleep and stays alive.
+	cat >"$T/tree.py" <<'EOF2'
+import subprocess, threading
+ready, done = threading.Event(), threading.Event()
+def start():
+    subprocess.Popen(["sleep", "61"])
+    ready.set()
+    done.wait()
+threading.Thread(target=start).start()
+ready.wait()
+done.wait()
+EOF2
+	# sh -> (sh -> sleep, sleep), sleep, python3 -> (thread 2) sleep
+	sleepers_experiment "/bin/sh -c '/bin/sh -c \"sleep 61 & sleep 61 & wait\" & sleep 61 & python3 $T/tree.py & wait'" \
+		4 "at = 100ms"
+	run_erebus run -q "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 0 "exit code: $(cat "$T/err")"
+	assert_eq "$(json "$T/r.json" '.faults[0].targets | length')" 4 \
+		"sleeps signalled (two grandchildren, a child, one started by a second thread)"
+	assert_eq "$(json "$T/r.json" "[.faults[0].targets[] | select(.pid == $outside)] | length")" 0 \
+		"the sleep outside the tree"
 }
