@@ -64,6 +64,9 @@ $(BUILD)/tests/http_rate: $(BUILD)/tests/bench/http_rate.o $(BUILD)/liberebus.a
 $(BUILD)/tests/tc_tree: $(BUILD)/tests/bench/tc_tree.o $(BUILD)/liberebus.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tests/timers: $(BUILD)/tests/bench/timers.o $(BUILD)/liberebus.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c); built by `make fuzz` alone.
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/liberebus.a
 	@mkdir -p $(dir $@)
@@ -118,7 +121,7 @@ demo: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/tests/burner $(BUILD)/tests/runstats $(BUILD)/tests/http_rate \
-		$(BUILD)/tests/tc_tree
+		$(BUILD)/tests/tc_tree $(BUILD)/tests/timers
 	@BUILD=$(abspath $(BUILD)) tests/bench/run.sh
 
 install: all

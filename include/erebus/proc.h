@@ -34,6 +34,7 @@ struct proc_stat {
 	unsigned long flags;	/* PF_* */
 	uint64_t starttime;
 	char comm[16];
+	long threads;		/* num_threads */
 };
 #define PROC_PF_KTHREAD 0x00200000
 

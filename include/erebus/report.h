@@ -84,9 +84,13 @@ struct report_target {
 
 /* One application of a fault: from apply to revert. An instant fault
  * (kill) acts at a moment: end_us == start_us. end_us is -1 while a
- * lasting fault is applied, and stays -1 if it could not be reverted. */
+ * lasting fault is applied, and stays -1 if it could not be reverted.
+ * due_us is when the application was due on the fault's grid (at + k ×
+ * every from the window's start), -1 if not known (an older report):
+ * start_us - due_us is the firing's lag. */
 struct report_window {
 	int64_t start_us, end_us;
+	int64_t due_us;
 };
 
 struct report_fault {
@@ -96,6 +100,7 @@ struct report_fault {
 	size_t n_targets;
 	int64_t applied_at_us, reverted_at_us;	/* first apply, last revert */
 	unsigned applications;
+	unsigned missed;	/* firings of its grid not made: Erebus was a period or more late */
 	char *error;		/* why it could not be applied or reverted */
 	bool instant;		/* acts at a moment (kill): its windows have end == start */
 	struct report_window *windows;	/* one per application, in order; owned */
@@ -182,6 +187,12 @@ static inline void report_freep(struct report **r) { report_free(*r); }
 /* Record an application of f at t (instant: it ends at t too), and the
  * revert of its latest application at t. For the engine. */
 void report_fault_applied(struct report_fault *f, int64_t t_us, bool instant);
+/* Set the due time of the application just noted (see report_window). */
+void report_fault_due(struct report_fault *f, int64_t due_us);
+/* Lag of f's applications (start_us - due_us, where due_us is known):
+ * p50, p99 and max in *ret (microseconds). Returns how many had a due
+ * time (0: *ret untouched). Pure. */
+size_t report_fault_lag(const struct report_fault *f, int64_t ret[3]);
 void report_fault_reverted(struct report_fault *f, int64_t t_us);
 
 /*
@@ -253,6 +264,10 @@ struct report_warning {
 #define REPORT_LAG_SHARE 10	/* lag p99 above interval / 10 */
 #define REPORT_SLOTS_SHARE 0.01	/* more than 1% of the slots */
 size_t report_probe_warnings(const struct report_probe *p, struct report_warning ret[2]);
+/* Kind "erebus-behind" for a repeating fault that missed firings of its
+ * grid (f->missed): "Erebus could not keep up: 3 firings of its grid
+ * missed, ..."; NULL when it missed none. Caller frees. Pure. */
+char *report_fault_warning(const struct report_fault *f);
 /* Did probe p become healthy again after the fault window? */
 bool report_probe_recovered(const struct report *r, const struct report_probe *p);
 /* "steady state", "fault window", "recovery", "impact"; and the JSON

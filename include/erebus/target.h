@@ -67,8 +67,10 @@ const char *target_refusal(pid_t pid, const struct target_exclude *ex);
 int target_match(const struct target_state *ts, struct proc_set *ret, char **ret_err);
 
 /*
- * Match, then choose among the matches with pick and rng, and open a pidfd
- * for each chosen process. Returns the number chosen (>= 1), or -ESRCH when
+ * Match, then choose among the matches with pick and rng; each chosen
+ * process comes with a pidfd opened before anything about it was read
+ * from /proc, and checked live after the last such read, so the pidfd is
+ * the process that matched. Returns the number chosen (>= 1), or -ESRCH when
  * nothing matches, or another -errno; *ret_err explains.
  */
 int target_pick(const struct target_state *ts, struct rng *rng, struct proc_set *ret,

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * epoll plus one timerfd. Timers are few (a handful per probe and fault),
- * so they live in an unsorted array and the earliest deadline is found by
- * a scan; the timerfd is armed with that absolute CLOCK_MONOTONIC time.
- * Deleting fds and timers from inside callbacks only marks them dead; they
- * are reaped after the current dispatch round.
+ * epoll plus one timerfd. Armed timers sit in a binary min-heap on their
+ * deadline (ties in the order the timers were made), so finding the next
+ * one, arming, moving and deleting one cost O(log n) however many there
+ * are: two per probe, and a thousand probes due in the same moment are
+ * fired in O(k log n), not by a scan of every timer for each (which made
+ * the last of them milliseconds late). The timerfd is armed with the
+ * earliest absolute CLOCK_MONOTONIC deadline. Deleting fds and timers
+ * from inside callbacks only marks them dead; they are freed after the
+ * current dispatch round.
  */
 #include <sys/timerfd.h>
 #include <time.h>
@@ -20,9 +24,13 @@ struct watch {
 	struct watch *next_dead;
 };
 
+#define NOT_QUEUED SIZE_MAX
+
 struct loop_timer {
 	int64_t at;	/* 0: disarmed */
 	uint64_t round;	/* dispatch round in which it last fired */
+	uint64_t seq;	/* order of creation: breaks ties between equal deadlines */
+	size_t idx;	/* its place in the heap, NOT_QUEUED if not there */
 	bool dead;
 	loop_timer_cb cb;
 	void *ctx;
@@ -35,8 +43,11 @@ struct loop {
 	struct watch **watches;	/* indexed by fd */
 	size_t cap_watches;
 	struct watch *dead;
-	struct loop_timer **timers;
+	struct loop_timer **timers;	/* every timer, for freeing */
 	size_t n_timers, cap_timers;
+	struct loop_timer **heap;	/* the armed ones, earliest first */
+	size_t n_heap, cap_heap;
+	uint64_t seq;
 	int64_t armed;		/* deadline the timerfd holds, 0 if none */
 	int error;		/* -errno of a timerfd that could not be armed; ends loop_run() */
 	uint64_t round;
@@ -90,6 +101,7 @@ void loop_free(struct loop *l)
 	for (size_t i = 0; i < l->n_timers; i++)
 		free(l->timers[i]);
 	free(l->timers);
+	free(l->heap);
 	if (l->epfd >= 0)
 		close(l->epfd);
 	if (l->tfd >= 0)
@@ -144,16 +156,81 @@ void loop_del_fd(struct loop *l, int fd)
 		reap(l);
 }
 
+/* ---- the heap of armed timers ---- */
+
+static bool earlier(const struct loop_timer *a, const struct loop_timer *b)
+{
+	return a->at < b->at || (a->at == b->at && a->seq < b->seq);
+}
+
+static void heap_put(struct loop *l, size_t i, struct loop_timer *t)
+{
+	l->heap[i] = t;
+	t->idx = i;
+}
+
+static void sift_up(struct loop *l, size_t i)
+{
+	struct loop_timer *t = l->heap[i];
+
+	while (i > 0 && earlier(t, l->heap[(i - 1) / 2])) {
+		heap_put(l, i, l->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_put(l, i, t);
+}
+
+static void sift_down(struct loop *l, size_t i)
+{
+	struct loop_timer *t = l->heap[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= l->n_heap)
+			break;
+		if (c + 1 < l->n_heap && earlier(l->heap[c + 1], l->heap[c]))
+			c++;
+		if (!earlier(l->heap[c], t))
+			break;
+		heap_put(l, i, l->heap[c]);
+		i = c;
+	}
+	heap_put(l, i, t);
+}
+
+static void heap_remove(struct loop *l, struct loop_timer *t)
+{
+	size_t i = t->idx;
+	struct loop_timer *last;
+
+	if (i == NOT_QUEUED)
+		return;
+	t->idx = NOT_QUEUED;
+	last = l->heap[--l->n_heap];
+	if (i == l->n_heap)
+		return;
+	heap_put(l, i, last);
+	sift_up(l, i);
+	sift_down(l, last->idx);
+}
+
+/* Set t's deadline (0: disarmed) and its place in the heap to match. */
+static void timer_arm(struct loop *l, struct loop_timer *t, int64_t at_us)
+{
+	heap_remove(l, t);
+	t->at = at_us;
+	if (!at_us || t->dead)
+		return;
+	GROW(l->heap, l->cap_heap, l->n_heap + 1);
+	heap_put(l, l->n_heap++, t);
+	sift_up(l, t->idx);
+}
+
 static void rearm(struct loop *l)
 {
-	int64_t next = 0;
+	int64_t next = l->n_heap ? l->heap[0]->at : 0;
 	struct itimerspec its = { 0 };
 
-	for (size_t i = 0; i < l->n_timers; i++) {
-		struct loop_timer *t = l->timers[i];
-		if (!t->dead && t->at && (!next || t->at < next))
-			next = t->at;
-	}
 	if (next == l->armed)
 		return;
 	l->armed = next;
@@ -175,9 +252,10 @@ struct loop_timer *loop_timer_add(struct loop *l, int64_t at_us, loop_timer_cb c
 {
 	struct loop_timer *t = xcalloc(1, sizeof(*t));
 
-	*t = (struct loop_timer){ .at = at_us, .cb = cb, .ctx = ctx };
+	*t = (struct loop_timer){ .seq = l->seq++, .idx = NOT_QUEUED, .cb = cb, .ctx = ctx };
 	GROW(l->timers, l->cap_timers, l->n_timers + 1);
 	l->timers[l->n_timers++] = t;
+	timer_arm(l, t, at_us);
 	if (!l->dispatching)
 		rearm(l);
 	return t;
@@ -187,7 +265,7 @@ void loop_timer_set(struct loop *l, struct loop_timer *t, int64_t at_us)
 {
 	if (!t || t->dead)
 		return;
-	t->at = at_us;
+	timer_arm(l, t, at_us);
 	if (!l->dispatching)
 		rearm(l);
 }
@@ -196,8 +274,8 @@ void loop_timer_del(struct loop *l, struct loop_timer *t)
 {
 	if (!t || t->dead)
 		return;
+	timer_arm(l, t, 0);
 	t->dead = true;
-	t->at = 0;
 	if (!l->dispatching) {
 		reap(l);
 		rearm(l);
@@ -208,28 +286,35 @@ static void run_timers(struct loop *l)
 {
 	uint64_t expirations;
 	int64_t now = now_usec();
+	_cleanup_free_ struct loop_timer **waiting = NULL;
+	size_t n_waiting = 0, cap_waiting = 0;
 
 	(void)!read(l->tfd, &expirations, sizeof(expirations));
 	l->armed = -1;	/* force rearm */
 	l->round++;
 	/* Fire every due timer once, earliest deadline first (a late loop must
-	 * not reorder a timeline); one re-armed into the past waits a round. */
-	while (!l->quit) {
-		struct loop_timer *t = NULL;
-		for (size_t i = 0; i < l->n_timers; i++) {
-			struct loop_timer *c = l->timers[i];
-			if (!c->dead && c->at && c->at <= now && c->round != l->round &&
-			    (!t || c->at < t->at))
-				t = c;
+	 * not reorder a timeline); one re-armed into the past waits a round:
+	 * it is taken out of the heap (waiting) until this round is over. */
+	while (!l->quit && l->n_heap && l->heap[0]->at <= now) {
+		struct loop_timer *t = l->heap[0];
+		int64_t next;
+
+		heap_remove(l, t);
+		if (t->round == l->round) {
+			GROW(waiting, cap_waiting, n_waiting + 1);
+			waiting[n_waiting++] = t;
+			continue;
 		}
-		if (!t)
-			break;
 		t->at = 0;
 		t->round = l->round;
-		int64_t next = t->cb(l, now, t->ctx);
+		next = t->cb(l, now, t->ctx);
 		if (!t->dead && next > 0)
-			t->at = next;
+			timer_arm(l, t, next);
 	}
+	/* Back into the heap, unless a callback armed (or deleted) them since. */
+	for (size_t i = 0; i < n_waiting; i++)
+		if (waiting[i]->idx == NOT_QUEUED && !waiting[i]->dead && waiting[i]->at)
+			timer_arm(l, waiting[i], waiting[i]->at);
 }
 
 int loop_run(struct loop *l)

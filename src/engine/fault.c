@@ -98,8 +98,10 @@ int fault_revert(struct fault_inst *fi)
 	int64_t t = engine_rel(fi->e);
 	int r;
 
-	if (!fi->active)
+	if (!fi->active) {
+		fault_unpick(fi);	/* chosen for a firing that will not come */
 		return 0;
+	}
 	if (fi->spec->type->stop)
 		fi->spec->type->stop(&fi->ctx);
 	was_done = xcalloc(fi->ctx.undo.n + 1, sizeof(*was_done));
@@ -211,13 +213,15 @@ static int fault_netns_checked(struct fault_inst *fi, int *ret_fd, char **ret_er
 	return r < 0 ? r : 0;
 }
 
-/* Pick the targets now and apply one application of the fault. */
-void fault_fire(struct fault_inst *fi)
+/* Pick the fault's targets (and its namespace) now, for an application to
+ * come. Returns 0 with them in fi->ctx (fi->picked), -ESRCH when a repeat
+ * finds nothing (skipped: an event says so), or another -errno (failed:
+ * an event and the fault's error say why). */
+int fault_pick(struct fault_inst *fi)
 {
 	struct engine *e = fi->e;
 	const struct fault_spec *f = fi->spec;
 	_cleanup_free_ char *err = NULL;
-	struct sbuf b = { 0 };
 	int r;
 
 	fi->ctx = (struct fault_ctx){ .spec = f, .loop = e->loop, .log = fault_log, .owner = fi,
@@ -227,13 +231,13 @@ void fault_fire(struct fault_inst *fi)
 		if (r == -ESRCH && fi->rf->applications > 0) {
 			/* A repeat finds the service not back yet: nothing to do now. */
 			engine_event(e, "fault.skipped", f->name, "%s", err);
-			return;
+			return r;
 		}
 		if (r < 0) {
 			engine_event(e, "fault.failed", f->name, "%s", err);
 			if (!fi->rf->error)
 				fi->rf->error = xasprintf("could not pick targets: %s", err);
-			return;
+			return r == -ESRCH ? -ENOENT : r;
 		}
 	}
 	if (f->type->flags & FAULT_NETWORK) {
@@ -248,9 +252,36 @@ void fault_fire(struct fault_inst *fi)
 			if (!fi->rf->error)
 				fi->rf->error = xstrdup(err);
 			proc_set_free(&fi->ctx.procs);
-			return;
+			return r == -ESRCH ? -ENOENT : r;
 		}
 	}
+	fi->picked = true;
+	return 0;
+}
+
+/* Drop what fault_pick() chose, unused. */
+void fault_unpick(struct fault_inst *fi)
+{
+	if (!fi->picked)
+		return;
+	fi->picked = false;
+	proc_set_free(&fi->ctx.procs);
+	if (fi->ctx.netns_fd >= 0)
+		close(fi->ctx.netns_fd);
+	fi->ctx.netns_fd = -1;
+}
+
+/* One application of the fault on the targets fault_pick() chose; due is
+ * when it was due (relative to the run's start, -1 if not on a grid). */
+void fault_apply_picked(struct fault_inst *fi, int64_t due)
+{
+	struct engine *e = fi->e;
+	const struct fault_spec *f = fi->spec;
+	_cleanup_free_ char *err = NULL;
+	struct sbuf b = { 0 };
+	int r;
+
+	fi->picked = false;	/* the application owns them now */
 	r = f->type->apply(&fi->ctx, &err);
 	fi->active = true;	/* even half-applied: its undo records must run */
 	if (r < 0) {
@@ -268,6 +299,7 @@ void fault_fire(struct fault_inst *fi)
 	if (e->rep->impact_start_us < 0)
 		e->rep->impact_start_us = fi->app_at;
 	report_fault_applied(fi->rf, fi->app_at, f->type->flags & FAULT_INSTANT);
+	report_fault_due(fi->rf, due);
 	note_targets(fi->rf, &fi->ctx.procs);
 	if (f->type->flags & FAULT_NETWORK) {
 		const struct target_spec *t = f->target;
@@ -293,4 +325,3 @@ void fault_fire(struct fault_inst *fi)
 		fi->rf->reverted_at_us = -1;
 	}
 }
-

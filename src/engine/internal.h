@@ -36,7 +36,9 @@ struct fault_inst {
 	bool active;		/* apply() was called and no revert yet: undo may be due */
 	bool took_effect;	/* the current application succeeded */
 	bool finished;		/* no more actions to come */
-	int64_t next_at;	/* relative to the window start */
+	bool picked;		/* fault_pick() chose targets for the firing due at next_at */
+	int64_t next_at;	/* relative to the window start: when the next action is due */
+	int64_t lead;		/* an instant fault picks its targets this long before it is due */
 	int64_t end_at;		/* relative to the window start */
 	int64_t app_at;		/* when the current application took effect, relative */
 	struct loop_timer *timer;
@@ -99,8 +101,16 @@ void engine_finish(struct engine *e, enum verdict v, const char *reason);
 void engine_on_signal(struct loop *l, int fd, uint32_t events, void *userdata);
 
 /* fault.c */
-/* Pick the targets now and apply one application of the fault. */
-void fault_fire(struct fault_inst *fi);
+/* Pick the fault's targets (and its namespace) now, for an application to
+ * come. Returns 0 with them in fi->ctx (fi->picked), -ESRCH when a repeat
+ * finds nothing (skipped: an event says so), or another -errno (failed:
+ * an event and the fault's error say why). */
+int fault_pick(struct fault_inst *fi);
+/* Drop what fault_pick() chose, unused. */
+void fault_unpick(struct fault_inst *fi);
+/* One application of the fault on the targets fault_pick() chose; due is
+ * when it was due (relative to the run's start, -1 if not on a grid). */
+void fault_apply_picked(struct fault_inst *fi, int64_t due);
 /* Stop the fault's ongoing work and replay its undo records. Idempotent.
  * Returns 0 or the first -errno of the undo records. */
 int fault_revert(struct fault_inst *fi);

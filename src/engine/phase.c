@@ -13,6 +13,7 @@
 /* ---- probes and phases -------------------------------------------------- */
 
 static int64_t on_fault_timer(struct loop *l, int64_t now, void *userdata);
+static int64_t lead_cap(const struct fault_inst *fi);
 static void start_window(struct engine *e);
 static void start_recovery(struct engine *e);
 static void check_recovered(struct engine *e);
@@ -240,9 +241,15 @@ static void start_window(struct engine *e)
 	      format_duration(experiment_window_us(e->x), a, sizeof(a)));
 	for (size_t i = 0; i < e->x->n_faults; i++) {
 		struct fault_inst *fi = &e->faults[i];
+		int64_t first;
+
 		fi->next_at = fi->spec->at_us;
 		fi->end_at = fi->spec->at_us + fi->spec->duration_us;
-		fi->timer = loop_timer_add(e->loop, now + fi->next_at, on_fault_timer, fi);
+		fi->lead = fi->spec->type->flags & FAULT_INSTANT ? lead_cap(fi) : 0;
+		if (fi->lead > 2 * USEC_PER_MSEC)
+			fi->lead = 2 * USEC_PER_MSEC;	/* until a pick is measured */
+		first = fi->next_at > fi->lead ? fi->next_at - fi->lead : 0;
+		fi->timer = loop_timer_add(e->loop, now + first, on_fault_timer, fi);
 	}
 	maybe_end_window(e);
 }
@@ -465,14 +472,95 @@ void engine_on_signal(struct loop *l, int fd, uint32_t events, void *userdata)
 	engine_finish(e, VERDICT_ABORTED, reason);
 }
 
+/* The longest an instant fault picks its targets before it is due: 50ms,
+ * and at most nine tenths of its period (the previous firing's targets
+ * are released as soon as it has fired). */
+static int64_t lead_cap(const struct fault_inst *fi)
+{
+	int64_t cap = 50 * USEC_PER_MSEC;
+
+	if (fi->spec->every_us && fi->spec->every_us - fi->spec->every_us / 10 < cap)
+		cap = fi->spec->every_us - fi->spec->every_us / 10;
+	return cap;
+}
+
+/* After a firing of an instant fault (or a skipped one): the next point
+ * of its grid, window start + at + k × every. When the engine is so late
+ * that the point after it is due too, the overdue points but the latest
+ * are missed (counted, and said in one event), never fired in a burst.
+ * Returns the timer's next deadline (lead before the point), or 0 when
+ * the fault is finished. */
+static int64_t instant_next(struct fault_inst *fi)
+{
+	struct engine *e = fi->e;
+	int64_t window_start = e->origin + e->rep->window_start_us, every = fi->spec->every_us;
+	int64_t now = now_usec() - window_start;
+	unsigned missed = 0;
+	char a[32], b[32];
+
+	if (every && fi->next_at + every <= fi->end_at) {
+		fi->next_at += every;
+		while (fi->next_at + every <= now && fi->next_at + every <= fi->end_at) {
+			fi->next_at += every;
+			missed++;
+		}
+		if (missed) {
+			fi->rf->missed += missed;
+			engine_event(e, "fault.missed", fi->spec->name,
+				     "Erebus was %s late: %u firing%s not made; the one due at +%s of the window fires now",
+				     format_duration(now - (fi->next_at - (int64_t)missed * every), a, sizeof(a)),
+				     missed, missed == 1 ? "" : "s", format_duration(fi->next_at, b, sizeof(b)));
+		}
+		return window_start + fi->next_at - fi->lead;
+	}
+	fi->finished = true;
+	maybe_end_window(e);
+	return 0;
+}
+
+/*
+ * An instant fault (kill): its targets are picked lead before the firing
+ * is due (lead adapts to how long picking takes: twice that, at least
+ * 0.5ms, at most lead_cap()), so that at the due moment only the signals
+ * are sent. Returns the timer's next deadline, or 0 when finished.
+ */
+static int64_t instant_step(struct fault_inst *fi)
+{
+	struct engine *e = fi->e;
+	int64_t due = e->origin + e->rep->window_start_us + fi->next_at;
+
+	if (!fi->picked) {
+		int64_t t0 = now_usec(), cost;
+		int r = fault_pick(fi);
+
+		cost = now_usec() - t0;
+		fi->lead -= fi->lead / 8;	/* forget a slow pick slowly */
+		if (fi->lead < 2 * cost + 500)
+			fi->lead = 2 * cost + 500;
+		if (fi->lead > lead_cap(fi))
+			fi->lead = lead_cap(fi);
+		if (r < 0 && r != -ESRCH) {	/* could not be applied */
+			fi->finished = true;
+			maybe_end_window(e);
+			return 0;
+		}
+		if (r == 0 && now_usec() < due)
+			return due;
+	}
+	if (fi->picked)
+		fault_apply_picked(fi, due - e->origin);
+	return instant_next(fi);
+}
+
 static int64_t on_fault_timer(struct loop *l, int64_t now, void *userdata)
 {
 	struct fault_inst *fi = userdata;
 	struct engine *e = fi->e;
-	int64_t window_start = e->origin + e->rep->window_start_us;
 
-	if (e->state != ST_WINDOW)
+	if (e->state != ST_WINDOW) {
+		fault_unpick(fi);
 		return 0;
+	}
 	if (fi->active) {	/* the end of a lasting fault */
 		if (fault_revert(fi) < 0) {
 			engine_finish(e, VERDICT_CLEANUP_FAILED, "a fault could not be reverted");
@@ -482,16 +570,10 @@ static int64_t on_fault_timer(struct loop *l, int64_t now, void *userdata)
 		maybe_end_window(e);
 		return 0;
 	}
-	fault_fire(fi);
-	if (fi->spec->type->flags & FAULT_INSTANT) {
-		if (fi->spec->every_us && fi->next_at + fi->spec->every_us <= fi->end_at) {
-			fi->next_at += fi->spec->every_us;
-			return window_start + fi->next_at;
-		}
-		fi->finished = true;
-		maybe_end_window(e);
-		return 0;
-	}
+	if (fi->spec->type->flags & FAULT_INSTANT)
+		return instant_step(fi);
+	if (fault_pick(fi) == 0)
+		fault_apply_picked(fi, e->rep->window_start_us + fi->next_at);
 	if (!fi->active) {	/* could not be applied */
 		fi->finished = true;
 		maybe_end_window(e);

@@ -54,8 +54,9 @@ int proc_stat_read(pid_t pid, struct proc_stat *ret)
 	memcpy(ret->comm, open_paren + 1, clen);
 	ret->comm[clen] = '\0';
 	/* after ") ": state ppid pgrp session tty tpgid flags ... starttime (22) */
-	if (sscanf(close_paren + 2, "%c %d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   &ret->state, &ret->ppid, &ret->flags, &start) != 4)
+	/* ... cutime cstime priority nice num_threads (20) itrealvalue starttime */
+	if (sscanf(close_paren + 2, "%c %d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld %*d %llu",
+		   &ret->state, &ret->ppid, &ret->flags, &ret->threads, &start) != 5)
 		return -EIO;
 	ret->starttime = start;
 	return 0;

@@ -165,6 +165,10 @@ static char *effect_figures(const struct report *r, size_t fi, size_t j)
 		else
 			sbuf_add(&b, " to the end (never healthy again)");
 	}
+	if (f->missed) {
+		_cleanup_free_ char *m = report_fault_warning(f);
+		sbuf_addf(&b, "\nwarning: %s", m);
+	}
 	return sbuf_take(&b);
 }
 

@@ -304,10 +304,23 @@ static int read_target(struct rd *rd, const struct json *o, void *dst)
 	return 0;
 }
 
+/* Milliseconds, null, or absent (a field added within a version): -1 for
+ * either of the last two. */
+static int get_ms_added(struct rd *rd, const struct json *o, const char *key, int64_t *ret)
+{
+	const struct json *v;
+
+	*ret = -1;
+	if (want(rd, o, key, T(JSON_NUMBER) | T(JSON_NULL) | OPTIONAL, &v) < 0)
+		return -EINVAL;
+	return v ? get_ms(rd, o, key, true, ret) : 0;
+}
+
 static int read_window(struct rd *rd, const struct json *o, void *dst)
 {
 	struct report_window *w = dst;
-	if (get_ms(rd, o, "start_ms", false, &w->start_us) < 0 || get_ms(rd, o, "end_ms", true, &w->end_us) < 0)
+	if (get_ms(rd, o, "start_ms", false, &w->start_us) < 0 || get_ms(rd, o, "end_ms", true, &w->end_us) < 0 ||
+	    get_ms_added(rd, o, "due_ms", &w->due_us) < 0)
 		return -EINVAL;
 	if (w->end_us >= 0 && w->end_us < w->start_us)
 		return bad(rd, "end_ms", "before start_ms");
@@ -369,6 +382,7 @@ static int read_fault(struct rd *rd, const struct json *o, void *dst)
 	if (get_str(rd, o, "name", false, &f->name) < 0 || get_str(rd, o, "type", false, &f->type) < 0 ||
 	    get_str(rd, o, "description", false, &f->description) < 0 ||
 	    get_unsigned(rd, o, "applications", &f->applications) < 0 ||
+	    (json_get(o, "missed") && get_unsigned(rd, o, "missed", &f->missed) < 0) ||
 	    get_ms(rd, o, "applied_at_ms", true, &f->applied_at_us) < 0 ||
 	    get_ms(rd, o, "reverted_at_ms", true, &f->reverted_at_us) < 0 ||
 	    get_str(rd, o, "error", true, &f->error) < 0 ||

@@ -228,6 +228,25 @@ static void json_effect(struct sbuf *b, const char *name, const struct report_ef
 
 const char *const phase_keys[PHASE_COUNT] = { "before", "during", "after", "impact" };
 
+/* ', "lag_ms": {"p50": ..., "p99": ..., "max": ...}' of the firings' lag,
+ * when their due times are known (not in reports written before them).
+ * Returns whether it wrote it. */
+static bool json_fault_lag(struct sbuf *b, const struct report_fault *f)
+{
+	int64_t lag[3];
+
+	if (!report_fault_lag(f, lag))
+		return false;
+	sbuf_add(b, ", \"lag_ms\": {\"p50\": ");
+	json_ms(b, lag[0]);
+	sbuf_add(b, ", \"p99\": ");
+	json_ms(b, lag[1]);
+	sbuf_add(b, ", \"max\": ");
+	json_ms(b, lag[2]);
+	sbuf_add(b, "}");
+	return true;
+}
+
 /* One entry of "faults". */
 static void json_fault(struct sbuf *b, const struct report *r, size_t i, bool v2)
 {
@@ -252,9 +271,16 @@ static void json_fault(struct sbuf *b, const struct report *r, size_t i, bool v2
 		json_ms(b, f->windows[j].start_us);
 		sbuf_add(b, ", \"end_ms\": ");
 		json_ms(b, f->windows[j].end_us);
+		if (f->windows[j].due_us >= 0) {
+			sbuf_add(b, ", \"due_ms\": ");
+			json_ms(b, f->windows[j].due_us);
+		}
 		sbuf_add(b, "}");
 	}
-	sbuf_addf(b, "], \"applications\": %u, \"applied_at_ms\": ", f->applications);
+	sbuf_addf(b, "], \"applications\": %u", f->applications);
+	if (json_fault_lag(b, f))
+		sbuf_addf(b, ", \"missed\": %u", f->missed);
+	sbuf_add(b, ", \"applied_at_ms\": ");
 	json_ms(b, f->applied_at_us);
 	sbuf_add(b, ", \"reverted_at_ms\": ");
 	json_ms(b, f->reverted_at_us);
@@ -292,7 +318,8 @@ static void json_grid(struct sbuf *b, const struct report_probe *p)
 		sbuf_add(b, "null}");
 }
 
-/* "warnings": each probe's report_probe_warnings(). */
+/* "warnings": each probe's report_probe_warnings(), then each fault's
+ * report_fault_warning(). */
 static void json_warnings(struct sbuf *b, const struct report *r)
 {
 	size_t k = 0;
@@ -310,6 +337,17 @@ static void json_warnings(struct sbuf *b, const struct report *r)
 			sbuf_add(b, "}");
 			free(w[j].message);
 		}
+	}
+	for (size_t i = 0; i < r->n_faults; i++) {
+		_cleanup_free_ char *m = report_fault_warning(&r->faults[i]);
+
+		if (!m)
+			continue;
+		sbuf_add(b, k++ ? ",\n    {\"fault\": " : "\n    {\"fault\": ");
+		json_str(b, r->faults[i].name);
+		sbuf_add(b, ", \"kind\": \"erebus-behind\", \"message\": ");
+		json_str(b, m);
+		sbuf_add(b, "}");
 	}
 	sbuf_add(b, k ? "\n  ],\n" : "],\n");
 }
@@ -460,7 +498,31 @@ void report_fault_applied(struct report_fault *f, int64_t t_us, bool instant)
 {
 	assert(f);
 	GROW(f->windows, f->cap_windows, f->n_windows + 1);
-	f->windows[f->n_windows++] = (struct report_window){ t_us, instant ? t_us : -1 };
+	f->windows[f->n_windows++] = (struct report_window){ t_us, instant ? t_us : -1, -1 };
+}
+
+void report_fault_due(struct report_fault *f, int64_t due_us)
+{
+	assert(f && f->n_windows);
+	f->windows[f->n_windows - 1].due_us = due_us;
+}
+
+size_t report_fault_lag(const struct report_fault *f, int64_t ret[3])
+{
+	_cleanup_free_ int64_t *v = xcalloc(f->n_windows + 1, sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->n_windows; i++)
+		if (f->windows[i].due_us >= 0)
+			v[n++] = f->windows[i].start_us > f->windows[i].due_us ?
+				 f->windows[i].start_us - f->windows[i].due_us : 0;
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_i64);
+	ret[0] = percentile(v, n, 50);
+	ret[1] = percentile(v, n, 99);
+	ret[2] = v[n - 1];
+	return n;
 }
 
 void report_fault_reverted(struct report_fault *f, int64_t t_us)

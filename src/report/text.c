@@ -44,6 +44,10 @@ static void fault_table(const struct report *r, struct sbuf *b, int w)
 			sbuf_addf(b, " x%u", f->applications);
 		if (f->error)
 			sbuf_addf(b, "\n  %-*s  error: %s", w, "", f->error);
+		if (f->missed) {
+			_cleanup_free_ char *m = report_fault_warning(f);
+			sbuf_addf(b, "\n  %-*s  %s", w, "", m);
+		}
 		sbuf_add(b, "\n");
 	}
 }

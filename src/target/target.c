@@ -51,9 +51,10 @@ static const char *erebus_refusal(pid_t pid, const struct proc_stat *st)
 	return NULL;
 }
 
-const char *target_refusal(pid_t pid, const struct target_exclude *ex)
+/* target_refusal() on what /proc/pid/stat said (st), or NULL to read it. */
+static const char *refusal_of(pid_t pid, const struct proc_stat *st, const struct target_exclude *ex)
 {
-	struct proc_stat st;
+	struct proc_stat own;
 
 	if (pid == 1)
 		return "it is pid 1 (init)";
@@ -62,11 +63,19 @@ const char *target_refusal(pid_t pid, const struct target_exclude *ex)
 	for (size_t i = 0; ex && i < ex->n; i++)
 		if (pid == ex->v[i].pid)
 			return ex->v[i].why;
-	if (proc_stat_read(pid, &st) < 0)
-		return NULL;	/* gone: picking it will fail */
-	if ((st.flags & PROC_PF_KTHREAD) || pid == 2 || st.ppid == 2)
+	if (!st) {
+		if (proc_stat_read(pid, &own) < 0)
+			return NULL;	/* gone: picking it will fail */
+		st = &own;
+	}
+	if ((st->flags & PROC_PF_KTHREAD) || pid == 2 || st->ppid == 2)
 		return "it is a kernel thread";
-	return erebus_refusal(pid, &st);
+	return erebus_refusal(pid, st);
+}
+
+const char *target_refusal(pid_t pid, const struct target_exclude *ex)
+{
+	return refusal_of(pid, NULL, ex);
 }
 
 /*
@@ -172,16 +181,41 @@ static bool cmdline_matches(pid_t pid, const regex_t *re)
 	return regexec(re, text, 0, NULL, 0) == 0;
 }
 
+/* One process of a /proc scan, as its stat file said then; pidfd: one
+ * opened before that read, or -1. */
 struct scan {
 	pid_t pid, ppid;
+	int pidfd;
+	struct proc_stat st;
 };
 
-static int scan_proc(struct scan **ret, size_t *ret_n)
+struct scan_set {
+	struct scan *v;
+	size_t n;
+};
+
+static void scan_free(struct scan_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].pidfd >= 0)
+			close(s->v[i].pidfd);
+	free(s->v);
+	*s = (struct scan_set){ 0 };
+}
+
+/*
+ * Every process in /proc with its stat. With pidfds, a pidfd is opened
+ * for each before its stat is read: a pidfd still live after every read
+ * about its process (proc_verify()) proves those reads were about it, so
+ * the stat need not be read again to check its start time (half the
+ * reads of a pick; /proc/PID/stat is the costly part of picking).
+ */
+static int scan_proc(struct scan_set *ret, bool pidfds)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
-	struct scan *v = NULL;
-	size_t n = 0, cap = 0;
+	struct scan_set s = { 0 };
+	size_t cap = 0;
 
 	if (!d)
 		return -errno;
@@ -189,15 +223,113 @@ static int scan_proc(struct scan **ret, size_t *ret_n)
 		struct proc_stat st;
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
+		int fd = -1;
 
-		if (*end || pid <= 0 || proc_stat_read((pid_t)pid, &st) < 0)
+		if (*end || pid <= 0)
 			continue;
-		GROW(v, cap, n + 1);
-		v[n++] = (struct scan){ (pid_t)pid, st.ppid };
+		if (pidfds && (fd = pidfd_open((pid_t)pid, 0)) < 0)
+			continue;	/* gone */
+		if (proc_stat_read((pid_t)pid, &st) < 0) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		GROW(s.v, cap, s.n + 1);
+		s.v[s.n++] = (struct scan){ (pid_t)pid, st.ppid, fd, st };
 	}
 	closedir(d);
-	*ret = v;
-	*ret_n = n;
+	*ret = s;
+	return 0;
+}
+
+/* Append to *q the pids in one children list file (none if gone). */
+static void add_children_of(int dirfd, const char *path, pid_t **q, size_t *n, size_t *cap)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read_fd_max(fd, 1 << 20, &text) < 0)
+		return;
+	for (char *c = text, *end; *c; c = end) {
+		long child = strtol(c, &end, 10);
+		if (end == c)
+			break;
+		GROW(*q, *cap, *n + 1);
+		(*q)[(*n)++] = (pid_t)child;
+	}
+}
+
+/* Append to *q the children of pid: those listed in
+ * /proc/PID/task/TID/children of each of its threads (only the one
+ * when st says it has one thread; none when it is gone). */
+static void add_children(pid_t pid, const struct proc_stat *st, pid_t **q, size_t *n, size_t *cap)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+
+	if (st->threads == 1) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+		add_children_of(AT_FDCWD, path, q, n, cap);
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if (!(d = opendir(path)))
+		return;
+	while ((de = readdir(d))) {
+		char p2[64];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p2, sizeof(p2), "%.16s/children", de->d_name);
+		add_children_of(dirfd(d), p2, q, n, cap);
+	}
+	closedir(d);
+}
+
+/* Does this kernel list children (CONFIG_PROC_CHILDREN)? */
+static bool children_listed(void)
+{
+	static int known = -1;
+
+	if (known < 0)
+		known = access("/proc/thread-self/children", F_OK) == 0;
+	return known;
+}
+
+/*
+ * scan_proc() of root and its descendants only, found through the
+ * kernel's children lists instead of every process's stat: a pick
+ * within a launched command reads its own processes, not the machine's.
+ * At most 65536 processes. -ENOTSUP when the kernel has no children
+ * lists (the caller scans everything then).
+ */
+static int scan_tree(pid_t root, struct scan_set *ret, bool pidfds)
+{
+	_cleanup_free_ pid_t *q = NULL;
+	struct scan_set s = { 0 };
+	size_t n = 0, cap = 0, cap_s = 0;
+
+	if (!children_listed())
+		return -ENOTSUP;
+	GROW(q, cap, 1);
+	q[n++] = root;
+	for (size_t i = 0; i < n && i < 65536; i++) {
+		struct proc_stat st;
+		int fd = -1;
+
+		if (pidfds && (fd = pidfd_open(q[i], 0)) < 0)
+			continue;	/* gone */
+		if (proc_stat_read(q[i], &st) < 0) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		add_children(q[i], &st, &q, &n, &cap);
+		GROW(s.v, cap_s, s.n + 1);
+		s.v[s.n++] = (struct scan){ q[i], st.ppid, fd, st };
+	}
+	*ret = s;
 	return 0;
 }
 
@@ -231,11 +363,31 @@ static int cmp_proc(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-int target_match(const struct target_state *ts, struct proc_set *ret, char **ret_err)
+/* The count of s's pid-sorted processes once a pid listed twice (a
+ * children list read while its pid was reused) is kept once. */
+static size_t drop_repeats(struct proc_set *s)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (kept && s->v[kept - 1].pid == s->v[i].pid) {
+			if (s->v[i].pidfd >= 0)
+				close(s->v[i].pidfd);
+			continue;
+		}
+		s->v[kept++] = s->v[i];
+	}
+	return kept;
+}
+
+/* target_match(), with pidfds (scan_proc()): each match's pidfd open,
+ * opened before anything was read about it, yet to be verified. */
+static int match(const struct target_state *ts, bool pidfds, struct proc_set *ret, char **ret_err)
 {
 	const struct target_spec *t = ts->spec;
-	_cleanup_free_ struct scan *all = NULL;
+	_cleanup_(scan_free) struct scan_set scan = { 0 };
 	_cleanup_free_ pid_t *cg = NULL;
+	struct scan *all;
 	size_t n_all = 0, n_cg = 0;
 	pid_t want = t->pid;
 	struct proc_set out = { 0 };
@@ -260,10 +412,15 @@ int target_match(const struct target_state *ts, struct proc_set *ret, char **ret
 		*ret = out;	/* not launched yet, or gone */
 		return 0;
 	}
-	if ((r = scan_proc(&all, &n_all)) < 0) {
+	r = root ? scan_tree(root, &scan, pidfds) : -ENOTSUP;
+	if (r == -ENOTSUP)
+		r = scan_proc(&scan, pidfds);
+	if (r < 0) {
 		*ret_err = xasprintf("cannot read /proc: %s", strerror(-r));
 		return r;
 	}
+	all = scan.v;
+	n_all = scan.n;
 	for (size_t i = 0; i < n_all; i++) {
 		pid_t pid = all[i].pid;
 		struct proc p;
@@ -274,13 +431,15 @@ int target_match(const struct target_state *ts, struct proc_set *ret, char **ret
 			continue;
 		if (root && !descends(all, n_all, pid, root))
 			continue;
-		if (proc_read(pid, &p) < 0)
+		if (all[i].st.state == 'Z' || all[i].st.state == 'X')
 			continue;
+		p = (struct proc){ .pid = pid, .pidfd = all[i].pidfd, .starttime = all[i].st.starttime };
+		memcpy(p.comm, all[i].st.comm, sizeof(p.comm));
 		if (t->process && strcmp(p.comm, t->process))
 			continue;
 		if (t->cmdline && !cmdline_matches(pid, t->cmdline))
 			continue;
-		if ((why = target_refusal(pid, ts->exclude))) {
+		if ((why = refusal_of(pid, &all[i].st, ts->exclude))) {
 			if (want) {
 				*ret_err = xasprintf("Erebus refuses pid %d: %s", (int)pid, why);
 				proc_set_free(&out);
@@ -290,11 +449,18 @@ int target_match(const struct target_state *ts, struct proc_set *ret, char **ret
 		}
 		GROW(out.v, out.cap, out.n + 1);
 		out.v[out.n++] = p;
+		all[i].pidfd = -1;	/* out's now */
 	}
 	if (out.n)
 		qsort(out.v, out.n, sizeof(*out.v), cmp_proc);
+	out.n = drop_repeats(&out);
 	*ret = out;
 	return (int)out.n;
+}
+
+int target_match(const struct target_state *ts, struct proc_set *ret, char **ret_err)
+{
+	return match(ts, false, ret, ret_err);
 }
 
 static void describe_selectors(const struct target_spec *t, struct sbuf *b)
@@ -320,7 +486,7 @@ int target_pick(const struct target_state *ts, struct rng *rng, struct proc_set 
 {
 	struct proc_set m = { 0 }, out = { 0 };
 	size_t want;
-	int r = target_match(ts, &m, ret_err);
+	int r = match(ts, true, &m, ret_err);
 
 	if (r < 0)
 		return r;
@@ -354,11 +520,13 @@ int target_pick(const struct target_state *ts, struct rng *rng, struct proc_set 
 		m.v[j] = tmp;
 	}
 	for (size_t i = 0; i < want; i++) {
-		struct proc p;
-		if (proc_open(m.v[i].pid, m.v[i].starttime, &p) < 0)
+		/* Its pidfd was opened before its stat (and cmdline) was
+		 * read; live now, it is the process those reads were about. */
+		if (proc_verify(&m.v[i]) < 0)
 			continue;	/* gone since it matched */
 		GROW(out.v, out.cap, out.n + 1);
-		out.v[out.n++] = p;
+		out.v[out.n++] = m.v[i];
+		m.v[i].pidfd = -1;	/* out's now */
 	}
 	proc_set_free(&m);
 	if (!out.n) {

@@ -135,6 +135,20 @@ for i in $(seq 1 51); do curl -s -o /dev/null -w '%{time_total} %{time_namelooku
 	xargs printf '   curl alone         p50 %s ms (51 requests, total less name lookup)\n'
 kill "$idle" 2>/dev/null
 
+# 5. Kill every 10 ms over 100 targets: firing lag ------------------------------
+echo
+echo "5. Firing lag of a repeating kill (see tests/bench/kill_grid.sh)"
+BUILD=$BUILD "$(dirname "$0")/kill_grid.sh"
+
+# 6. Many timers due together: the event loop alone ---------------------------
+echo
+echo "6. N probes' timers (a tick and a timeout each) due every 10 ms together, on one loop, 3 s"
+printf '   %-8s %10s %9s %9s %9s %9s\n' "probes" "firings" "p50 ms" "p99 ms" "max ms" "CPU s"
+for n in 200 1000 2000; do
+	read -r fired l50 l99 lmax cpu < <("$BUILD/tests/timers" "$n" 10 3)
+	printf '   %-8s %10s %9s %9s %9s %9s\n' "$n" "$fired" "$l50" "$l99" "$lmax" "$cpu"
+done
+
 # Shaping tree: Erebus' netlink against tc ----------------------------------------
 echo
 echo "Shaping tree (htb root, class, tbf leaf, u32 filter) applied and reverted, in a throwaway namespace"

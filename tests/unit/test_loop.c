@@ -19,7 +19,7 @@
 #include "erebus/util.h"
 
 #define WATCHDOG_CODE 99
-#define MAX_EVENTS 32
+#define MAX_EVENTS 512
 
 struct lfx {
 	struct loop *l;
@@ -157,6 +157,44 @@ static void test_timers_overdue_fire_in_deadline_order(void **state)
 	assert_int_equal(f->order[0], 0);
 	assert_int_equal(f->order[1], 1);
 	assert_int_equal(f->order[2], 2);
+}
+
+/* Many overdue timers (deadlines shuffled, some equal, some moved and
+ * some deleted before the loop runs) fire in deadline order, equal
+ * deadlines in the order the timers were made: the heap keeps the scan's
+ * order. */
+static void test_many_timers_fire_in_deadline_then_creation_order(void **state)
+{
+	enum { N = 300 };
+	struct lfx *f = *state;
+	int64_t base = now_usec() - 50 * USEC_PER_MSEC;
+	static struct tctx t[N];
+	struct loop_timer *h[N];
+	int fired = 0;
+
+	for (int i = 0; i < N; i++) {
+		t[i] = (struct tctx){ .f = f, .id = i, .at = base + (int64_t)((i * 37) % 50) * 100,
+				      .quit_after = N - N / 10 };
+		assert_non_null(h[i] = loop_timer_add(f->l, t[i].at, order_cb, &t[i]));
+	}
+	for (int i = 0; i < N; i += 10)
+		loop_timer_del(f->l, h[i]);
+	for (int i = 5; i < N; i += 10) {
+		t[i].at = base + 4999 - (int64_t)i;	/* moved: distinct, late in the round */
+		loop_timer_set(f->l, h[i], t[i].at);
+	}
+	watchdog(f, 5 * USEC_PER_SEC);
+	assert_int_equal(loop_run(f->l), 0);
+	assert_int_equal(f->n, N - N / 10);
+	for (size_t k = 1; k < f->n && k < MAX_EVENTS; k++) {
+		const struct tctx *a = &t[f->order[k - 1]], *b = &t[f->order[k]];
+		if (a->at > b->at || (a->at == b->at && a->id > b->id))
+			fail_msg("timer %d (at %lld) fired after timer %d (at %lld)", b->id, (long long)b->at,
+				 a->id, (long long)a->at);
+	}
+	for (size_t k = 0; k < f->n && k < MAX_EVENTS; k++)
+		fired += f->order[k] % 10 == 0;
+	assert_int_equal(fired, 0);	/* the deleted ones never */
 }
 
 struct rctx {
@@ -610,6 +648,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		L(test_timers_deadline_order),
 		L(test_timers_overdue_fire_in_deadline_order),
+		L(test_many_timers_fire_in_deadline_then_creation_order),
 		L(test_timer_repeats),
 		L(test_timer_disarm_and_rearm),
 		L(test_timer_set_zero_disarms),

@@ -150,7 +150,7 @@ static void test_phase_stats_empty(void **state)
 static void test_compute_staged_run(void **state)
 {
 	struct sample s[20];
-	struct report_window kill = { 1000 * MS, 1000 * MS }, pause = { 3000 * MS, 4000 * MS };
+	struct report_window kill = { 1000 * MS, 1000 * MS, -1 }, pause = { 3000 * MS, 4000 * MS, -1 };
 	struct report_fault f[2] = {
 		{ .name = (char *)"kill", .instant = true, .windows = &kill, .n_windows = 1 },
 		{ .name = (char *)"pause", .windows = &pause, .n_windows = 1 },

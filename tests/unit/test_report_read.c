@@ -98,7 +98,7 @@ static void test_built_round_trip(void **state)
 			    .finished_at = 1700000000123000LL + 5000001, .verdict = VERDICT_ABORTED,
 			    .reason = (char *)"interrupted by SIGINT", .steady_at_us = 1,
 			    .window_start_us = 1, .window_end_us = -1, .recovered_at_us = -1 };
-	struct report_window w[] = { { 10, -1 } };
+	struct report_window w[] = { { 10, -1, -1 } };
 	struct report_target t = { .pid = 42, .comm = "fifteen-chars-x" };
 	struct report_fault f = { .name = (char *)"f", .type = (char *)"pause", .description = (char *)"d",
 				  .targets = &t, .n_targets = 1, .windows = w, .n_windows = 1,
@@ -151,7 +151,7 @@ static void test_v2_round_trip(void **state)
 			    .steady_at_us = 100, .window_start_us = 100, .window_end_us = 2500,
 			    .recovered_at_us = -1, .impact_start_us = 600, .ended_us = 2500,
 			    .halted_at_us = 2500, .hold_us = 2000000 };
-	struct report_window w[] = { { 600, 2500 } };
+	struct report_window w[] = { { 600, 2500, -1 } };
 	struct report_effect e = { .detect_us = 250, .mitigate_us = -1, .recover_us = 1500, .down_us = 1250,
 				   .outages = 1,
 				   .span = { .samples = 3, .failures = 2, .slots = 8, .availability = 0.25,
@@ -449,6 +449,42 @@ static void test_load_errors(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* A repeating fault's due times, missed firings and lag: written, then
+ * read back as they were; the lag comes from the windows (start - due,
+ * a firing early by nothing counts as 0). */
+static void test_fault_grid_round_trip(void **state)
+{
+	struct report r = { .schema = 2, .experiment = (char *)"e", .file = (char *)"x.ini",
+			    .started_at = 1700000000123000LL, .finished_at = 1700000000123000LL + 4000000,
+			    .verdict = VERDICT_PASSED, .steady_at_us = 100, .window_start_us = 100,
+			    .window_end_us = 40100, .recovered_at_us = 40100, .impact_start_us = 200,
+			    .ended_us = 40100, .halted_at_us = -1 };
+	struct report_window w[] = { { 200, 200, 100 }, { 10150, 10150, 10100 }, { 30400, 30400, 30100 },
+				     { 40100, 40100, 40100 } };
+	struct report_fault f = { .name = (char *)"k", .type = (char *)"kill", .description = (char *)"d",
+				  .windows = w, .n_windows = 4, .applied_at_us = 200, .reverted_at_us = -1,
+				  .applications = 4, .missed = 1, .instant = true };
+	struct report *back = NULL;
+	char *err = NULL, *first;
+	int64_t lag[3];
+
+	r.faults = &f;
+	r.n_faults = 1;
+	assert_int_equal(report_fault_lag(&f, lag), 4);
+	assert_int_equal(lag[0], 50);	/* 0, 50, 100, 300: the 2nd of 4 */
+	assert_int_equal(lag[1], 300);
+	assert_int_equal(lag[2], 300);
+	first = render_json(&r);
+	assert_non_null(strstr(first, "\"due_ms\": 10.100}"));
+	assert_non_null(strstr(first, "\"lag_ms\": {\"p50\": 0.050, \"p99\": 0.300, \"max\": 0.300}, \"missed\": 1"));
+	if (report_from_json(first, strlen(first), &back, &err) < 0)
+		fail_msg("%s", err);
+	assert_string_equal(render_json(back), first);
+	assert_int_equal(back->faults[0].windows[2].due_us, 30100);
+	assert_int_equal(back->faults[0].missed, 1);
+	report_free(back);
+}
+
 #define T(fn) cmocka_unit_test_teardown(fn, teardown)
 
 int main(void)
@@ -456,7 +492,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_fixtures_round_trip), T(test_fields),	   T(test_built_round_trip), T(test_v2_round_trip), T(test_grid_fields),
 		T(test_without_later_fields), T(test_wrong_reports), T(test_unknown_fields_ignored),
-		T(test_load_errors),
+		T(test_load_errors), T(test_fault_grid_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
