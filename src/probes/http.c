@@ -11,14 +11,28 @@
  * name is being looked up does not wait for that thread (CURLOPT_QUICK_EXIT,
  * curl 7.87 and later: older ones join it, for as long as the lookup takes).
  *
- * Each sample uses a fresh easy handle on a fresh connection, so it
- * measures connecting to the service too, not a warm pooled connection.
+ * Each sample uses a fresh easy handle. With reuse = no (the default) it
+ * is also a fresh connection, so it measures connecting to the service
+ * too, as a new client sees it; the request says "Connection: close", and
+ * when curl is done with the connection it is kept open until the server's
+ * FIN has arrived (at most HTTP_LINGER_MS), then closed: the server closes
+ * first, so TIME_WAIT stays on its side, not in Erebus' local ports. With
+ * reuse = yes, connections stay in the shared multi handle's pool and each
+ * sample takes an idle one to its destination, as a warm client does; curl
+ * reopens one the server has dropped (and retries a request that found it
+ * dead) within the same sample.
+ *
  * Only http and https are allowed, redirects are not followed, proxies
  * from the environment are ignored, and at most 1 MiB of body is kept.
+ * A sample that could not connect for lack of Erebus' own resources (no
+ * local port, no file descriptor) is probe_erebus_error(), not a failure.
  */
 #include <ctype.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <regex.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include "curl_dl.h"
 #include "erebus/netns.h"
 #include "erebus/probe.h"
@@ -31,12 +45,28 @@
 #endif
 /* curl's own timeout, a backstop behind the runner's. */
 #define HTTP_BACKSTOP_MS 250
+/* How long a finished connection waits for the server's FIN before it is
+ * closed from this side anyway. */
+#define HTTP_LINGER_MS 1000
+
+struct http_linger;
 
 struct http_shared {
 	CURLM *multi;
 	struct loop *loop;
 	struct loop_timer *timer;
 	unsigned refs;
+	unsigned n_reuse;		/* probes with reuse = yes: the pool's size */
+	bool closing;			/* in curl_multi_cleanup(): close at once */
+	struct http_linger *lingers;	/* connections waiting for the server's FIN */
+};
+
+/* A connection curl has closed, held open until the server's FIN. */
+struct http_linger {
+	struct http_shared *sh;
+	int fd;
+	struct loop_timer *timer;
+	struct http_linger *next, **pprev;
 };
 
 struct http_state {
@@ -54,6 +84,8 @@ struct http_state {
 	char *status_text;		/* "200-399" */
 	int64_t max_latency_us;		/* 0: none */
 	bool tls_verify;
+	bool reuse;			/* keep connections between samples */
+	int sock_err;			/* the sample's socket() errno, 0 if none */
 
 	/* The sample in flight. */
 	CURL *easy;
@@ -194,6 +226,79 @@ static void http_check(const struct probe_spec *p, struct diag *d)
 			   "max_latency %s is not below timeout %s, so it could never fail a sample; raise timeout or lower max_latency",
 			   format_duration(ml->usec, a, sizeof(a)), format_duration(p->timeout_us, b, sizeof(b)));
 	}
+}
+
+/* Close a held connection now and forget it. */
+static void http_linger_end(struct http_linger *lg)
+{
+	loop_del_fd(lg->sh->loop, lg->fd);
+	loop_timer_del(lg->sh->loop, lg->timer);
+	(void)close(lg->fd);
+	*lg->pprev = lg->next;
+	if (lg->next)
+		lg->next->pprev = lg->pprev;
+	free(lg);
+}
+
+/* The held connection is readable: the server's FIN (EOF), an error, or
+ * stray bytes (drained, a bounded number of times per wakeup). */
+static void http_linger_on_fd(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	char buf[4096];
+	ssize_t n = 1;
+
+	for (int i = 0; i < 16 && n > 0; i++)
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR) && !(events & (EPOLLHUP | EPOLLERR))))
+		return;
+	http_linger_end(userdata);
+}
+
+/* The server did not close within HTTP_LINGER_MS: close from this side. */
+static int64_t http_linger_on_timer(struct loop *l, int64_t now_us, void *userdata)
+{
+	http_linger_end(userdata);
+	return 0;
+}
+
+/* Is fd a TCP connection still established in both directions? */
+static bool http_established(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && ti.tcpi_state == TCP_ESTABLISHED;
+}
+
+/*
+ * curl closes a socket (CURLOPT_CLOSESOCKETFUNCTION; curl has already
+ * dropped it from the loop through CURL_POLL_REMOVE). A connection whose
+ * server has not closed yet is held until its FIN arrives, so the server
+ * closes first and the TIME_WAIT is the server's; anything else (a failed
+ * connect, a server that already closed) is closed at once.
+ */
+static int http_close_socket(void *clientp, curl_socket_t fd)
+{
+	struct http_shared *sh = clientp;
+	struct http_linger *lg;
+
+	if (sh->closing || !http_established(fd))
+		return close(fd);
+	lg = xcalloc(1, sizeof(*lg));
+	lg->sh = sh;
+	lg->fd = fd;
+	if (loop_add_fd(sh->loop, fd, EPOLLIN | EPOLLRDHUP, http_linger_on_fd, lg) < 0) {
+		free(lg);
+		return close(fd);
+	}
+	lg->timer = loop_timer_add(sh->loop, now_usec() + HTTP_LINGER_MS * USEC_PER_MSEC,
+				   http_linger_on_timer, lg);
+	lg->next = sh->lingers;
+	lg->pprev = &sh->lingers;
+	if (lg->next)
+		lg->next->pprev = &lg->next;
+	sh->lingers = lg;
+	return 0;
 }
 
 /* Socket callback: keep the loop's watch of s in step with what curl
@@ -360,6 +465,20 @@ static bool http_judge(const struct http_state *st, CURL *easy, CURLcode res, in
 	return true;
 }
 
+/* The errno of a transfer that failed for lack of Erebus' own resources
+ * (socket() or connect() out of ports, descriptors or memory), or 0. */
+static int http_erebus_errno(const struct http_state *st, CURL *easy, CURLcode res)
+{
+	long oserr = 0;
+
+	if (res != CURLE_COULDNT_CONNECT)
+		return 0;
+	if (probe_errno_is_erebus(st->sock_err))
+		return st->sock_err;
+	(void)curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &oserr);
+	return probe_errno_is_erebus((int)oserr) ? (int)oserr : 0;
+}
+
 /* Detach and free the transfer in flight and its body. */
 static void http_release(struct http_state *st)
 {
@@ -388,11 +507,17 @@ static void http_check_done(struct http_shared *sh)
 		int64_t latency;
 		char msg[512];
 		bool ok;
+		int err;
 
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		(void)curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
 		st = (struct http_state *)priv;
+		if ((err = http_erebus_errno(st, m->easy_handle, m->data.result))) {
+			http_release(st);
+			probe_erebus_error(st->ctx, err);
+			continue;
+		}
 		if (curl_easy_getinfo(m->easy_handle, CURLINFO_TOTAL_TIME_T, &total) != CURLE_OK)
 			total = -1;
 		latency = total > 0 ? (int64_t)total : -1;
@@ -464,8 +589,12 @@ static void http_shared_unref(struct probe_env *env)
 
 	if (!sh || --sh->refs)
 		return;
-	/* Cleanup may still call both callbacks, so the timer goes last. */
+	/* Cleanup may still call both callbacks, so the timer goes last;
+	 * its closes are immediate, and held connections are closed too. */
+	sh->closing = true;
 	(void)curl_multi_cleanup(sh->multi);
+	while (sh->lingers)
+		http_linger_end(sh->lingers);
 	loop_timer_del(sh->loop, sh->timer);
 	free(sh);
 	env->http = NULL;
@@ -484,6 +613,17 @@ static void http_state_free(struct http_state *st)
 	free(st->method);
 	free(st->status_text);
 	free(st);
+}
+
+/* Does the list of "Name: value" headers hv (may be NULL) set name? */
+static bool http_has_header(const struct opt_value *hv, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (char **h = hv && hv->list ? hv->list : NULL; h && *h; h++)
+		if (!strncasecmp(*h, name, n) && (*h)[n] == ':')
+			return true;
+	return false;
 }
 
 static int http_init(struct probe_ctx *ctx, char **ret_err)
@@ -520,6 +660,11 @@ static int http_init(struct probe_ctx *ctx, char **ret_err)
 	/* No "Expect: 100-continue" round trip before a body. */
 	if (st->body && !(st->headers = curl_slist_append(st->headers, "Expect:")))
 		goto oom;
+	/* A fresh connection each sample: ask the server to close it first. */
+	st->reuse = section_int(sec, "reuse") != 0;
+	if (!st->reuse && !http_has_header(hv, "Connection") &&
+	    !(st->headers = curl_slist_append(st->headers, "Connection: close")))
+		goto oom;
 
 	st->expect_body = section_str(sec, "expect_body");
 	if (st->expect_body) {
@@ -545,6 +690,11 @@ static int http_init(struct probe_ctx *ctx, char **ret_err)
 	st->sh = http_shared_ref(ctx->env);
 	if (!st->sh)
 		goto oom;
+	/* The pool holds only reuse = yes connections (reuse = no transfers
+	 * never return theirs): one per such probe. curl's default, 4 per
+	 * transfer in flight, would close idle ones whenever few transfers run. */
+	if (st->reuse)
+		(void)curl_multi_setopt(st->sh->multi, CURLMOPT_MAXCONNECTS, (long)++st->sh->n_reuse);
 	ctx->state = st;
 	return 0;
 oom:
@@ -555,12 +705,16 @@ fail:
 	return rc;
 }
 
+/* curl opens a socket: in the probe's namespace if it has one, and its
+ * errno kept (curl does not report it for a socket() that failed). */
 static curl_socket_t http_open_socket(void *userdata, curlsocktype purpose, struct curl_sockaddr *a)
 {
-	const struct probe_ctx *ctx = userdata;
-	int fd = netns_socket(ctx->netns_fd, a->family, a->socktype, a->protocol);
+	struct http_state *st = userdata;
+	int fd = netns_socket(st->ctx->netns_fd, a->family, a->socktype, a->protocol);
 
 	(void)purpose;
+	if (fd < 0)
+		st->sock_err = -fd;
 	return fd < 0 ? CURL_SOCKET_BAD : fd;
 }
 
@@ -581,12 +735,14 @@ static CURLcode http_setup(struct http_state *st, CURL *e)
 	 * resolver thread instead of joining it (which would block the loop
 	 * for the rest of the lookup). Unknown before 7.87: not an error. */
 	(void)curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
-	if (st->ctx->netns_fd >= 0) {	/* from a sandbox host: its sockets are made there */
-		SET(CURLOPT_OPENSOCKETFUNCTION, http_open_socket);
-		SET(CURLOPT_OPENSOCKETDATA, st->ctx);
+	SET(CURLOPT_OPENSOCKETFUNCTION, http_open_socket);
+	SET(CURLOPT_OPENSOCKETDATA, st);
+	SET(CURLOPT_CLOSESOCKETFUNCTION, http_close_socket);
+	SET(CURLOPT_CLOSESOCKETDATA, st->sh);
+	if (!st->reuse) {
+		SET(CURLOPT_FRESH_CONNECT, 1L);
+		SET(CURLOPT_FORBID_REUSE, 1L);
 	}
-	SET(CURLOPT_FRESH_CONNECT, 1L);
-	SET(CURLOPT_FORBID_REUSE, 1L);
 	SET(CURLOPT_USERAGENT, "erebus-probe/1");
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_BODY_MAX);
 	SET(CURLOPT_WRITEFUNCTION, http_write_cb);
@@ -622,6 +778,7 @@ static int http_start(struct probe_ctx *ctx)
 	if (!e)
 		return -ENOMEM;
 	st->errbuf[0] = '\0';
+	st->sock_err = 0;
 	st->too_large = false;
 	st->len = 0;
 	c = http_setup(st, e);
@@ -690,6 +847,8 @@ static void http_describe(const struct probe_spec *p, struct sbuf *out)
 	}
 	if (!section_int(sec, "tls_verify"))
 		sbuf_add(out, ", TLS certificate not verified");
+	if (section_int(sec, "reuse"))
+		sbuf_add(out, ", connection kept between samples");
 	probe_describe_timing(p, out);
 }
 
@@ -708,6 +867,8 @@ static const struct opt_def http_options[] = {
 	  "a slower response fails the sample" },
 	{ "tls_verify", OPT_BOOL, 0, "yes", 0, 0, NULL,
 	  "verify the server's TLS certificate and name" },
+	{ "reuse", OPT_BOOL, 0, "no", 0, 0, NULL,
+	  "keep the connection between samples (a warm client); no: a new one each sample" },
 	OPT_END,
 };
 

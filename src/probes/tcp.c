@@ -3,7 +3,13 @@
  * The tcp probe: a sample passes when a TCP connection to host:port is
  * established. The connect is non-blocking and watched on the loop
  * (EPOLLOUT, then SO_ERROR); each address of the host is tried in turn
- * until one accepts. The connection is closed right away.
+ * until one accepts. The connection is closed right away, with a reset
+ * (SO_LINGER 0) rather than a FIN: the probe sends no data, so nothing is
+ * lost, and no socket is left in TIME_WAIT on Erebus' side, however fast
+ * it samples (the standard behaviour of port checkers; see
+ * docs/probes/tcp.md). A socket() or connect() that fails for lack of
+ * Erebus' own resources (no local port, no file descriptor) is reported
+ * with probe_erebus_error(), not as the service's failure.
  *
  * The host is resolved at each sample, so a changed name is followed. A
  * numeric address (127.0.0.1, ::1) is read at once; a name is looked up in
@@ -29,6 +35,15 @@ struct tcp_state {
 	unsigned tried;
 };
 
+/* Close an established connection with a reset: no FIN, no TIME_WAIT. */
+static void tcp_close_reset(int fd)
+{
+	const struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	(void)close(fd);
+}
+
 static void tcp_release(struct tcp_state *st)
 {
 	probe_lookup_cancel(st->lookup);
@@ -53,6 +68,10 @@ static void tcp_finish(struct tcp_state *st, bool ok)
 	tcp_release(st);
 	if (ok) {
 		probe_complete(st->ctx, true, -1, NULL);
+		return;
+	}
+	if (probe_errno_is_erebus(err)) {
+		probe_erebus_error(st->ctx, err);
 		return;
 	}
 	probe_strerror(err ? err : ECONNREFUSED, e, sizeof(e));
@@ -81,7 +100,7 @@ static void tcp_try(struct tcp_state *st)
 			continue;
 		}
 		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
-			(void)close(fd);
+			tcp_close_reset(fd);
 			tcp_finish(st, true);
 			return;
 		}
@@ -111,7 +130,10 @@ static void tcp_on_writable(struct loop *l, int fd, uint32_t events, void *userd
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	loop_del_fd(l, fd);
-	(void)close(fd);
+	if (err)
+		(void)close(fd);
+	else
+		tcp_close_reset(fd);
 	st->fd = -1;
 	if (!err) {
 		tcp_finish(st, true);
