@@ -228,12 +228,24 @@ static void http_check(const struct probe_spec *p, struct diag *d)
 	}
 }
 
-/* Close a held connection now and forget it. */
-static void http_linger_end(struct http_linger *lg)
+/* Close fd with a reset: no FIN, no TIME_WAIT on either side. */
+static int http_close_reset(int fd)
+{
+	const struct linger rst = { .l_onoff = 1, .l_linger = 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+	return close(fd);
+}
+
+/* Close a held connection now (reset: with a reset) and forget it. */
+static void http_linger_end(struct http_linger *lg, bool reset)
 {
 	loop_del_fd(lg->sh->loop, lg->fd);
 	loop_timer_del(lg->sh->loop, lg->timer);
-	(void)close(lg->fd);
+	if (reset)
+		(void)http_close_reset(lg->fd);
+	else
+		(void)close(lg->fd);
 	*lg->pprev = lg->next;
 	if (lg->next)
 		lg->next->pprev = lg->pprev;
@@ -251,13 +263,13 @@ static void http_linger_on_fd(struct loop *l, int fd, uint32_t events, void *use
 		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR) && !(events & (EPOLLHUP | EPOLLERR))))
 		return;
-	http_linger_end(userdata);
+	http_linger_end(userdata, false);
 }
 
 /* The server did not close within HTTP_LINGER_MS: close from this side. */
 static int64_t http_linger_on_timer(struct loop *l, int64_t now_us, void *userdata)
 {
-	http_linger_end(userdata);
+	http_linger_end(userdata, false);
 	return 0;
 }
 
@@ -275,15 +287,20 @@ static bool http_established(int fd)
  * dropped it from the loop through CURL_POLL_REMOVE). A connection whose
  * server has not closed yet is held until its FIN arrives, so the server
  * closes first and the TIME_WAIT is the server's; anything else (a failed
- * connect, a server that already closed) is closed at once.
+ * connect, a server that already closed) is closed at once. At the end of
+ * the run (sh->closing) the loop no longer turns: a connection still open
+ * both ways (a reuse = yes one, idle, or one abandoned mid-request) is
+ * reset rather than left in TIME_WAIT here.
  */
 static int http_close_socket(void *clientp, curl_socket_t fd)
 {
 	struct http_shared *sh = clientp;
 	struct http_linger *lg;
 
-	if (sh->closing || !http_established(fd))
+	if (!http_established(fd))
 		return close(fd);
+	if (sh->closing)
+		return http_close_reset(fd);
 	lg = xcalloc(1, sizeof(*lg));
 	lg->sh = sh;
 	lg->fd = fd;
@@ -589,12 +606,14 @@ static void http_shared_unref(struct probe_env *env)
 
 	if (!sh || --sh->refs)
 		return;
-	/* Cleanup may still call both callbacks, so the timer goes last;
-	 * its closes are immediate, and held connections are closed too. */
+	/* Cleanup may still call both callbacks, so the timer goes last.
+	 * Its closes are immediate (see http_close_socket()); a connection
+	 * still held at the end of the run (its server has not closed yet)
+	 * is reset too: at most one per probe, no TIME_WAIT left behind. */
 	sh->closing = true;
 	(void)curl_multi_cleanup(sh->multi);
 	while (sh->lingers)
-		http_linger_end(sh->lingers);
+		http_linger_end(sh->lingers, true);
 	loop_timer_del(sh->loop, sh->timer);
 	free(sh);
 	env->http = NULL;

@@ -75,7 +75,7 @@ static const char *runner_erebus_why(int err)
 	case EADDRNOTAVAIL:
 		return "the client ran out of local ports";
 	case EMFILE:
-		return "Erebus ran out of file descriptors (RLIMIT_NOFILE)";
+		return "Erebus reached its limit of open files, ulimit -n";
 	case ENFILE:
 		return "the system ran out of file descriptors";
 	default:

@@ -100,7 +100,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 wait_line "$T/demo.log" "worker [0-9]+ started"
 printf '   %-10s %10s %9s %11s %16s\n' "probes" "samples" "failed" "erebus CPU" "samples/CPU-s"
 for n in 1 8 32; do
-	read -r samples failed wall cpu rate < <("$BUILD/tests/http_rate" "http://127.0.0.1:$port/health" "$n" 3)
+	read -r samples failed wall cpu rate _ < <("$BUILD/tests/http_rate" "http://127.0.0.1:$port/health" "$n" 3)
 	printf '   %-10s %10s %9s %10ss %16s\n' "$n" "$samples" "$failed" "$cpu" "$rate"
 done
 

@@ -125,6 +125,8 @@ reuse = yes"
 	assert_cmp "$(_samples web)" ">=" 10 "http samples"
 	assert_eq "$(json "$T/r.json" '[.probes[].samples[] | select(.ok | not)] | length')" 0 "failed samples"
 	assert_eq "$(_syns 8080)" 1 "connections to the http server"
+	# Reset at the end of the run: no TIME_WAIT on Erebus' side.
+	assert_eq "$(_time_wait '( dport = :8080 )')" 0 "TIME_WAIT on Erebus' side"
 	erebus plan "$T/x.ini" | grep -q "connection kept between samples" || fail "plan does not say reuse"
 }
 
