@@ -282,9 +282,19 @@ static bool http_established(int fd)
 	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && ti.tcpi_state == TCP_ESTABLISHED;
 }
 
+/* Is fd a connection held by http_close_socket()? */
+static bool http_lingering(const struct http_shared *sh, int fd)
+{
+	for (const struct http_linger *lg = sh->lingers; lg; lg = lg->next)
+		if (lg->fd == fd)
+			return true;
+	return false;
+}
+
 /*
- * curl closes a socket (CURLOPT_CLOSESOCKETFUNCTION; curl has already
- * dropped it from the loop through CURL_POLL_REMOVE). A connection whose
+ * curl closes a socket (CURLOPT_CLOSESOCKETFUNCTION; curl usually, not
+ * always, has dropped it from the loop through CURL_POLL_REMOVE before:
+ * the watch is taken over, and a later REMOVE is ignored). A connection whose
  * server has not closed yet is held until its FIN arrives, so the server
  * closes first and the TIME_WAIT is the server's; anything else (a failed
  * connect, a server that already closed) is closed at once. At the end of
@@ -296,6 +306,7 @@ static int http_close_socket(void *clientp, curl_socket_t fd)
 {
 	struct http_shared *sh = clientp;
 	struct http_linger *lg;
+	int rc;
 
 	if (!http_established(fd))
 		return close(fd);
@@ -304,7 +315,12 @@ static int http_close_socket(void *clientp, curl_socket_t fd)
 	lg = xcalloc(1, sizeof(*lg));
 	lg->sh = sh;
 	lg->fd = fd;
-	if (loop_add_fd(sh->loop, fd, EPOLLIN | EPOLLRDHUP, http_linger_on_fd, lg) < 0) {
+	rc = loop_add_fd(sh->loop, fd, EPOLLIN | EPOLLRDHUP, http_linger_on_fd, lg);
+	if (rc == -EEXIST) {	/* curl's watch, its REMOVE still to come */
+		loop_del_fd(sh->loop, fd);
+		rc = loop_add_fd(sh->loop, fd, EPOLLIN | EPOLLRDHUP, http_linger_on_fd, lg);
+	}
+	if (rc < 0) {
 		free(lg);
 		return close(fd);
 	}
@@ -329,7 +345,8 @@ static int http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, vo
 	int rc;
 
 	if (what == CURL_POLL_REMOVE) {
-		loop_del_fd(sh->loop, s);
+		if (!http_lingering(sh, s))	/* else the watch is the held connection's */
+			loop_del_fd(sh->loop, s);
 		return 0;
 	}
 	if (what & CURL_POLL_IN)
