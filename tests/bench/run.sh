@@ -104,6 +104,11 @@ for n in 1 8 32; do
 	printf '   %-10s %10s %9s %10ss %16s\n' "$n" "$samples" "$failed" "$cpu" "$rate"
 done
 
+# 4. Connections: reuse, TIME_WAIT, against curl ----------------------------------
+echo
+echo "4. Connections per second and TIME_WAIT left behind (docs/probes/http.md#connections)"
+"$(dirname "$0")/connections.sh" 3
+
 # Shaping tree: Erebus' netlink against tc ----------------------------------------
 echo
 echo "Shaping tree (htb root, class, tbf leaf, u32 filter) applied and reverted, in a throwaway namespace"
