@@ -15,7 +15,7 @@
  * is also a fresh connection, so it measures connecting to the service
  * too, as a new client sees it; the request says "Connection: close", and
  * when curl is done with the connection it is kept open until the server's
- * FIN has arrived (at most HTTP_LINGER_MS), then closed: the server closes
+ * FIN has arrived (conn_close_after_peer()), then closed: the server closes
  * first, so TIME_WAIT stays on its side, not in Erebus' local ports. With
  * reuse = yes, connections stay in the shared multi handle's pool and each
  * sample takes an idle one to its destination, as a warm client does; curl
@@ -28,11 +28,8 @@
  * local port, no file descriptor) is probe_erebus_error(), not a failure.
  */
 #include <ctype.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <regex.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include "curl_dl.h"
 #include "erebus/netns.h"
 #include "erebus/probe.h"
@@ -45,28 +42,13 @@
 #endif
 /* curl's own timeout, a backstop behind the runner's. */
 #define HTTP_BACKSTOP_MS 250
-/* How long a finished connection waits for the server's FIN before it is
- * closed from this side anyway. */
-#define HTTP_LINGER_MS 1000
-
-struct http_linger;
-
 struct http_shared {
 	CURLM *multi;
 	struct loop *loop;
 	struct loop_timer *timer;
 	unsigned refs;
 	unsigned n_reuse;		/* probes with reuse = yes: the pool's size */
-	bool closing;			/* in curl_multi_cleanup(): close at once */
-	struct http_linger *lingers;	/* connections waiting for the server's FIN */
-};
-
-/* A connection curl has closed, held open until the server's FIN. */
-struct http_linger {
-	struct http_shared *sh;
-	int fd;
-	struct loop_timer *timer;
-	struct http_linger *next, **pprev;
+	struct conn_held conns;		/* connections waiting for the server's FIN */
 };
 
 struct http_state {
@@ -228,110 +210,12 @@ static void http_check(const struct probe_spec *p, struct diag *d)
 	}
 }
 
-/* Close fd with a reset: no FIN, no TIME_WAIT on either side. */
-static int http_close_reset(int fd)
-{
-	const struct linger rst = { .l_onoff = 1, .l_linger = 0 };
-
-	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
-	return close(fd);
-}
-
-/* Close a held connection now (reset: with a reset) and forget it. */
-static void http_linger_end(struct http_linger *lg, bool reset)
-{
-	loop_del_fd(lg->sh->loop, lg->fd);
-	loop_timer_del(lg->sh->loop, lg->timer);
-	if (reset)
-		(void)http_close_reset(lg->fd);
-	else
-		(void)close(lg->fd);
-	*lg->pprev = lg->next;
-	if (lg->next)
-		lg->next->pprev = lg->pprev;
-	free(lg);
-}
-
-/* The held connection is readable: the server's FIN (EOF), an error, or
- * stray bytes (drained, a bounded number of times per wakeup). */
-static void http_linger_on_fd(struct loop *l, int fd, uint32_t events, void *userdata)
-{
-	char buf[4096];
-	ssize_t n = 1;
-
-	for (int i = 0; i < 16 && n > 0; i++)
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR) && !(events & (EPOLLHUP | EPOLLERR))))
-		return;
-	http_linger_end(userdata, false);
-}
-
-/* The server did not close within HTTP_LINGER_MS: close from this side. */
-static int64_t http_linger_on_timer(struct loop *l, int64_t now_us, void *userdata)
-{
-	http_linger_end(userdata, false);
-	return 0;
-}
-
-/* Is fd a TCP connection still established in both directions? */
-static bool http_established(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && ti.tcpi_state == TCP_ESTABLISHED;
-}
-
-/* Is fd a connection held by http_close_socket()? */
-static bool http_lingering(const struct http_shared *sh, int fd)
-{
-	for (const struct http_linger *lg = sh->lingers; lg; lg = lg->next)
-		if (lg->fd == fd)
-			return true;
-	return false;
-}
-
-/*
- * curl closes a socket (CURLOPT_CLOSESOCKETFUNCTION; curl usually, not
- * always, has dropped it from the loop through CURL_POLL_REMOVE before:
- * the watch is taken over, and a later REMOVE is ignored). A connection whose
- * server has not closed yet is held until its FIN arrives, so the server
- * closes first and the TIME_WAIT is the server's; anything else (a failed
- * connect, a server that already closed) is closed at once. At the end of
- * the run (sh->closing) the loop no longer turns: a connection still open
- * both ways (a reuse = yes one, idle, or one abandoned mid-request) is
- * reset rather than left in TIME_WAIT here.
- */
+/* curl closes a socket: held until the server's FIN (src/probes/conn.c). */
 static int http_close_socket(void *clientp, curl_socket_t fd)
 {
 	struct http_shared *sh = clientp;
-	struct http_linger *lg;
-	int rc;
 
-	if (!http_established(fd))
-		return close(fd);
-	if (sh->closing)
-		return http_close_reset(fd);
-	lg = xcalloc(1, sizeof(*lg));
-	lg->sh = sh;
-	lg->fd = fd;
-	rc = loop_add_fd(sh->loop, fd, EPOLLIN | EPOLLRDHUP, http_linger_on_fd, lg);
-	if (rc == -EEXIST) {	/* curl's watch, its REMOVE still to come */
-		loop_del_fd(sh->loop, fd);
-		rc = loop_add_fd(sh->loop, fd, EPOLLIN | EPOLLRDHUP, http_linger_on_fd, lg);
-	}
-	if (rc < 0) {
-		free(lg);
-		return close(fd);
-	}
-	lg->timer = loop_timer_add(sh->loop, now_usec() + HTTP_LINGER_MS * USEC_PER_MSEC,
-				   http_linger_on_timer, lg);
-	lg->next = sh->lingers;
-	lg->pprev = &sh->lingers;
-	if (lg->next)
-		lg->next->pprev = &lg->next;
-	sh->lingers = lg;
-	return 0;
+	return conn_close_after_peer(&sh->conns, fd);
 }
 
 /* Socket callback: keep the loop's watch of s in step with what curl
@@ -345,7 +229,7 @@ static int http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, vo
 	int rc;
 
 	if (what == CURL_POLL_REMOVE) {
-		if (!http_lingering(sh, s))	/* else the watch is the held connection's */
+		if (!conn_is_held(&sh->conns, s))	/* else the watch is the held connection's */
 			loop_del_fd(sh->loop, s);
 		return 0;
 	}
@@ -601,6 +485,7 @@ static struct http_shared *http_shared_ref(struct probe_env *env)
 		return NULL;
 	sh = xcalloc(1, sizeof(*sh));
 	sh->loop = env->loop;
+	sh->conns.loop = env->loop;
 	sh->multi = curl_multi_init();
 	if (!sh->multi) {
 		free(sh);
@@ -627,10 +512,9 @@ static void http_shared_unref(struct probe_env *env)
 	 * Its closes are immediate (see http_close_socket()); a connection
 	 * still held at the end of the run (its server has not closed yet)
 	 * is reset too: at most one per probe, no TIME_WAIT left behind. */
-	sh->closing = true;
+	sh->conns.closing = true;
 	(void)curl_multi_cleanup(sh->multi);
-	while (sh->lingers)
-		http_linger_end(sh->lingers, true);
+	conn_reset_held(&sh->conns);
 	loop_timer_del(sh->loop, sh->timer);
 	free(sh);
 	env->http = NULL;
@@ -749,9 +633,13 @@ static curl_socket_t http_open_socket(void *userdata, curlsocktype purpose, stru
 	int fd = netns_socket(st->ctx->netns_fd, a->family, a->socktype, a->protocol);
 
 	(void)purpose;
-	if (fd < 0)
+	if (fd < 0) {
 		st->sock_err = -fd;
-	return fd < 0 ? CURL_SOCKET_BAD : fd;
+		return CURL_SOCKET_BAD;
+	}
+	/* A connection curl drops without its close callback is reset. */
+	conn_arm_reset(fd);
+	return fd;
 }
 
 /* Set every option of one sample's easy handle. */

@@ -35,15 +35,6 @@ struct tcp_state {
 	unsigned tried;
 };
 
-/* Close an established connection with a reset: no FIN, no TIME_WAIT. */
-static void tcp_close_reset(int fd)
-{
-	const struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-
-	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	(void)close(fd);
-}
-
 static void tcp_release(struct tcp_state *st)
 {
 	probe_lookup_cancel(st->lookup);
@@ -100,7 +91,7 @@ static void tcp_try(struct tcp_state *st)
 			continue;
 		}
 		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
-			tcp_close_reset(fd);
+			(void)conn_close_reset(fd);
 			tcp_finish(st, true);
 			return;
 		}
@@ -133,7 +124,7 @@ static void tcp_on_writable(struct loop *l, int fd, uint32_t events, void *userd
 	if (err)
 		(void)close(fd);
 	else
-		tcp_close_reset(fd);
+		(void)conn_close_reset(fd);
 	st->fd = -1;
 	if (!err) {
 		tcp_finish(st, true);
