@@ -17,10 +17,12 @@
  * when curl is done with the connection it is kept open until the server's
  * FIN has arrived (conn_close_after_peer()), then closed: the server closes
  * first, so TIME_WAIT stays on its side, not in Erebus' local ports. With
- * reuse = yes, connections stay in the shared multi handle's pool and each
- * sample takes an idle one to its destination, as a warm client does; curl
- * reopens one the server has dropped (and retries a request that found it
- * dead) within the same sample.
+ * reuse = yes, each probe has a connection pool of its own (a CURLSH
+ * sharing the connection cache, so probes never take each other's
+ * connections, made in another namespace perhaps) and each sample takes
+ * its idle connection, as a warm client does; curl reopens one the server
+ * has dropped (and retries a request that found it dead) within the same
+ * sample.
  *
  * Only http and https are allowed, redirects are not followed, proxies
  * from the environment are ignored, and at most 1 MiB of body is kept.
@@ -42,6 +44,7 @@
 #endif
 /* curl's own timeout, a backstop behind the runner's. */
 #define HTTP_BACKSTOP_MS 250
+
 struct http_shared {
 	CURLM *multi;
 	struct loop *loop;
@@ -67,6 +70,7 @@ struct http_state {
 	int64_t max_latency_us;		/* 0: none */
 	bool tls_verify;
 	bool reuse;			/* keep connections between samples */
+	CURLSH *pool;			/* reuse: the probe's own connection cache */
 	int sock_err;			/* the sample's socket() errno, 0 if none */
 
 	/* The sample in flight. */
@@ -527,6 +531,8 @@ static void http_state_free(struct http_state *st)
 		return;
 	http_release(st);
 	curl_slist_free_all(st->headers);
+	if (st->pool)	/* closes the kept connection (http_close_socket()) */
+		(void)curl_share_cleanup(st->pool);
 	if (st->has_re)
 		regfree(&st->re);
 	free(st->substr);
@@ -607,12 +613,18 @@ static int http_init(struct probe_ctx *ctx, char **ret_err)
 	st->max_latency_us = ml && ml->present ? ml->usec : 0;
 	st->tls_verify = section_int(sec, "tls_verify") != 0;
 
+	if (st->reuse) {
+		st->pool = curl_share_init();
+		if (!st->pool || curl_share_setopt(st->pool, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK)
+			goto oom;
+	}
 	st->sh = http_shared_ref(ctx->env);
 	if (!st->sh)
 		goto oom;
-	/* The pool holds only reuse = yes connections (reuse = no transfers
-	 * never return theirs): one per such probe. curl's default, 4 per
-	 * transfer in flight, would close idle ones whenever few transfers run. */
+	/* Pools hold only reuse = yes connections (reuse = no transfers never
+	 * return theirs), one each, but curl sizes them from the multi handle:
+	 * its default, 4 per transfer in flight, would close idle ones
+	 * whenever few transfers run. */
 	if (st->reuse)
 		(void)curl_multi_setopt(st->sh->multi, CURLMOPT_MAXCONNECTS, (long)++st->sh->n_reuse);
 	ctx->state = st;
@@ -663,7 +675,9 @@ static CURLcode http_setup(struct http_state *st, CURL *e)
 	SET(CURLOPT_OPENSOCKETDATA, st);
 	SET(CURLOPT_CLOSESOCKETFUNCTION, http_close_socket);
 	SET(CURLOPT_CLOSESOCKETDATA, st->sh);
-	if (!st->reuse) {
+	if (st->reuse) {
+		SET(CURLOPT_SHARE, st->pool);
+	} else {
 		SET(CURLOPT_FRESH_CONNECT, 1L);
 		SET(CURLOPT_FORBID_REUSE, 1L);
 	}
@@ -725,9 +739,14 @@ static void http_cancel(struct probe_ctx *ctx)
 
 static void http_destroy(struct probe_ctx *ctx)
 {
-	if (!ctx->state)
+	struct http_state *st = ctx->state;
+
+	if (!st)
 		return;
-	http_state_free(ctx->state);
+	/* The end of the run: the loop no longer turns, so connections closed
+	 * from here on (a kept one, in http_state_free()) are reset. */
+	st->sh->conns.closing = true;
+	http_state_free(st);
 	ctx->state = NULL;
 	http_shared_unref(ctx->env);
 }

@@ -119,12 +119,19 @@ test_http_reuse_yes_keeps_one_connection() {
 type = http
 url = http://127.0.0.1:8080/health
 interval = 20ms
+reuse = yes
+[probe web2]
+type = http
+url = http://127.0.0.1:8080/health
+interval = 20ms
 reuse = yes"
 	_run_in_ns
 	assert_eq "$RC" 0 "exit code ($(cat "$T/err"))"
 	assert_cmp "$(_samples web)" ">=" 10 "http samples"
+	assert_cmp "$(_samples web2)" ">=" 10 "http samples"
 	assert_eq "$(json "$T/r.json" '[.probes[].samples[] | select(.ok | not)] | length')" 0 "failed samples"
-	assert_eq "$(_syns 8080)" 1 "connections to the http server"
+	# One connection per probe: each has its own, never the other's.
+	assert_eq "$(_syns 8080)" 2 "connections to the http server"
 	# Reset at the end of the run: no TIME_WAIT on Erebus' side.
 	assert_eq "$(_time_wait '( dport = :8080 )')" 0 "TIME_WAIT on Erebus' side"
 	erebus plan "$T/x.ini" | grep -q "connection kept between samples" || fail "plan does not say reuse"
