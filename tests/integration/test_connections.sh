@@ -112,6 +112,40 @@ interval = 20ms"
 	assert_eq "$(_time_wait '( dport = :8081 or sport = :8081 )')" 0 "TIME_WAIT from the tcp probe"
 }
 
+# A server that closes 100 ms after its response, when curl is long done:
+# the connection is held until the server's FIN all the same, so the
+# TIME_WAIT is still the server's.
+test_http_reuse_no_waits_for_a_server_slow_to_close() {
+	_conn_ns
+	spawn SLOW ip netns exec "$NS" python3 -c '
+import socket, threading, time
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", 8082)); l.listen(64)
+print("listening", flush=True)
+def serve(c):
+    c.recv(4096)
+    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+    time.sleep(0.1)
+    c.close()
+while True:
+    c, _ = l.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()'
+	wait_for_line "$T/spawned.out" "listening" 10
+	_conn_experiment slow-close "[probe web]
+type = http
+url = http://127.0.0.1:8082/
+interval = 50ms"
+	_run_in_ns
+	assert_eq "$RC" 0 "exit code ($(cat "$T/err"))"
+	local n
+	n=$(_samples web)
+	assert_cmp "$n" ">=" 5 "http samples"
+	assert_eq "$(_time_wait '( dport = :8082 )')" 0 "TIME_WAIT on Erebus' side"
+	# Those still held when the run ended (100 ms of 50 ms samples: at
+	# most 3) were reset; every other one closed from the server's side.
+	assert_cmp "$(_time_wait '( sport = :8082 )')" ">=" "$((n - 3))" "TIME_WAIT on the server's side"
+}
+
 test_http_reuse_yes_keeps_one_connection() {
 	_conn_ns
 	_demo_in_ns 8080
