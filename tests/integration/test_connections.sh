@@ -246,3 +246,34 @@ EOF2
 	erebus report "$T/r.json" 2>&1 | grep -q "Erebus could not make [0-9]* samples of probe port" ||
 		fail "erebus report does not show the Erebus errors"
 }
+
+# Erebus' limit of open files lowered under it (prlimit) while an http
+# probe samples a closed port: its failures before are the service's
+# (connection refused), every sample after is Erebus' own error (EMFILE
+# from socket()), never a service failure.
+test_fd_exhaustion_is_erebus_error() {
+	command -v prlimit >/dev/null || skip "prlimit (util-linux) is not installed"
+	cat >"$T/x.ini" <<EOF2
+[experiment]
+name = no-fds
+steady_state_timeout = 1500ms
+[probe web]
+type = http
+url = http://127.0.0.1:$(free_port)/
+interval = 20ms
+EOF2
+	"$EREBUS" run "$T/x.ini" --json - >"$T/r.json" 2>"$T/err" &
+	ERB=$!
+	defer kill -KILL "$ERB"
+	wait_for_line "$T/err" "probe.down" 10
+	prlimit --pid "$ERB" --nofile=3:3 || fail "prlimit"
+	end_run 15
+	assert_eq "$RC" 5 "exit code"
+	assert_cmp "$(json "$T/r.json" '.probes[0].erebus_errors')" ">=" 2 "erebus_errors"
+	assert_eq "$(json "$T/r.json" '.probes[0].erebus_error')" \
+		"too many open files (Erebus reached its limit of open files, ulimit -n)" "erebus_error"
+	assert_eq "$(json "$T/r.json" '[.probes[0].samples[].error] | unique | join(", ")')" "connection refused" \
+		"the service's failures"
+	grep -q "Erebus could not make [0-9]* samples of probe web: too many open files" "$T/err" ||
+		fail "the summary does not say what Erebus could not do"
+}
