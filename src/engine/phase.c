@@ -425,7 +425,6 @@ static char *erebus_starved(const struct engine *e)
 void engine_finish(struct engine *e, enum verdict v, const char *reason)
 {
 	_cleanup_free_ char *starved = NULL;
-
 	unsigned unreverted;
 
 	if (e->state == ST_DONE)

@@ -49,25 +49,6 @@ static int64_t runner_tick(struct loop *l, int64_t now_us, void *userdata)
 	return rn->active ? rn->due : 0;
 }
 
-/* The sample in flight has ended: stop its deadline. */
-static void runner_end(struct runner *rn)
-{
-	rn->run->running = false;
-	loop_timer_set(rn->run->ctx.env->loop, rn->run->deadline, 0);
-}
-
-/* Start the coalesced slot on the next loop round rather than from
- * inside the type's completion path. */
-static void runner_next(struct runner *rn)
-{
-	struct probe_run *r = rn->run;
-
-	if (rn->active && rn->pending && !r->running) {
-		rn->pending = false;
-		loop_timer_set(r->ctx.env->loop, r->tick, now_usec());
-	}
-}
-
 /* Why Erebus could not make a sample, for the summary. */
 static const char *runner_erebus_why(int err)
 {
@@ -83,18 +64,24 @@ static const char *runner_erebus_why(int err)
 	}
 }
 
-/* End the sample in flight unrecorded, as Erebus' own error err. */
+/* End the sample in flight unrecorded, as Erebus' own error err: health
+ * and samples are untouched; the pending slot starts as in runner_finish(). */
 static void runner_erebus(struct runner *rn, int err)
 {
 	struct probe_run *r = rn->run;
+	struct loop *l = r->ctx.env->loop;
 	char e[128];
 
-	runner_end(rn);
+	r->running = false;
+	loop_timer_set(l, r->deadline, 0);
 	r->erebus_errors++;
 	if (!r->erebus_error)
 		r->erebus_error = xasprintf("%s (%s)", probe_strerror(err, e, sizeof(e)),
 					    runner_erebus_why(err));
-	runner_next(rn);
+	if (rn->active && rn->pending) {
+		rn->pending = false;
+		loop_timer_set(l, r->tick, now_usec());
+	}
 }
 
 /* Record the end of the sample in flight, update health, tell the owner,
@@ -103,11 +90,13 @@ static void runner_finish(struct runner *rn, bool ok, int64_t latency_us, const 
 {
 	struct probe_run *r = rn->run;
 	const struct probe_spec *spec = r->ctx.spec;
+	struct loop *l = r->ctx.env->loop;
 	unsigned need = spec->healthy_after ? spec->healthy_after : 1;
 	enum probe_health before = r->health;
 	struct sample *s;
 
-	runner_end(rn);
+	r->running = false;
+	loop_timer_set(l, r->deadline, 0);
 	if (latency_us < 0)
 		latency_us = now_usec() - r->sample_start_us;
 
@@ -132,7 +121,13 @@ static void runner_finish(struct runner *rn, bool ok, int64_t latency_us, const 
 	}
 	if (r->on_sample)
 		r->on_sample(r, s, r->health != before, r->owner);
-	runner_next(rn);
+
+	/* Start the coalesced slot on the next loop round rather than from
+	 * inside the type's completion path. */
+	if (rn->active && rn->pending && !r->running) {
+		rn->pending = false;
+		loop_timer_set(l, r->tick, now_usec());
+	}
 }
 
 static int64_t runner_deadline(struct loop *l, int64_t now_us, void *userdata)
