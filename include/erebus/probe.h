@@ -59,6 +59,15 @@ struct probe_type {
  * msg explains a failure ("status 503", "connection refused"); it is
  * copied. latency_us < 0 lets the runner measure start to completion. */
 void probe_complete(struct probe_ctx *ctx, bool ok, int64_t latency_us, const char *msg);
+/* Called by a probe type instead of probe_complete() when the sample could
+ * not be made because Erebus itself ran out of a resource (err, a positive
+ * errno for which probe_errno_is_erebus() holds): no sample is recorded,
+ * health is unchanged, and the run counts it in erebus_errors. */
+void probe_erebus_error(struct probe_ctx *ctx, int err);
+/* Is err (a positive errno from socket() or connect()) Erebus' own
+ * exhaustion rather than the service's answer? EADDRNOTAVAIL (no local
+ * port left), EMFILE, ENFILE, ENOBUFS, ENOMEM. */
+bool probe_errno_is_erebus(int err);
 
 extern const struct probe_type *const probe_types[];
 /* The type called name, or NULL (also for a NULL name). */
@@ -133,6 +142,8 @@ struct probe_run {
 	unsigned streak;	/* consecutive successes */
 	int64_t streak_start_us;	/* start of the first sample of the streak, relative */
 	bool running;		/* a sample is in flight */
+	unsigned erebus_errors;	/* samples Erebus could not make (probe_erebus_error()) */
+	char *erebus_error;	/* the first one's message; owned */
 	int64_t sample_start_us;	/* monotonic */
 	struct loop_timer *tick, *deadline;
 	struct probe_grid grid;	/* slots due, sampled and skipped, over every start */
@@ -150,7 +161,8 @@ int probe_run_init(struct probe_run *r, const struct probe_spec *spec, struct pr
 void probe_run_start(struct probe_run *r);
 /* Stop sampling and cancel any sample in flight. r may be NULL. */
 void probe_run_stop(struct probe_run *r);
-/* Stop, destroy the type's state and free the samples. r may be NULL. */
+/* Stop, destroy the type's state and free the samples and erebus_error.
+ * r may be NULL. */
 void probe_run_free(struct probe_run *r);
 
 #endif

@@ -65,6 +65,8 @@ struct report_probe {
 	unsigned healthy_after;
 	int64_t halt_us;	/* -1: does not halt the run */
 	unsigned relapses;	/* times it failed again after it had recovered */
+	unsigned erebus_errors;	/* samples Erebus could not make (its own ports, fds, memory) */
+	char *erebus_error;	/* the first one's message; owned; NULL if none */
 	struct report_outage *outages;	/* owned; from the fault window on */
 	size_t n_outages;
 	struct report_phase phases[PHASE_COUNT];
@@ -139,6 +141,9 @@ struct report {
 	char **leftovers;	/* what of Erebus' changes is still there */
 	size_t n_leftovers;
 };
+
+/* Did Erebus fail to make any sample (a probe's erebus_errors)? Pure. */
+bool report_incomplete(const struct report *r);
 
 /* Note one leftover found by the cleanup check. */
 void report_leftover(struct report *r, const char *fmt, ...) _printf_(2, 3);

@@ -400,6 +400,12 @@ void hand_samples(struct engine *e)
 		rp->slots_sampled = run->grid.sampled;
 		rp->slots_busy = run->grid.busy;
 		rp->slots_late = run->grid.late;
+		rp->erebus_errors = run->erebus_errors;
+		if (run->erebus_error) {
+			free(rp->erebus_error);
+			rp->erebus_error = run->erebus_error;
+			run->erebus_error = NULL;
+		}
 		if (!run->samples)
 			continue;
 		rp->samples = run->samples;
@@ -409,8 +415,32 @@ void hand_samples(struct engine *e)
 	}
 }
 
+/*
+ * Share of a probe's slots past which the samples Erebus could not make
+ * (its own ports, descriptors, memory) make the run's figures untrustworthy:
+ * the verdict becomes unsupported (exit 5), whatever the service did.
+ */
+#define EREBUS_ERRORS_MAX_PERCENT 1
+
+/* The reason when some probe lost more than EREBUS_ERRORS_MAX_PERCENT of
+ * its samples to Erebus' own errors (malloc'd), or NULL. */
+static char *erebus_starved(const struct engine *e)
+{
+	for (size_t i = 0; i < e->x->n_probes; i++) {
+		const struct report_probe *rp = &e->rep->probes[i];
+		size_t tried = rp->n_samples + rp->erebus_errors;
+
+		if (rp->erebus_errors && (double)rp->erebus_errors * 100.0 > (double)tried * EREBUS_ERRORS_MAX_PERCENT)
+			return xasprintf("Erebus could not make %u of %zu samples of probe %s: %s; "
+					 "the figures measure Erebus, not the service",
+					 rp->erebus_errors, tried, rp->name, rp->erebus_error ? rp->erebus_error : "?");
+	}
+	return NULL;
+}
+
 void engine_finish(struct engine *e, enum verdict v, const char *reason)
 {
+	_cleanup_free_ char *starved = NULL;
 	unsigned unreverted;
 
 	if (e->state == ST_DONE)
@@ -441,6 +471,10 @@ void engine_finish(struct engine *e, enum verdict v, const char *reason)
 			}
 	} else {
 		judge_probes(e);
+	}
+	if (v != VERDICT_INVALID && v != VERDICT_UNSUPPORTED && (starved = erebus_starved(e))) {
+		v = VERDICT_UNSUPPORTED;
+		reason = starved;
 	}
 	if (unreverted) {
 		v = VERDICT_CLEANUP_FAILED;

@@ -33,7 +33,10 @@
 	X(CURLU *, curl_url, (void))                                                          \
 	X(void, curl_url_cleanup, (CURLU *))                                                  \
 	X(CURLUcode, curl_url_set, (CURLU *, CURLUPart, const char *, unsigned int))          \
-	X(const char *, curl_url_strerror, (CURLUcode))
+	X(const char *, curl_url_strerror, (CURLUcode))                                       \
+	X(CURLSH *, curl_share_init, (void))                                                  \
+	X(CURLSHcode, curl_share_setopt, (CURLSH *, CURLSHoption, ...))                       \
+	X(CURLSHcode, curl_share_cleanup, (CURLSH *))
 
 struct curl_dl {
 #define CURL_DL_FIELD(ret, name, args) ret(*name) args;
@@ -50,6 +53,7 @@ int curl_dl_load(const char **ret_err);
 #undef curl_easy_setopt
 #undef curl_easy_getinfo
 #undef curl_multi_setopt
+#undef curl_share_setopt
 #define curl_global_init curl_dl.curl_global_init
 #define curl_global_cleanup curl_dl.curl_global_cleanup
 #define curl_easy_init curl_dl.curl_easy_init
@@ -71,6 +75,9 @@ int curl_dl_load(const char **ret_err);
 #define curl_url_cleanup curl_dl.curl_url_cleanup
 #define curl_url_set curl_dl.curl_url_set
 #define curl_url_strerror curl_dl.curl_url_strerror
+#define curl_share_init curl_dl.curl_share_init
+#define curl_share_setopt curl_dl.curl_share_setopt
+#define curl_share_cleanup curl_dl.curl_share_cleanup
 #endif
 
 #endif

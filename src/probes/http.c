@@ -11,10 +11,23 @@
  * name is being looked up does not wait for that thread (CURLOPT_QUICK_EXIT,
  * curl 7.87 and later: older ones join it, for as long as the lookup takes).
  *
- * Each sample uses a fresh easy handle on a fresh connection, so it
- * measures connecting to the service too, not a warm pooled connection.
+ * Each sample uses a fresh easy handle. With reuse = no (the default) it
+ * is also a fresh connection, so it measures connecting to the service
+ * too, as a new client sees it; the request says "Connection: close", and
+ * when curl is done with the connection it is kept open until the server's
+ * FIN has arrived (conn_close_after_peer()), then closed: the server closes
+ * first, so TIME_WAIT stays on its side, not in Erebus' local ports. With
+ * reuse = yes, each probe has a connection pool of its own (a CURLSH
+ * sharing the connection cache, so probes never take each other's
+ * connections, made in another namespace perhaps) and each sample takes
+ * its idle connection, as a warm client does; curl reopens one the server
+ * has dropped (and retries a request that found it dead) within the same
+ * sample.
+ *
  * Only http and https are allowed, redirects are not followed, proxies
  * from the environment are ignored, and at most 1 MiB of body is kept.
+ * A sample that could not connect for lack of Erebus' own resources (no
+ * local port, no file descriptor) is probe_erebus_error(), not a failure.
  */
 #include <ctype.h>
 #include <regex.h>
@@ -38,6 +51,8 @@ struct http_shared {
 	struct loop *loop;
 	struct loop_timer *timer;
 	unsigned refs;
+	unsigned n_reuse;		/* probes with reuse = yes: the pool's size */
+	struct conn_held conns;		/* connections waiting for the server's FIN */
 };
 
 struct http_state {
@@ -55,6 +70,9 @@ struct http_state {
 	char *status_text;		/* "200-399" */
 	int64_t max_latency_us;		/* 0: none */
 	bool tls_verify;
+	bool reuse;			/* keep connections between samples */
+	CURLSH *pool;			/* reuse: the probe's own connection cache */
+	int sock_err;			/* the sample's socket() errno, 0 if none */
 
 	/* The sample in flight. */
 	CURL *easy;
@@ -197,6 +215,14 @@ static void http_check(const struct probe_spec *p, struct diag *d)
 	}
 }
 
+/* curl closes a socket: held until the server's FIN (src/probes/conn.c). */
+static int http_close_socket(void *clientp, curl_socket_t fd)
+{
+	struct http_shared *sh = clientp;
+
+	return conn_close_after_peer(&sh->conns, fd);
+}
+
 /* Socket callback: keep the loop's watch of s in step with what curl
  * wants. socketp is non-NULL once s is registered. */
 static void http_on_fd(struct loop *l, int fd, uint32_t events, void *userdata);
@@ -208,7 +234,8 @@ static int http_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, vo
 	int rc;
 
 	if (what == CURL_POLL_REMOVE) {
-		loop_del_fd(sh->loop, s);
+		if (!conn_is_held(&sh->conns, s))	/* else the watch is the held connection's */
+			loop_del_fd(sh->loop, s);
 		return 0;
 	}
 	if (what & CURL_POLL_IN)
@@ -368,6 +395,20 @@ static bool http_judge(const struct http_state *st, CURL *easy, CURLcode res, in
 	return true;
 }
 
+/* The errno of a transfer that failed for lack of Erebus' own resources
+ * (socket() or connect() out of ports, descriptors or memory), or 0. */
+static int http_erebus_errno(const struct http_state *st, CURL *easy, CURLcode res)
+{
+	long oserr = 0;
+
+	if (res != CURLE_COULDNT_CONNECT)
+		return 0;
+	if (probe_errno_is_erebus(st->sock_err))
+		return st->sock_err;
+	(void)curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &oserr);
+	return probe_errno_is_erebus((int)oserr) ? (int)oserr : 0;
+}
+
 /* Detach and free the transfer in flight and its body. */
 static void http_release(struct http_state *st)
 {
@@ -424,11 +465,17 @@ static void http_check_done(struct http_shared *sh)
 		int64_t latency;
 		char msg[512];
 		bool ok;
+		int err;
 
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		(void)curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
 		st = (struct http_state *)priv;
+		if ((err = http_erebus_errno(st, m->easy_handle, m->data.result))) {
+			http_release(st);
+			probe_erebus_error(st->ctx, err);
+			continue;
+		}
 		latency = http_latency(m->easy_handle);
 		ok = http_judge(st, m->easy_handle, m->data.result, latency, msg, sizeof(msg));
 		http_release(st);	/* m is invalid from here on */
@@ -476,6 +523,7 @@ static struct http_shared *http_shared_ref(struct probe_env *env)
 		return NULL;
 	sh = xcalloc(1, sizeof(*sh));
 	sh->loop = env->loop;
+	sh->conns.loop = env->loop;
 	sh->multi = curl_multi_init();
 	if (!sh->multi) {
 		free(sh);
@@ -498,8 +546,13 @@ static void http_shared_unref(struct probe_env *env)
 
 	if (!sh || --sh->refs)
 		return;
-	/* Cleanup may still call both callbacks, so the timer goes last. */
+	/* Cleanup may still call both callbacks, so the timer goes last.
+	 * Its closes are immediate (see http_close_socket()); a connection
+	 * still held at the end of the run (its server has not closed yet)
+	 * is reset too: at most one per probe, no TIME_WAIT left behind. */
+	sh->conns.closing = true;
 	(void)curl_multi_cleanup(sh->multi);
+	conn_reset_held(&sh->conns);
 	loop_timer_del(sh->loop, sh->timer);
 	free(sh);
 	env->http = NULL;
@@ -512,12 +565,25 @@ static void http_state_free(struct http_state *st)
 		return;
 	http_release(st);
 	curl_slist_free_all(st->headers);
+	if (st->pool)	/* closes the kept connection (http_close_socket()) */
+		(void)curl_share_cleanup(st->pool);
 	if (st->has_re)
 		regfree(&st->re);
 	free(st->substr);
 	free(st->method);
 	free(st->status_text);
 	free(st);
+}
+
+/* Does the list of "Name: value" headers hv (may be NULL) set name? */
+static bool http_has_header(const struct opt_value *hv, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (char **h = hv && hv->list ? hv->list : NULL; h && *h; h++)
+		if (!strncasecmp(*h, name, n) && (*h)[n] == ':')
+			return true;
+	return false;
 }
 
 static int http_init(struct probe_ctx *ctx, char **ret_err)
@@ -554,6 +620,11 @@ static int http_init(struct probe_ctx *ctx, char **ret_err)
 	/* No "Expect: 100-continue" round trip before a body. */
 	if (st->body && !(st->headers = curl_slist_append(st->headers, "Expect:")))
 		goto oom;
+	/* A fresh connection each sample: ask the server to close it first. */
+	st->reuse = section_int(sec, "reuse") != 0;
+	if (!st->reuse && !http_has_header(hv, "Connection") &&
+	    !(st->headers = curl_slist_append(st->headers, "Connection: close")))
+		goto oom;
 
 	st->expect_body = section_str(sec, "expect_body");
 	if (st->expect_body) {
@@ -576,9 +647,20 @@ static int http_init(struct probe_ctx *ctx, char **ret_err)
 	st->max_latency_us = ml && ml->present ? ml->usec : 0;
 	st->tls_verify = section_int(sec, "tls_verify") != 0;
 
+	if (st->reuse) {
+		st->pool = curl_share_init();
+		if (!st->pool || curl_share_setopt(st->pool, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK)
+			goto oom;
+	}
 	st->sh = http_shared_ref(ctx->env);
 	if (!st->sh)
 		goto oom;
+	/* Pools hold only reuse = yes connections (reuse = no transfers never
+	 * return theirs), one each, but curl sizes them from the multi handle:
+	 * its default, 4 per transfer in flight, would close idle ones
+	 * whenever few transfers run. */
+	if (st->reuse)
+		(void)curl_multi_setopt(st->sh->multi, CURLMOPT_MAXCONNECTS, (long)++st->sh->n_reuse);
 	ctx->state = st;
 	return 0;
 oom:
@@ -589,13 +671,21 @@ fail:
 	return rc;
 }
 
+/* curl opens a socket: in the probe's namespace if it has one, and its
+ * errno kept (curl does not report it for a socket() that failed). */
 static curl_socket_t http_open_socket(void *userdata, curlsocktype purpose, struct curl_sockaddr *a)
 {
-	const struct probe_ctx *ctx = userdata;
-	int fd = netns_socket(ctx->netns_fd, a->family, a->socktype, a->protocol);
+	struct http_state *st = userdata;
+	int fd = netns_socket(st->ctx->netns_fd, a->family, a->socktype, a->protocol);
 
 	(void)purpose;
-	return fd < 0 ? CURL_SOCKET_BAD : fd;
+	if (fd < 0) {
+		st->sock_err = -fd;
+		return CURL_SOCKET_BAD;
+	}
+	/* A connection curl drops without its close callback is reset. */
+	conn_arm_reset(fd);
+	return fd;
 }
 
 /* Set every option of one sample's easy handle. */
@@ -615,12 +705,16 @@ static CURLcode http_setup(struct http_state *st, CURL *e)
 	 * resolver thread instead of joining it (which would block the loop
 	 * for the rest of the lookup). Unknown before 7.87: not an error. */
 	(void)curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
-	if (st->ctx->netns_fd >= 0) {	/* from a sandbox host: its sockets are made there */
-		SET(CURLOPT_OPENSOCKETFUNCTION, http_open_socket);
-		SET(CURLOPT_OPENSOCKETDATA, st->ctx);
+	SET(CURLOPT_OPENSOCKETFUNCTION, http_open_socket);
+	SET(CURLOPT_OPENSOCKETDATA, st);
+	SET(CURLOPT_CLOSESOCKETFUNCTION, http_close_socket);
+	SET(CURLOPT_CLOSESOCKETDATA, st->sh);
+	if (st->reuse) {
+		SET(CURLOPT_SHARE, st->pool);
+	} else {
+		SET(CURLOPT_FRESH_CONNECT, 1L);
+		SET(CURLOPT_FORBID_REUSE, 1L);
 	}
-	SET(CURLOPT_FRESH_CONNECT, 1L);
-	SET(CURLOPT_FORBID_REUSE, 1L);
 	SET(CURLOPT_USERAGENT, "erebus-probe/1");
 	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_BODY_MAX);
 	SET(CURLOPT_WRITEFUNCTION, http_write_cb);
@@ -656,6 +750,7 @@ static int http_start(struct probe_ctx *ctx)
 	if (!e)
 		return -ENOMEM;
 	st->errbuf[0] = '\0';
+	st->sock_err = 0;
 	st->too_large = false;
 	st->len = 0;
 	c = http_setup(st, e);
@@ -678,9 +773,14 @@ static void http_cancel(struct probe_ctx *ctx)
 
 static void http_destroy(struct probe_ctx *ctx)
 {
-	if (!ctx->state)
+	struct http_state *st = ctx->state;
+
+	if (!st)
 		return;
-	http_state_free(ctx->state);
+	/* The end of the run: the loop no longer turns, so connections closed
+	 * from here on (a kept one, in http_state_free()) are reset. */
+	st->sh->conns.closing = true;
+	http_state_free(st);
 	ctx->state = NULL;
 	http_shared_unref(ctx->env);
 }
@@ -724,6 +824,8 @@ static void http_describe(const struct probe_spec *p, struct sbuf *out)
 	}
 	if (!section_int(sec, "tls_verify"))
 		sbuf_add(out, ", TLS certificate not verified");
+	if (section_int(sec, "reuse"))
+		sbuf_add(out, ", connection kept between samples");
 	probe_describe_timing(p, out);
 }
 
@@ -742,6 +844,8 @@ static const struct opt_def http_options[] = {
 	  "a slower response fails the sample" },
 	{ "tls_verify", OPT_BOOL, 0, "yes", 0, 0, NULL,
 	  "verify the server's TLS certificate and name" },
+	{ "reuse", OPT_BOOL, 0, "no", 0, 0, NULL,
+	  "keep the connection between samples (a warm client); no: a new one each sample" },
 	OPT_END,
 };
 

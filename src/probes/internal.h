@@ -46,4 +46,40 @@ int probe_lookup_start(const char *host, const char *port, const struct addrinfo
  * when it reports. */
 void probe_lookup_cancel(struct probe_lookup *q);
 
+/*
+ * Closing TCP connections so that Erebus' side keeps no TIME_WAIT
+ * (src/probes/conn.c). The side that closes first keeps the connection in
+ * TIME_WAIT for 60 s, holding a local port; a client that closes first at
+ * a high rate runs out of ports.
+ */
+/* Close fd with a reset (SO_LINGER 0): no FIN, no TIME_WAIT on either
+ * side. For connections that carried no data, or at the end of a run.
+ * Returns close()'s result. */
+int conn_close_reset(int fd);
+/* Make every later close of fd a reset, unless conn_close_after_peer()
+ * closes it: for sockets an owner may close behind one's back (libcurl 7.88
+ * to 8.1 close a connection it abandons while still connecting without
+ * calling its close callback). */
+void conn_arm_reset(int fd);
+
+/* Connections held open until their server closes, on one loop. Zero
+ * it, then set loop; closing is set by the owner when the loop no longer
+ * turns (the end of the run). */
+struct conn_held {
+	struct loop *loop;
+	bool closing;
+	struct conn_hold *list;
+};
+/* Close fd, a socket its owner is done with (fd is closed when this
+ * returns). A TCP connection still open both ways is held on the loop, on
+ * a descriptor of its own, until the peer's FIN arrives (at most 1 s, then
+ * closed from here), so the peer closes first; with h->closing it is
+ * reset instead; anything else is closed at once. A loop watch of fd still
+ * there (its owner's) is dropped. Returns 0, or close()'s result. */
+int conn_close_after_peer(struct conn_held *h, int fd);
+/* Is fd held by conn_close_after_peer()? */
+bool conn_is_held(const struct conn_held *h, int fd);
+/* Reset and forget every held connection. */
+void conn_reset_held(struct conn_held *h);
+
 #endif

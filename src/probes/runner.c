@@ -16,7 +16,11 @@
  * A sample ends in exactly one of three ways: the type calls
  * probe_complete() (possibly from inside its start()), start() returns an
  * error, or the deadline timer fires first and the runner cancels it.
- * probe_run_stop() cancels without recording anything.
+ * probe_run_stop() cancels without recording anything. When the type
+ * calls probe_erebus_error() instead, or start() returns an errno of
+ * Erebus' own exhaustion, the sample ends without being recorded: it is
+ * neither the service's failure nor its success, and is counted in
+ * r->erebus_errors.
  */
 #include <assert.h>
 #include "erebus/json.h"
@@ -52,6 +56,41 @@ static int64_t runner_tick(struct loop *l, int64_t now_us, void *userdata)
 	/* The sample may have completed synchronously and its callback
 	 * stopped (or restarted) the run. */
 	return rn->active ? runner_next(&rn->run->grid) : 0;
+}
+
+/* Why Erebus could not make a sample, for the summary. */
+static const char *runner_erebus_why(int err)
+{
+	switch (err) {
+	case EADDRNOTAVAIL:
+		return "the client ran out of local ports";
+	case EMFILE:
+		return "Erebus reached its limit of open files, ulimit -n";
+	case ENFILE:
+		return "the system ran out of file descriptors";
+	default:
+		return "the client's kernel ran out of memory for sockets";
+	}
+}
+
+/* End the sample in flight unrecorded, as Erebus' own error err: health
+ * and samples are untouched; the pending slot starts as in runner_finish(). */
+static void runner_erebus(struct runner *rn, int err)
+{
+	struct probe_run *r = rn->run;
+	struct loop *l = r->ctx.env->loop;
+	char e[128];
+
+	r->running = false;
+	loop_timer_set(l, r->deadline, 0);
+	r->erebus_errors++;
+	if (!r->erebus_error)
+		r->erebus_error = xasprintf("%s (%s)", probe_strerror(err, e, sizeof(e)),
+					    runner_erebus_why(err));
+	if (rn->active && rn->pending) {
+		rn->pending = false;
+		loop_timer_set(l, r->tick, now_usec());
+	}
 }
 
 /* Record the end of the sample in flight, update health, tell the owner,
@@ -148,7 +187,9 @@ static void runner_sample_start(struct runner *rn)
 	if (spec->timeout_us > 0)
 		loop_timer_set(r->ctx.env->loop, r->deadline, r->sample_start_us + spec->timeout_us);
 	rc = spec->type->start(&r->ctx);
-	if (rc < 0 && r->running)
+	if (rc < 0 && r->running && probe_errno_is_erebus(-rc))
+		runner_erebus(rn, -rc);
+	else if (rc < 0 && r->running)
 		runner_finish(rn, false, -1, probe_strerror(-rc, buf, sizeof(buf)));
 }
 
@@ -163,6 +204,22 @@ void probe_complete(struct probe_ctx *ctx, bool ok, int64_t latency_us, const ch
 	if (!rn || !rn->run->running)
 		return;
 	runner_finish(rn, ok, latency_us, msg);
+}
+
+bool probe_errno_is_erebus(int err)
+{
+	return err == EADDRNOTAVAIL || err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+void probe_erebus_error(struct probe_ctx *ctx, int err)
+{
+	struct runner *rn;
+
+	assert(ctx);
+	rn = ctx->runner;
+	if (!rn || !rn->run->running)
+		return;
+	runner_erebus(rn, err);
 }
 
 int probe_run_init(struct probe_run *r, const struct probe_spec *spec, struct probe_env *env,
@@ -184,6 +241,8 @@ int probe_run_init(struct probe_run *r, const struct probe_spec *spec, struct pr
 	r->streak = 0;
 	r->streak_start_us = 0;
 	r->running = false;
+	r->erebus_errors = 0;
+	r->erebus_error = NULL;
 	r->sample_start_us = 0;
 	r->tick = r->deadline = NULL;
 
@@ -262,6 +321,8 @@ void probe_run_free(struct probe_run *r)
 	free(r->samples);
 	r->samples = NULL;
 	r->n_samples = r->cap_samples = 0;
+	free(r->erebus_error);
+	r->erebus_error = NULL;
 	r->ctx.runner = NULL;
 	free(rn);
 }

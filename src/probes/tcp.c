@@ -3,7 +3,13 @@
  * The tcp probe: a sample passes when a TCP connection to host:port is
  * established. The connect is non-blocking and watched on the loop
  * (EPOLLOUT, then SO_ERROR); each address of the host is tried in turn
- * until one accepts. The connection is closed right away.
+ * until one accepts. The connection is closed right away, with a reset
+ * (SO_LINGER 0) rather than a FIN: the probe sends no data, so nothing is
+ * lost, and no socket is left in TIME_WAIT on Erebus' side, however fast
+ * it samples (the standard behaviour of port checkers; see
+ * docs/probes/tcp.md). A socket() or connect() that fails for lack of
+ * Erebus' own resources (no local port, no file descriptor) is reported
+ * with probe_erebus_error(), not as the service's failure.
  *
  * The host is resolved at each sample, so a changed name is followed. A
  * numeric address (127.0.0.1, ::1) is read at once; a name is looked up in
@@ -55,6 +61,10 @@ static void tcp_finish(struct tcp_state *st, bool ok)
 		probe_complete(st->ctx, true, -1, NULL);
 		return;
 	}
+	if (probe_errno_is_erebus(err)) {
+		probe_erebus_error(st->ctx, err);
+		return;
+	}
 	probe_strerror(err ? err : ECONNREFUSED, e, sizeof(e));
 	if (tried > 1)
 		snprintf(msg, sizeof(msg), "%s (%u addresses tried)", e, tried);
@@ -81,7 +91,7 @@ static void tcp_try(struct tcp_state *st)
 			continue;
 		}
 		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
-			(void)close(fd);
+			(void)conn_close_reset(fd);
 			tcp_finish(st, true);
 			return;
 		}
@@ -111,7 +121,10 @@ static void tcp_on_writable(struct loop *l, int fd, uint32_t events, void *userd
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	loop_del_fd(l, fd);
-	(void)close(fd);
+	if (err)
+		(void)close(fd);
+	else
+		(void)conn_close_reset(fd);
 	st->fd = -1;
 	if (!err) {
 		tcp_finish(st, true);

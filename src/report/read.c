@@ -497,6 +497,20 @@ static int read_grid(struct rd *rd, const struct json *o, struct report_probe *p
 	return 0;
 }
 
+/* "erebus_errors" and "erebus_error", absent in reports written before them. */
+static int read_erebus_errors(struct rd *rd, const struct json *o, struct report_probe *p)
+{
+	const struct json *v;
+
+	if (want(rd, o, "erebus_errors", T(JSON_NUMBER) | OPTIONAL, &v) < 0)
+		return -EINVAL;
+	if (!v)
+		return 0;
+	if (get_unsigned(rd, o, "erebus_errors", &p->erebus_errors) < 0)
+		return -EINVAL;
+	return get_str(rd, o, "erebus_error", true, &p->erebus_error);
+}
+
 static int read_probe(struct rd *rd, const struct json *o, void *dst)
 {
 	struct report_probe *p = dst;
@@ -525,7 +539,7 @@ static int read_probe(struct rd *rd, const struct json *o, void *dst)
 	     get_unsigned(rd, o, "healthy_after", &p->healthy_after) < 0 ||
 	     get_ms(rd, o, "halt_ms", true, &p->halt_us) < 0 || get_unsigned(rd, o, "relapses", &p->relapses) < 0 ||
 	     read_array(rd, o, "outages", false, sizeof(*p->outages), read_outage, &p->outages, &p->n_outages) < 0 ||
-	     read_grid(rd, o, p) < 0))
+	     read_grid(rd, o, p) < 0 || read_erebus_errors(rd, o, p) < 0))
 		return -EINVAL;
 	push_key(rd, "phases");
 	for (int ph = 0; ph < PHASE_COUNT; ph++) {

@@ -381,8 +381,11 @@ static void json_probe(struct sbuf *b, const struct report *r, size_t i, bool v2
 	json_ms(b, p->time_to_detect_us);
 	sbuf_add(b, ", \"time_to_recover_ms\": ");
 	json_ms(b, p->time_to_recover_us);
-	if (v2)
+	if (v2) {
+		sbuf_addf(b, ", \"erebus_errors\": %u, \"erebus_error\": ", p->erebus_errors);
+		json_str(b, p->erebus_error);
 		sbuf_addf(b, ", \"relapses\": %u, \"outages\": [", p->relapses);
+	}
 	for (size_t j = 0; v2 && j < p->n_outages; j++) {
 		const struct report_outage *o = &p->outages[j];
 		sbuf_add(b, j ? ", {\"start_ms\": " : "{\"start_ms\": ");
@@ -417,6 +420,14 @@ static void json_probe(struct sbuf *b, const struct report *r, size_t i, bool v2
 	sbuf_add(b, "]}");
 }
 
+bool report_incomplete(const struct report *r)
+{
+	for (size_t i = 0; i < r->n_probes; i++)
+		if (r->probes[i].erebus_errors)
+			return true;
+	return false;
+}
+
 void report_render_json(const struct report *r, struct sbuf *b)
 {
 	assert(r && b);
@@ -438,6 +449,8 @@ void report_render_json(const struct report *r, struct sbuf *b)
 	json_str(b, verdict_name(r->verdict));
 	sbuf_addf(b, ",\n  \"exit_code\": %d,\n  \"reason\": ", verdict_exit_code(r->verdict));
 	json_str(b, r->reason);
+	if (v2)
+		sbuf_addf(b, ",\n  \"figures_incomplete\": %s", report_incomplete(r) ? "true" : "false");
 	sbuf_add(b, ",\n  \"steady_state_at_ms\": ");
 	json_ms(b, r->steady_at_us);
 	sbuf_add(b, ",\n  \"fault_window\": {\"start_ms\": ");
@@ -611,6 +624,7 @@ void report_free(struct report *r)
 		free(r->probes[i].name);
 		free(r->probes[i].type);
 		free(r->probes[i].reason);
+		free(r->probes[i].erebus_error);
 		for (size_t j = 0; j < r->probes[i].n_samples; j++)
 			free(r->probes[i].samples[j].msg);
 		free(r->probes[i].samples);

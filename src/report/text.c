@@ -73,6 +73,27 @@ static void probe_table(const struct report *r, struct sbuf *b, int w)
 	}
 }
 
+/* The samples Erebus itself could not make: the figures lack them. */
+static void erebus_errors(const struct report *r, struct sbuf *b)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < r->n_probes; i++) {
+		const struct report_probe *p = &r->probes[i];
+
+		if (!p->erebus_errors)
+			continue;
+		if (!any)
+			sbuf_add(b, "\n");
+		any = true;
+		sbuf_addf(b, "  Erebus could not make %u sample%s of probe %s: %s\n", p->erebus_errors,
+			  p->erebus_errors == 1 ? "" : "s", p->name, p->erebus_error ? p->erebus_error : "?");
+	}
+	if (any)
+		sbuf_add(b, "  The figures are incomplete: those slots keep the probe's last state, "
+			    "neither a failure nor a success of the service.\n");
+}
+
 /* What each fault did to each probe, over the fault's effect window. */
 static void effect_table(const struct report *r, struct sbuf *b, int wf, int wp)
 {
@@ -139,6 +160,7 @@ void report_render_text(const struct report *r, struct sbuf *b)
 			    "no impact phase, no per-fault figures)\n");
 	fault_table(r, b, (int)w);
 	probe_table(r, b, (int)w);
+	erebus_errors(r, b);
 	if (has_effects(r))
 		effect_table(r, b, (int)wf, (int)wp);
 	warnings(r, b);

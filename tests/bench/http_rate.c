@@ -4,8 +4,9 @@
  * CPU-second of its own, against a local server. Runs N http probes with a
  * 1 ms interval (back to back) on one event loop for SECONDS, then prints
  * samples, failures, wall seconds, CPU seconds of this process, and
- * samples per CPU-second.
- * Usage: http_rate URL N SECONDS
+ * samples per CPU-second, then the samples Erebus could not make
+ * (erebus_errors). REUSE (yes or no, default no) is the probes' reuse key.
+ * Usage: http_rate URL N SECONDS [REUSE]
  */
 #include <sys/resource.h>
 
@@ -36,19 +37,21 @@ int main(int argc, char **argv)
 	struct experiment *x;
 	struct probe_env env = { 0 };
 	struct probe_run *runs;
-	size_t n, samples = 0, failures = 0;
+	size_t n, samples = 0, failures = 0, erebus_errors = 0;
+	const char *reuse = argc == 5 ? argv[4] : "no";
 	double secs, cpu0, cpu1;
 	int64_t t0, t1;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: http_rate URL N SECONDS\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: http_rate URL N SECONDS [REUSE]\n");
 		return 2;
 	}
 	n = (size_t)atoi(argv[2]);
 	secs = atof(argv[3]);
 	sbuf_add(&ini, "[experiment]\nname = http-rate\n");
 	for (size_t i = 0; i < n; i++)
-		sbuf_addf(&ini, "[probe p%zu]\ntype = http\nurl = %s\ninterval = 1ms\ntimeout = 2s\n", i, argv[1]);
+		sbuf_addf(&ini, "[probe p%zu]\ntype = http\nurl = %s\ninterval = 1ms\ntimeout = 2s\nreuse = %s\n", i,
+			  argv[1], reuse);
 	if (experiment_load_string("http-rate", ini.s, &catalog_builtin, &d, &x) < 0) {
 		diag_print(&d, stderr);
 		return 2;
@@ -73,12 +76,13 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		probe_run_stop(&runs[i]);
 		samples += runs[i].n_samples;
+		erebus_errors += runs[i].erebus_errors;
 		for (size_t j = 0; j < runs[i].n_samples; j++)
 			failures += !runs[i].samples[j].ok;
 		probe_run_free(&runs[i]);
 	}
-	printf("%zu %zu %.3f %.3f %.0f\n", samples, failures, (double)(t1 - t0) / 1e6, cpu1 - cpu0,
-	       (double)samples / (cpu1 - cpu0));
+	printf("%zu %zu %.3f %.3f %.0f %zu\n", samples, failures, (double)(t1 - t0) / 1e6, cpu1 - cpu0,
+	       (double)samples / (cpu1 - cpu0), erebus_errors);
 	free(runs);
 	loop_free(env.loop);
 	experiment_free(x);

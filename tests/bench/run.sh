@@ -100,7 +100,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 wait_line "$T/demo.log" "worker [0-9]+ started"
 printf '   %-10s %10s %9s %11s %16s\n' "probes" "samples" "failed" "erebus CPU" "samples/CPU-s"
 for n in 1 8 32; do
-	read -r samples failed wall cpu rate < <("$BUILD/tests/http_rate" "http://127.0.0.1:$port/health" "$n" 3)
+	read -r samples failed wall cpu rate _ < <("$BUILD/tests/http_rate" "http://127.0.0.1:$port/health" "$n" 3)
 	printf '   %-10s %10s %9s %10ss %16s\n' "$n" "$samples" "$failed" "$cpu" "$rate"
 done
 
@@ -148,6 +148,11 @@ for n in 200 1000 2000; do
 	read -r fired l50 l99 lmax cpu < <("$BUILD/tests/timers" "$n" 10 3)
 	printf '   %-8s %10s %9s %9s %9s %9s\n' "$n" "$fired" "$l50" "$l99" "$lmax" "$cpu"
 done
+
+# 7. Connections: reuse, TIME_WAIT, against curl ----------------------------------
+echo
+echo "7. Connections per second and TIME_WAIT left behind (docs/probes/http.md#connections)"
+"$(dirname "$0")/connections.sh" 3
 
 # Shaping tree: Erebus' netlink against tc ----------------------------------------
 echo

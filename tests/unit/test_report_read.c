@@ -141,8 +141,26 @@ static void test_built_round_trip(void **state)
 	}
 }
 
+/* text without each span from `from` up to and including the first n
+ * bytes of the next `to`. */
+static char *cut_spans(const char *text, const char *from, const char *to, size_t n)
+{
+	struct sbuf b = { 0 };
+	const char *p = text, *at;
+
+	while ((at = strstr(p, from))) {
+		sbuf_addn(&b, p, (size_t)(at - p));
+		p = strstr(at + strlen(from), to);
+		assert_non_null(p);
+		p += n;
+	}
+	sbuf_add(&b, p);
+	return keep(sbuf_take(&b));
+}
+
 /* erebus.report/2: effects, outages, the impact phase, a halt, come back
  * as they were written; an outage names its fault, which must exist. */
+
 static void test_v2_round_trip(void **state)
 {
 	struct report r = { .schema = 2, .experiment = (char *)"e", .file = (char *)"x.ini",
@@ -163,7 +181,9 @@ static void test_v2_round_trip(void **state)
 	struct report_probe p = { .name = (char *)"p", .type = (char *)"http", .verdict = VERDICT_FAILED,
 				  .during = DURING_MUST_PASS, .tolerance = 90, .recover_within_us = 5000000,
 				  .time_to_detect_us = 250, .time_to_recover_us = -1, .interval_us = 250000,
-				  .healthy_after = 2, .halt_us = 1000000, .relapses = 1, .outages = o, .n_outages = 2 };
+				  .healthy_after = 2, .halt_us = 1000000, .relapses = 1, .outages = o, .n_outages = 2,
+				  .erebus_errors = 3,
+				  .erebus_error = (char *)"cannot assign requested address (the client ran out of local ports)" };
 	struct report *back = NULL;
 	char *err = NULL, *first, *bad;
 
@@ -187,6 +207,19 @@ static void test_v2_round_trip(void **state)
 	assert_int_equal(back->probes[0].phases[PHASE_IMPACT].slots, 4);
 	assert_int_equal(back->faults[0].effects[0].recover_us, 1500);
 	assert_int_equal(back->faults[0].effects[0].span.slots, 8);
+	assert_int_equal(back->probes[0].erebus_errors, 3);
+	assert_string_equal(back->probes[0].erebus_error, p.erebus_error);
+	assert_true(strstr(first, "\"figures_incomplete\": true") != NULL);
+	report_free(back);
+
+	/* written before erebus_errors: none */
+	bad = cut_spans(first, ", \"erebus_errors\": 3", "ports)\"", 7);
+	assert_null(strstr(bad, "erebus_error"));
+	if (report_from_json(bad, strlen(bad), &back, &err) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(back->probes[0].erebus_errors, 0);
+	assert_null(back->probes[0].erebus_error);
+	assert_false(report_incomplete(back));
 	report_free(back);
 
 	/* an outage naming a fault the report lacks */
@@ -280,23 +313,6 @@ static void test_grid_fields(void **state)
 			sbuf_free(&b);
 		}
 	}
-}
-
-/* text without each span from `from` up to and including the first n
- * bytes of the next `to`. */
-static char *cut_spans(const char *text, const char *from, const char *to, size_t n)
-{
-	struct sbuf b = { 0 };
-	const char *p = text, *at;
-
-	while ((at = strstr(p, from))) {
-		sbuf_addn(&b, p, (size_t)(at - p));
-		p = strstr(at + strlen(from), to);
-		assert_non_null(p);
-		p += n;
-	}
-	sbuf_add(&b, p);
-	return keep(sbuf_take(&b));
 }
 
 /* Reports written before samples, fault windows and the cleanup check
