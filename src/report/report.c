@@ -538,6 +538,23 @@ size_t report_fault_lag(const struct report_fault *f, int64_t ret[3])
 	return n;
 }
 
+/* Beside report_fault_lag(), which it words (view.c, where the probes' warnings
+ * are, would make a circle with this file). */
+char *report_fault_warning(const struct report_fault *f)
+{
+	int64_t lag[3] = { 0, 0, 0 };
+	char a[32], b[32];
+
+	assert(f);
+	if (!f->missed)
+		return NULL;
+	(void)report_fault_lag(f, lag);
+	return xasprintf("Erebus could not keep up: %u firing%s of its grid missed, the others late by up to %s "
+			 "(p99 %s); fault %s acted less often than its every asked",
+			 f->missed, f->missed == 1 ? "" : "s", format_duration(lag[2], a, sizeof(a)),
+			 format_duration(lag[1], b, sizeof(b)), f->name);
+}
+
 void report_fault_reverted(struct report_fault *f, int64_t t_us)
 {
 	assert(f);

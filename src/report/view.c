@@ -61,21 +61,6 @@ size_t report_probe_warnings(const struct report_probe *p, struct report_warning
 	return n;
 }
 
-char *report_fault_warning(const struct report_fault *f)
-{
-	int64_t lag[3] = { 0, 0, 0 };
-	char a[32], b[32];
-
-	assert(f);
-	if (!f->missed)
-		return NULL;
-	(void)report_fault_lag(f, lag);
-	return xasprintf("Erebus could not keep up: %u firing%s of its grid missed, the others late by up to %s "
-			 "(p99 %s); fault %s acted less often than its every asked",
-			 f->missed, f->missed == 1 ? "" : "s", format_duration(lag[2], a, sizeof(a)),
-			 format_duration(lag[1], b, sizeof(b)), f->name);
-}
-
 static const struct report_event *find_event(const struct report *r, const char *kind, const char *subject)
 {
 	for (size_t i = 0; i < r->n_events; i++)
