@@ -256,11 +256,14 @@ double report_pct1(double share);
 int64_t report_end_us(const struct report *r);
 /*
  * What a reader must know about how probe p was sampled, as sentences for
- * people: kind "erebus-behind" when its lag p99 exceeds a tenth of its
- * interval or more than 1% of its slots were late ("Erebus could not keep
- * up: ..."), kind "probe-overran" when more than 1% were busy (its samples
- * outlasted the interval). Fills up to 2 entries of ret (messages: caller
- * frees) and returns how many. Pure; none without has_grid.
+ * people: kind "erebus-errors" when Erebus could not make some of its
+ * samples for lack of its own resources (erebus_errors), kind
+ * "erebus-behind" when its lag p99 exceeds a tenth of its interval or more
+ * than 1% of its slots were late ("Erebus could not keep up: ..."), kind
+ * "probe-overran" when more than 1% were busy (its samples outlasted the
+ * interval); the last two only with has_grid. Fills up to
+ * REPORT_PROBE_WARNINGS entries of ret (messages: caller frees) and
+ * returns how many. Pure.
  */
 struct report_warning {
 	const char *kind;	/* static */
@@ -268,7 +271,8 @@ struct report_warning {
 };
 #define REPORT_LAG_SHARE 10	/* lag p99 above interval / 10 */
 #define REPORT_SLOTS_SHARE 0.01	/* more than 1% of the slots */
-size_t report_probe_warnings(const struct report_probe *p, struct report_warning ret[2]);
+#define REPORT_PROBE_WARNINGS 3	/* at most, one of each kind */
+size_t report_probe_warnings(const struct report_probe *p, struct report_warning ret[REPORT_PROBE_WARNINGS]);
 /* Kind "erebus-behind" for a repeating fault that missed firings of its
  * grid (f->missed): "Erebus could not keep up: 3 firings of its grid
  * missed, ..."; NULL when it missed none. Caller frees. Pure. */

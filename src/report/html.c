@@ -752,7 +752,7 @@ static void meta_span(struct sbuf *b, const char *name, int64_t from, int64_t to
 /* report_probe_warnings() above a probe's figures, in the reason style. */
 static void probe_warnings(struct sbuf *b, const struct report_probe *p)
 {
-	struct report_warning w[2];
+	struct report_warning w[REPORT_PROBE_WARNINGS];
 	size_t n = report_probe_warnings(p, w);
 
 	for (size_t i = 0; i < n; i++) {

@@ -55,7 +55,7 @@ static void ms_or_dash(struct sbuf *b, const char *label, int64_t us)
  * figures must know (report_probe_warnings()). */
 static void add_warnings(struct sbuf *b, const struct report_probe *p)
 {
-	struct report_warning w[2];
+	struct report_warning w[REPORT_PROBE_WARNINGS];
 	size_t n = report_probe_warnings(p, w);
 
 	for (size_t i = 0; i < n; i++) {

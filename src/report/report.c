@@ -326,7 +326,7 @@ static void json_warnings(struct sbuf *b, const struct report *r)
 
 	sbuf_add(b, "  \"warnings\": [");
 	for (size_t i = 0; i < r->n_probes; i++) {
-		struct report_warning w[2];
+		struct report_warning w[REPORT_PROBE_WARNINGS];
 		size_t n = report_probe_warnings(&r->probes[i], w);
 
 		for (size_t j = 0; j < n; j++) {

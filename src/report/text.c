@@ -73,25 +73,12 @@ static void probe_table(const struct report *r, struct sbuf *b, int w)
 	}
 }
 
-/* The samples Erebus itself could not make: the figures lack them. */
+/* The samples Erebus itself could not make (each probe's is among the
+ * warnings): the figures lack them. */
 static void erebus_errors(const struct report *r, struct sbuf *b)
 {
-	bool any = false;
-
-	for (size_t i = 0; i < r->n_probes; i++) {
-		const struct report_probe *p = &r->probes[i];
-
-		if (!p->erebus_errors)
-			continue;
-		if (!any)
-			sbuf_add(b, "\n");
-		any = true;
-		sbuf_addf(b, "  Erebus could not make %u sample%s of probe %s: %s\n", p->erebus_errors,
-			  p->erebus_errors == 1 ? "" : "s", p->name, p->erebus_error ? p->erebus_error : "?");
-	}
-	if (any)
-		sbuf_add(b, "  The figures are incomplete: those slots keep the probe's last state, "
-			    "neither a failure nor a success of the service.\n");
+	if (report_incomplete(r))
+		sbuf_add(b, "  The figures are incomplete: Erebus could not make some samples (warnings above).\n");
 }
 
 /* What each fault did to each probe, over the fault's effect window. */
@@ -122,7 +109,7 @@ static void warnings(const struct report *r, struct sbuf *b)
 	bool first = true;
 
 	for (size_t i = 0; i < r->n_probes; i++) {
-		struct report_warning w[2];
+		struct report_warning w[REPORT_PROBE_WARNINGS];
 		size_t n = report_probe_warnings(&r->probes[i], w);
 
 		for (size_t j = 0; j < n; j++) {
@@ -160,8 +147,8 @@ void report_render_text(const struct report *r, struct sbuf *b)
 			    "no impact phase, no per-fault figures)\n");
 	fault_table(r, b, (int)w);
 	probe_table(r, b, (int)w);
-	erebus_errors(r, b);
 	if (has_effects(r))
 		effect_table(r, b, (int)wf, (int)wp);
 	warnings(r, b);
+	erebus_errors(r, b);
 }

@@ -26,7 +26,7 @@ int64_t report_end_us(const struct report *r)
 	return r->n_events ? r->events[r->n_events - 1].t_us : end;
 }
 
-size_t report_probe_warnings(const struct report_probe *p, struct report_warning ret[2])
+size_t report_probe_warnings(const struct report_probe *p, struct report_warning ret[REPORT_PROBE_WARNINGS])
 {
 	char a[32], b[32];
 	size_t n = 0;
@@ -34,8 +34,15 @@ size_t report_probe_warnings(const struct report_probe *p, struct report_warning
 	bool lag;
 
 	assert(p && ret);
+	if (p->erebus_errors)
+		ret[n++] = (struct report_warning){
+			"erebus-errors",
+			xasprintf("Erebus could not make %u sample%s of probe %s: %s; those slots keep the probe's "
+				  "last state, neither a failure nor a success of the service", p->erebus_errors,
+				  p->erebus_errors == 1 ? "" : "s", p->name, p->erebus_error ? p->erebus_error : "?")
+		};
 	if (!p->has_grid)
-		return 0;
+		return n;
 	due = (double)p->slots_due;
 	lag = p->lag_p99_us >= 0 && p->interval_us > 0 && p->lag_p99_us * REPORT_LAG_SHARE > p->interval_us;
 	if (lag || (p->slots_due && (double)p->slots_late > due * REPORT_SLOTS_SHARE)) {

@@ -239,6 +239,8 @@ EOF2
 			"cannot assign requested address (the client ran out of local ports)" "erebus_error of $p"
 		grep -q "Erebus could not make [0-9]* samples of probe $p: cannot assign requested address (the client ran out of local ports)" "$T/err" ||
 			fail "summary does not say what Erebus could not do for $p"
+		assert_eq "$(json "$T/r.json" "[.warnings[] | select(.probe == \"$p\" and .kind == \"erebus-errors\")] | length")" 1 \
+			"the report's warnings name what Erebus could not do for $p"
 	done
 	json "$T/r.json" .reason | grep -q "^Erebus could not make [0-9]* of [0-9]* samples of probe web" ||
 		fail "reason: $(json "$T/r.json" .reason)"
