@@ -720,8 +720,8 @@ int report_load(const char *path, struct report **ret, char **ret_err)
 		return (int)n;
 	}
 	if ((size_t)n > REPORT_MAX_BYTES) {
-		*ret_err = xasprintf("%s: larger than %u MiB; not a report Erebus wrote", path,
-				     REPORT_MAX_BYTES >> 20);
+		*ret_err = xasprintf("%s: larger than %u MiB, the most Erebus reads back (a run writes that much "
+				     "past about 700,000 samples, at about 96 bytes each)", path, REPORT_MAX_BYTES >> 20);
 		return -EFBIG;
 	}
 	r = report_from_json(text, (size_t)n, ret, &err);

@@ -329,3 +329,19 @@ test_gate_usage_errors() {
 		fail "message: $(cat "$T/err")"
 	[ ! -s "$T/out" ] || fail "printed a verdict for an unreadable report: $(cat "$T/out")"
 }
+
+# A report larger than the reader takes is refused with the limit and why
+# it is there, not called a file Erebus did not write (a long run can write
+# one that large).
+test_report_too_large_names_the_limit() {
+	truncate -s 65M "$T/big.json"
+	RC=0
+	"$EREBUS" report "$T/big.json" >"$T/out" 2>"$T/err" || RC=$?
+	assert_eq "$RC" 2 "exit code"
+	grep -q "big.json: larger than 64 MiB, the most Erebus reads back (a run writes that much past about 700,000 samples" "$T/err" ||
+		fail "$(cat "$T/err")"
+	RC=0
+	"$EREBUS" gate "$T/big.json" >"$T/out" 2>"$T/err" || RC=$?
+	assert_eq "$RC" 2 "gate exit code"
+	grep -q "larger than 64 MiB, the most Erebus reads back" "$T/err" || fail "$(cat "$T/err")"
+}
