@@ -228,7 +228,7 @@ port = 8080
 interval = 50ms
 EOF2
 	_run_in_ns
-	assert_eq "$RC" 5 "exit code"
+	assert_eq "$RC" 5 "exit code ($(tail -n 20 "$T/err"))"
 	assert_eq "$(json "$T/r.json" .verdict)" unsupported "verdict"
 	assert_eq "$(json "$T/r.json" .figures_incomplete)" true "figures_incomplete"
 	local p
@@ -264,13 +264,16 @@ type = http
 url = http://127.0.0.1:$(free_port)/
 interval = 20ms
 EOF2
-	"$EREBUS" run "$T/x.ini" --json - >"$T/r.json" 2>"$T/err" &
+	# (under `make asan`, LeakSanitizer needs descriptors of its own at
+	# exit, which this limit leaves it none of: its check is off here)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		"$EREBUS" run "$T/x.ini" --json - >"$T/r.json" 2>"$T/err" &
 	ERB=$!
 	defer kill -KILL "$ERB"
 	wait_for_line "$T/err" "probe.down" 10
 	prlimit --pid "$ERB" --nofile=3:3 || fail "prlimit"
 	end_run 15
-	assert_eq "$RC" 5 "exit code"
+	assert_eq "$RC" 5 "exit code ($(tail -n 20 "$T/err"))"
 	assert_cmp "$(json "$T/r.json" '.probes[0].erebus_errors')" ">=" 2 "erebus_errors"
 	assert_eq "$(json "$T/r.json" '.probes[0].erebus_error')" \
 		"too many open files (Erebus reached its limit of open files, ulimit -n)" "erebus_error"
