@@ -44,8 +44,14 @@ run=("$EREBUS" run -q "$T/grid.ini" --json "$T/grid.json")
 [ -n "${PERF:-}" ] && run=(perf record -q -g -o "$PERF" -- "${run[@]}")
 TIMEFORMAT='%U %S %R'
 s0=$(server_ns)
+command -v nstat >/dev/null && nstat -n
 { time EREBUS_RUN_DIR="$T/run" "${run[@]}" >/dev/null 2>"$T/grid.log"; } 2>"$T/grid.time"
 s1=$(server_ns)
+# The server's accept queue (listen backlog) overflowing drops a SYN or a
+# handshake's last ACK: that connection waits for a retransmission (1 s).
+command -v nstat >/dev/null && nstat -z TcpExtListenOverflows TcpExtTCPSynRetrans 2>/dev/null |
+	awk '/^TcpExt/ { v[$1] = $2 } END { printf "   server backlog     %d listen overflows, %d SYNs retransmitted (nstat, whole machine)\n", v["TcpExtListenOverflows"], v["TcpExtTCPSynRetrans"] }' >"$T/nstat"
+
 read -r cu cs wall <"$T/grid.time"
 jq -r --arg cpu "$(awk -v u="$cu" -v s="$cs" 'BEGIN { print u + s }')" --arg wall "$wall" \
 	--arg server "$(awk -v n=$((s1 - s0)) 'BEGIN { printf "%.2f", n / 1e9 }')" '
@@ -53,10 +59,12 @@ jq -r --arg cpu "$(awk -v u="$cu" -v s="$cs" 'BEGIN { print u + s }')" --arg wal
 	[.probes[] | .slots] as $s | ([.probes[] | .phases[] | .count // 0] | add) as $n |
 	"   slots sampled      \([$s[].sampled] | add) of \([$s[].due] | add) (\(([$s[].sampled] | add) * 1000 / ([$s[].due] | add) | floor / 10)%), busy \([$s[].busy] | add), late \([$s[].late] | add)",
 	"   lag ms             p50 \([.probes[].lag_ms.p50] | med) (median of probes), p99 \([.probes[].lag_ms.p99] | max) (worst probe), max \([.probes[].lag_ms.max] | max)",
+	"   failed samples     \([.probes[].phases.impact.failures // 0] | add) of \([.probes[].phases.impact.samples // 0] | add) (impact phase)",
 	"   latency ms         p50 \([.probes[].phases.impact.latency_ms.p50 // empty] | med) (median of probes, impact phase)",
 	"   erebus CPU         \($cpu) s for \([$s[].sampled] | add) samples: \(($cpu | tonumber) * 1e6 / ([$s[].sampled] | add) | floor) us per sample",
 	"   CPU of the run     erebus \($cpu) s, demo server \($server) s, in \($wall) s of wall time (\(env.CPUS) CPUs)",
 	"   warnings           \([.warnings[] | select(.kind == "erebus-behind")] | length) probes behind"' "$T/grid.json" || { tail -5 "$T/grid.log"; exit 1; }
+cat "$T/nstat" 2>/dev/null
 # curl alone, one request after the other: the total less the name lookup
 # (what Erebus reports with reuse = no), and less the connect too (the
 # exchange alone, as on a kept connection: compare with reuse = yes).
