@@ -79,6 +79,7 @@ struct http_state {
 	bool reuse;			/* keep connections between samples */
 	CURLSH *pool;			/* reuse: the probe's own connection cache */
 	int sock_err;			/* the sample's socket() errno, 0 if none */
+	long os_errno_before;		/* CURLINFO_OS_ERRNO when the sample started */
 
 	CURL *easy;			/* the probe's handle, set up in init() */
 	bool in_flight;			/* easy is in the multi handle */
@@ -368,6 +369,24 @@ static int cut200(const char *s)
 	return (int)utf8_cut(s, strnlen(s, 200));
 }
 
+/* The errno of the transfer's failure, or 0. libcurl sets
+ * CURLINFO_OS_ERRNO on a failure from the system and never clears it, so
+ * on the probe's one handle a value is the sample's own when it changed
+ * during the sample, when the failure is a connect (which always sets
+ * it), or when curl's message for this failure quotes it; otherwise it is
+ * left from an earlier sample. */
+static long http_os_errno(const struct http_state *st, CURL *easy, CURLcode res)
+{
+	long oserr = 0;
+	const char *text;
+
+	(void)curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &oserr);
+	if (!oserr || oserr != st->os_errno_before || res == CURLE_COULDNT_CONNECT)
+		return oserr;
+	text = strerrordesc_np((int)oserr);
+	return text && strcasestr(st->errbuf, text) ? oserr : 0;
+}
+
 /* Judge a finished transfer: transport, status, body, latency, in that
  * order. Returns true when the sample passes; otherwise msg says why. */
 static bool http_judge(const struct http_state *st, CURL *easy, CURLcode res, int64_t latency_us,
@@ -376,7 +395,7 @@ static bool http_judge(const struct http_state *st, CURL *easy, CURLcode res, in
 	long status = 0, oserr = 0;
 
 	if (res != CURLE_OK) {
-		(void)curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &oserr);
+		oserr = http_os_errno(st, easy, res);
 		http_transfer_error(st, res, oserr, msg, len);
 		return false;
 	}
@@ -412,13 +431,13 @@ static bool http_judge(const struct http_state *st, CURL *easy, CURLcode res, in
  * (socket() or connect() out of ports, descriptors or memory), or 0. */
 static int http_erebus_errno(const struct http_state *st, CURL *easy, CURLcode res)
 {
-	long oserr = 0;
+	long oserr;
 
 	if (res != CURLE_COULDNT_CONNECT)
 		return 0;
 	if (probe_errno_is_erebus(st->sock_err))
 		return st->sock_err;
-	(void)curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &oserr);
+	oserr = http_os_errno(st, easy, res);
 	return probe_errno_is_erebus((int)oserr) ? (int)oserr : 0;
 }
 
@@ -781,6 +800,7 @@ static int http_start(struct probe_ctx *ctx)
 	st->sock_err = 0;
 	st->too_large = false;
 	st->len = 0;
+	(void)curl_easy_getinfo(st->easy, CURLINFO_OS_ERRNO, &st->os_errno_before);
 	if (curl_multi_add_handle(st->sh->multi, st->easy) != CURLM_OK)
 		return -ENOMEM;
 	st->in_flight = true;
