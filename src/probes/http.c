@@ -11,8 +11,12 @@
  * name is being looked up does not wait for that thread (CURLOPT_QUICK_EXIT,
  * curl 7.87 and later: older ones join it, for as long as the lookup takes).
  *
- * Each sample uses a fresh easy handle. With reuse = no (the default) it
- * is also a fresh connection, so it measures connecting to the service
+ * Each probe keeps one easy handle, its options set once in init(), and
+ * each sample adds it to the multi handle and removes it again (making and
+ * setting up a handle per sample was a sixth of the client's CPU per
+ * sample: docs/performance.md, section 4). Nothing of a transfer carries
+ * over to the next but the connection pool of reuse = yes. With reuse =
+ * no (the default) each sample is a fresh connection, so it measures connecting to the service
  * too, as a new client sees it; the request says "Connection: close", and
  * when curl is done with the connection it is kept open until the server's
  * FIN has arrived (conn_close_after_peer()), then closed: the server closes
@@ -40,6 +44,8 @@
 #include "internal.h"
 
 #define HTTP_BODY_MAX (1024 * 1024)
+/* A body buffer up to this size is kept for the next sample. */
+#define HTTP_BUF_KEEP (64 * 1024)
 #if LIBCURL_VERSION_NUM < 0x075700	/* 7.87.0; older headers: the option's number */
 #define CURLOPT_QUICK_EXIT ((CURLoption)(CURLOPTTYPE_LONG + 322))
 #endif
@@ -73,10 +79,14 @@ struct http_state {
 	bool reuse;			/* keep connections between samples */
 	CURLSH *pool;			/* reuse: the probe's own connection cache */
 	int sock_err;			/* the sample's socket() errno, 0 if none */
+	long os_errno_before;		/* CURLINFO_OS_ERRNO when the sample started */
+
+	CURL *easy;			/* the probe's handle, set up in init() */
+	bool in_flight;			/* easy is in the multi handle */
+	bool keep_body;			/* expect_body: the body is kept to check it */
 
 	/* The sample in flight. */
-	CURL *easy;
-	char *buf;
+	char *buf;			/* kept between samples (HTTP_BUF_KEEP) */
 	size_t len, cap;
 	bool too_large;
 	char errbuf[CURL_ERROR_SIZE];
@@ -279,6 +289,10 @@ static size_t http_write_cb(char *data, size_t size, size_t n, void *userdata)
 		st->too_large = true;
 		return 0;	/* curl fails the transfer with CURLE_WRITE_ERROR */
 	}
+	if (!st->keep_body) {	/* counted against the limit, not copied */
+		st->len += total;
+		return total;
+	}
 	if (st->len + total + 1 > st->cap) {
 		size_t cap = st->cap ? st->cap * 2 : 16384;
 
@@ -355,6 +369,24 @@ static int cut200(const char *s)
 	return (int)utf8_cut(s, strnlen(s, 200));
 }
 
+/* The errno of the transfer's failure, or 0. libcurl sets
+ * CURLINFO_OS_ERRNO on a failure from the system and never clears it, so
+ * on the probe's one handle a value is the sample's own when it changed
+ * during the sample, when the failure is a connect (which always sets
+ * it), or when curl's message for this failure quotes it; otherwise it is
+ * left from an earlier sample. */
+static long http_os_errno(const struct http_state *st, CURL *easy, CURLcode res)
+{
+	long oserr = 0;
+	const char *text;
+
+	(void)curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &oserr);
+	if (!oserr || oserr != st->os_errno_before || res == CURLE_COULDNT_CONNECT)
+		return oserr;
+	text = strerrordesc_np((int)oserr);
+	return text && strcasestr(st->errbuf, text) ? oserr : 0;
+}
+
 /* Judge a finished transfer: transport, status, body, latency, in that
  * order. Returns true when the sample passes; otherwise msg says why. */
 static bool http_judge(const struct http_state *st, CURL *easy, CURLcode res, int64_t latency_us,
@@ -363,7 +395,7 @@ static bool http_judge(const struct http_state *st, CURL *easy, CURLcode res, in
 	long status = 0, oserr = 0;
 
 	if (res != CURLE_OK) {
-		(void)curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &oserr);
+		oserr = http_os_errno(st, easy, res);
 		http_transfer_error(st, res, oserr, msg, len);
 		return false;
 	}
@@ -399,27 +431,30 @@ static bool http_judge(const struct http_state *st, CURL *easy, CURLcode res, in
  * (socket() or connect() out of ports, descriptors or memory), or 0. */
 static int http_erebus_errno(const struct http_state *st, CURL *easy, CURLcode res)
 {
-	long oserr = 0;
+	long oserr;
 
 	if (res != CURLE_COULDNT_CONNECT)
 		return 0;
 	if (probe_errno_is_erebus(st->sock_err))
 		return st->sock_err;
-	(void)curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &oserr);
+	oserr = http_os_errno(st, easy, res);
 	return probe_errno_is_erebus((int)oserr) ? (int)oserr : 0;
 }
 
-/* Detach and free the transfer in flight and its body. */
+/* Detach the transfer in flight (the handle is kept for the next sample);
+ * a large body's buffer is freed, a small one kept. */
 static void http_release(struct http_state *st)
 {
-	if (st->easy) {
+	if (st->in_flight) {
 		(void)curl_multi_remove_handle(st->sh->multi, st->easy);
-		curl_easy_cleanup(st->easy);
-		st->easy = NULL;
+		st->in_flight = false;
 	}
-	free(st->buf);
-	st->buf = NULL;
-	st->len = st->cap = 0;
+	if (st->cap > HTTP_BUF_KEEP) {
+		free(st->buf);
+		st->buf = NULL;
+		st->cap = 0;
+	}
+	st->len = 0;
 }
 
 /*
@@ -564,6 +599,9 @@ static void http_state_free(struct http_state *st)
 	if (!st)
 		return;
 	http_release(st);
+	if (st->easy)
+		curl_easy_cleanup(st->easy);
+	free(st->buf);
 	curl_slist_free_all(st->headers);
 	if (st->pool)	/* closes the kept connection (http_close_socket()) */
 		(void)curl_share_cleanup(st->pool);
@@ -585,6 +623,8 @@ static bool http_has_header(const struct opt_value *hv, const char *name)
 			return true;
 	return false;
 }
+
+static CURLcode http_setup(struct http_state *st, CURL *e);
 
 static int http_init(struct probe_ctx *ctx, char **ret_err)
 {
@@ -662,6 +702,17 @@ static int http_init(struct probe_ctx *ctx, char **ret_err)
 	if (st->reuse)
 		(void)curl_multi_setopt(st->sh->multi, CURLMOPT_MAXCONNECTS, (long)++st->sh->n_reuse);
 	ctx->state = st;
+	st->keep_body = st->has_re || st->substr;
+	st->easy = curl_easy_init();
+	if (!st->easy || (rc = (int)http_setup(st, st->easy)) != CURLE_OK) {
+		ctx->state = NULL;
+		*ret_err = rc == CURLE_OUT_OF_MEMORY || !st->easy ?
+			xstrdup("cannot set up libcurl: out of memory") :
+			xasprintf("cannot set up libcurl: %s", curl_easy_strerror((CURLcode)rc));
+		http_state_free(st);
+		http_shared_unref(ctx->env);
+		return rc == CURLE_OK || rc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EOPNOTSUPP;
+	}
 	return 0;
 oom:
 	*ret_err = xstrdup("cannot set up libcurl: out of memory");
@@ -744,25 +795,15 @@ static CURLcode http_setup(struct http_state *st, CURL *e)
 static int http_start(struct probe_ctx *ctx)
 {
 	struct http_state *st = ctx->state;
-	CURL *e = curl_easy_init();
-	CURLcode c;
 
-	if (!e)
-		return -ENOMEM;
 	st->errbuf[0] = '\0';
 	st->sock_err = 0;
 	st->too_large = false;
 	st->len = 0;
-	c = http_setup(st, e);
-	if (c != CURLE_OK) {
-		curl_easy_cleanup(e);
-		return c == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EOPNOTSUPP;
-	}
-	if (curl_multi_add_handle(st->sh->multi, e) != CURLM_OK) {
-		curl_easy_cleanup(e);
+	(void)curl_easy_getinfo(st->easy, CURLINFO_OS_ERRNO, &st->os_errno_before);
+	if (curl_multi_add_handle(st->sh->multi, st->easy) != CURLM_OK)
 		return -ENOMEM;
-	}
-	st->easy = e;
+	st->in_flight = true;
 	return 0;
 }
 

@@ -3,7 +3,8 @@
  * The probe runner, and the helpers probe types share (internal.h).
  *
  * Scheduling: samples are due on a fixed grid, t0 + k * interval, where t0
- * is when probe_run_start() was called; deadlines are absolute, so the
+ * is when probe_run_start() was called plus the probe's spread (below);
+ * deadlines are absolute, so the
  * schedule does not drift however long samples take. At most one sample is
  * in flight per probe: when a slot comes while a sample is still running,
  * the slot is remembered (slots missed in the meantime are coalesced into
@@ -12,6 +13,15 @@
  * there are no bursts of catching up. struct probe_grid (grid.c) counts
  * every slot as sampled, busy or late, and the runner records each
  * sample's lag behind its slot in r->lag.
+ *
+ * Spread: probes started together would otherwise all be due in the same
+ * instant, every interval, and their samples would queue behind each
+ * other on the one loop: with 200 probes every 10 ms, the last ones' lag
+ * and latency were the first ones' work (docs/performance.md, section 4).
+ * The n-th run set up on an env (counting those alive) starts its grid
+ * frac(n * golden ratio) of its interval, at most RUNNER_SPREAD_MAX_US,
+ * after probe_run_start(): the first one at once, the others evenly over
+ * the interval whatever their number.
  *
  * A sample ends in exactly one of three ways: the type calls
  * probe_complete() (possibly from inside its start()), start() returns an
@@ -27,16 +37,66 @@
 #include "erebus/probe.h"
 #include "internal.h"
 
+/* The longest a probe's grid is moved by its spread. */
+#define RUNNER_SPREAD_MAX_US (100 * USEC_PER_MSEC)
+
 /* The runner's private state, hung on r->ctx.runner. */
 struct runner {
 	struct probe_run *run;
 	int64_t interval_us;
+	int64_t spread_us;	/* t0's offset from probe_run_start() */
 	bool active;		/* between probe_run_start() and probe_run_stop() */
 	bool pending;		/* a slot came while a sample was in flight */
 	uint8_t phase;		/* r->phase when the sample in flight started */
 };
 
 static void runner_sample_start(struct runner *rn);
+
+/* Runs alive per env, for the spread (an env is one run's: a handful). */
+struct runner_env {
+	const struct probe_env *env;
+	unsigned alive;
+	struct runner_env *next;
+};
+static struct runner_env *runner_envs;
+
+/* Count a new run on env; returns how many were alive before it. */
+static unsigned runner_env_join(const struct probe_env *env)
+{
+	struct runner_env *e;
+
+	for (e = runner_envs; e && e->env != env; e = e->next)
+		;
+	if (!e) {
+		e = xcalloc(1, sizeof(*e));
+		e->env = env;
+		e->next = runner_envs;
+		runner_envs = e;
+	}
+	return e->alive++;
+}
+
+static void runner_env_leave(const struct probe_env *env)
+{
+	struct runner_env **pe, *e;
+
+	for (pe = &runner_envs; *pe && (*pe)->env != env; pe = &(*pe)->next)
+		;
+	if (!(e = *pe) || --e->alive)
+		return;
+	*pe = e->next;
+	free(e);
+}
+
+/* The n-th run's spread within interval_us: frac(n * golden ratio) of it
+ * (or of RUNNER_SPREAD_MAX_US), so any number of runs fall evenly. */
+static int64_t runner_spread(unsigned n, int64_t interval_us)
+{
+	int64_t span = interval_us < RUNNER_SPREAD_MAX_US ? interval_us : RUNNER_SPREAD_MAX_US;
+	double f = (double)n * 0.6180339887498949;
+
+	return (int64_t)((f - (double)(uint64_t)f) * (double)span);
+}
 
 /* The next slot's due time. */
 static int64_t runner_next(const struct probe_grid *g)
@@ -249,6 +309,7 @@ int probe_run_init(struct probe_run *r, const struct probe_spec *spec, struct pr
 	rn = xcalloc(1, sizeof(*rn));
 	rn->run = r;
 	rn->interval_us = spec->interval_us > 0 ? spec->interval_us : USEC_PER_SEC;
+	rn->spread_us = runner_spread(runner_env_join(env), rn->interval_us);
 	probe_grid_start(&r->grid, origin_us, rn->interval_us, false);
 	hist_init(&r->lag);
 	r->ctx.runner = rn;
@@ -256,6 +317,7 @@ int probe_run_init(struct probe_run *r, const struct probe_spec *spec, struct pr
 	if (spec->type->init) {
 		rc = spec->type->init(&r->ctx, ret_err);
 		if (rc < 0) {
+			runner_env_leave(env);
 			r->ctx.runner = NULL;
 			free(rn);
 			return rc;
@@ -277,7 +339,7 @@ void probe_run_start(struct probe_run *r)
 	rn->active = true;
 	rn->pending = false;
 	/* A restart begins a new grid; the counts go on. */
-	probe_grid_start(&r->grid, now_usec(), rn->interval_us, true);
+	probe_grid_start(&r->grid, now_usec() + rn->spread_us, rn->interval_us, true);
 	/* First sample on the next loop round, not from inside this call, so
 	 * the caller never sees on_sample before probe_run_start() returns. */
 	loop_timer_set(r->ctx.env->loop, r->tick, r->grid.origin_us);
@@ -323,6 +385,7 @@ void probe_run_free(struct probe_run *r)
 	r->n_samples = r->cap_samples = 0;
 	free(r->erebus_error);
 	r->erebus_error = NULL;
+	runner_env_leave(r->ctx.env);
 	r->ctx.runner = NULL;
 	free(rn);
 }

@@ -105,35 +105,17 @@ for n in 1 8 32; do
 done
 
 # 4. Holding the grid: 200 http probes every 10 ms ---------------------------------
-# A real `erebus run` (steady state, a 7 s pause of an idle process as the
-# fault window, 1 s hold): what share of the slots were sampled, how late
-# samples started (lag), the latency reported against curl's own alone,
-# and Erebus' CPU per sample. Figures come from the run's JSON report.
+# A real `erebus run` each (tests/bench/http_grid.sh): share of slots
+# sampled, lag, latency reported against curl's own alone, and Erebus' CPU
+# per sample, with fresh connections (reuse = no) and kept ones; beside
+# them, a blackbox_exporter probe loop's CPU per probe (probe_loop.sh).
 echo
-echo "4. 200 http probes every 10 ms against the demo server on loopback (about 10 s)"
-sleep 600 & idle=$!; pids+=("$idle")
-{
-	printf '[experiment]\nname = grid-bench\nhold = 1s\n[target idle]\npid = %s\n' "$idle"
-	printf '[fault f]\ntype = pause\ntarget = idle\nduration = 7s\n'
-	for i in $(seq 1 200); do
-		printf '[probe h%s]\ntype = http\nurl = http://127.0.0.1:%s/health\ninterval = 10ms\ntimeout = 1s\nduring = may-fail\nhealthy_after = 1\n' "$i" "$port"
-	done
-} >"$T/grid.ini"
-TIMEFORMAT='%U %S'
-{ time EREBUS_RUN_DIR="$T/run" "$EREBUS" run -q "$T/grid.ini" --json "$T/grid.json" >/dev/null 2>"$T/grid.log"; } 2>"$T/grid.time"
-read -r cu cs <"$T/grid.time"
-jq -r --arg cpu "$(awk -v u="$cu" -v s="$cs" 'BEGIN { print u + s }')" '
-	def med: sort | .[(length / 2 | floor)];
-	[.probes[] | .slots] as $s | ([.probes[].samples | length] | add) as $n |
-	"   slots sampled      \([$s[].sampled] | add) of \([$s[].due] | add) (\(([$s[].sampled] | add) * 1000 / ([$s[].due] | add) | floor / 10)%), busy \([$s[].busy] | add), late \([$s[].late] | add)",
-	"   lag ms             p50 \([.probes[].lag_ms.p50] | med) (median of probes), p99 \([.probes[].lag_ms.p99] | max) (worst probe), max \([.probes[].lag_ms.max] | max)",
-	"   latency ms         p50 \([.probes[].phases.impact.latency_ms.p50 // empty] | med) (median of probes, impact phase)",
-	"   erebus CPU         \($cpu) s for \($n) samples: \(($cpu | tonumber) * 1e6 / $n | floor) us per sample",
-	"   warnings           \([.warnings[] | select(.kind == "erebus-behind")] | length) probes behind"' "$T/grid.json"
-for i in $(seq 1 51); do curl -s -o /dev/null -w '%{time_total} %{time_namelookup}\n' "http://127.0.0.1:$port/health"; done |
-	awk '{ printf "%.3f\n", ($1 - $2) * 1000 }' | sort -n | sed -n 26p |
-	xargs printf '   curl alone         p50 %s ms (51 requests, total less name lookup)\n'
-kill "$idle" 2>/dev/null
+echo "4. 200 http probes every 10 ms against the demo server on loopback (about 10 s each)"
+for reuse in no yes; do
+	echo "   reuse = $reuse"
+	REUSE=$reuse BUILD=$BUILD "$(dirname "$0")/http_grid.sh"
+done
+"$(dirname "$0")/probe_loop.sh" "http://127.0.0.1:$port/health" 2000
 
 # 5. Kill every 10 ms over 100 targets: firing lag ------------------------------
 echo

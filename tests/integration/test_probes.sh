@@ -138,27 +138,33 @@ EOF2
 		fail "reason: $(json "$T/r.json" .reason)"
 }
 
+# Start a Python HTTP server on a free port (SERVER_PORT) whose GET handler
+# is the Python code on stdin (the body of do_GET, indented 8 spaces); it
+# logs to $T/server.log.
+_python_server() {
+	{
+		printf 'import http.server, sys\nclass H(http.server.BaseHTTPRequestHandler):\n    def do_GET(self):\n'
+		cat
+		printf '    def log_message(self, *a):\n        pass\n'
+		printf 's = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)\n'
+		printf 'print("listening", file=sys.stderr, flush=True)\ns.serve_forever()\n'
+	} >"$T/server.py"
+	SERVER_PORT=$(free_port)
+	spawn SERVER_PID /usr/bin/python3 "$T/server.py" "$SERVER_PORT" 2>"$T/server.log"
+	wait_for_line "$T/server.log" listening 10
+}
+
 # A server that answers 200 only when the request carries X-Erebus-Probe: yes,
 # and 403 otherwise; it logs "METHOD X-Erebus-Probe=VALUE" per request.
 _header_server() {
-	cat >"$T/server.py" <<'EOF2'
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
+	_python_server <<'EOF2'
         v = self.headers.get("X-Erebus-Probe")
         print(self.command, "X-Erebus-Probe=%s" % v, file=sys.stderr, flush=True)
         self.send_response(200 if v == "yes" else 403)
         self.send_header("Content-Length", "0")
         self.end_headers()
-    def log_message(self, *a):
-        pass
-s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
-print("listening", file=sys.stderr, flush=True)
-s.serve_forever()
 EOF2
-	HDR_PORT=$(free_port)
-	spawn HDR_PID /usr/bin/python3 "$T/server.py" "$HDR_PORT" 2>"$T/server.log"
-	wait_for_line "$T/server.log" listening 10
+	HDR_PORT=$SERVER_PORT
 }
 
 test_http_probe_sends_headers() {
@@ -183,6 +189,41 @@ EOF2
 	_assert_reason without "status 403 (expected 200-399)"
 	_assert_reason with -
 	grep -qx 'GET X-Erebus-Probe=yes' "$T/server.log" || fail "header not received: $(sort -u "$T/server.log")"
+}
+
+# The 1 MiB limit holds whether the body is kept to be checked
+# (expect_body) or only counted (without it), on bodies sent without a
+# Content-Length (so libcurl cannot refuse them up front); a body larger
+# than the buffer kept between samples is checked whole, sample after
+# sample on the probe's one handle.
+test_http_body_limit_with_and_without_check() {
+	_python_server <<'EOF2'
+        n = 1024 * 1024 + 1 if self.path == "/big" else 100 * 1024
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"a" * (n - 3) + b"END")
+EOF2
+	local port=$SERVER_PORT
+	_experiment "http-body-limit"
+	local name path expect
+	# name, path, expect_body ("-": none)
+	while read -r name path expect; do
+		printf '[probe %s]\ntype = http\nurl = http://127.0.0.1:%s%s\ninterval = 100ms\n' "$name" "$port" "$path"
+		[ "$expect" = - ] || printf 'expect_body = %s\n' "$expect"
+	done >>"$T/x.ini" <<'EOF2'
+big-counted /big -
+big-checked /big END
+small-checked /small /a+END$/
+small-missing /small nothere
+EOF2
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 3 "exit code"
+	_assert_samples big-counted "response larger than 1 MiB"
+	_assert_samples big-checked "response larger than 1 MiB"
+	_assert_samples small-checked ok
+	_assert_samples small-missing 'body does not contain "nothere"'
+	assert_cmp "$(json "$T/r.json" '[.probes[] | select(.name == "small-checked") | .samples[]] | length')" ">=" 2 \
+		"samples of small-checked"
 }
 
 test_exec_probe_expect_exit() {
