@@ -293,14 +293,7 @@ static size_t http_write_cb(char *data, size_t size, size_t n, void *userdata)
 		st->len += total;
 		return total;
 	}
-	if (st->len + total + 1 > st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 16384;
-
-		while (cap < st->len + total + 1)
-			cap *= 2;
-		st->cap = cap < HTTP_BODY_MAX + 1 ? cap : HTTP_BODY_MAX + 1;
-		st->buf = xrealloc(st->buf, st->cap);
-	}
+	GROW(st->buf, st->cap, st->len + total + 1);
 	memcpy(st->buf + st->len, data, total);
 	st->len += total;
 	st->buf[st->len] = '\0';
