@@ -20,6 +20,7 @@ struct run_opts {
 	int verbosity;		/* LOG_* */
 	bool live;		/* redraw a status line (stderr is a terminal) */
 	FILE *log;		/* where progress goes (stderr) */
+	size_t keep_samples;	/* exact samples kept per probe in the report (0: none) */
 	int64_t wait_us;	/* how long to wait for another run's run lock (0: not at all) */
 	uint64_t keep_caps;	/* capabilities the caller needs after the run (privs.h:
 				 * CAP_DAC_OVERRIDE to write a report), kept beside the run's own */

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "erebus/hist.h"
 #include "erebus/probe.h"
 
 /*
@@ -104,5 +105,94 @@ size_t fig_effect_spans(unsigned fault, const struct fig_app *apps, size_t n_app
  * every slot still to come passed, it would end below tolerance.
  */
 bool fig_tolerance_reachable(struct fig_slots so_far, unsigned max_slots, double tolerance);
+
+/* ---- the figures as a stream ---------------------------------------------
+ *
+ * The same figures, kept as the samples come, in memory that does not grow
+ * with the run's length: per probe, counts and a latency histogram
+ * (include/erebus/hist.h) per phase and per fault's effect window, the
+ * outage state machine and a downsampled timeline. Samples of a probe come
+ * in order of start, once each has ended; the spans they are counted in are
+ * the run's phase times and its applications so far (a phase or an
+ * application that begins later begins after every slot and sample the
+ * stream has seen, so a figure never depends on knowing the future). The
+ * batch functions above are this stream fed all at once.
+ */
+
+/* The run's phase times so far, relative; -1 while not reached. */
+struct fig_bounds {
+	int64_t window_start, window_end, impact_start;
+};
+
+/* The phases a moment t belongs to, as the bit 1 << phase of each: one of
+ * before, during and after, and impact from the first application on. */
+unsigned fig_phases_at(const struct fig_bounds *b, int64_t t_us);
+
+/* A probe over one span: samples that started in it, slots that start in
+ * it, and the latencies of those samples. */
+struct fig_acc {
+	unsigned samples, failures;
+	struct fig_slots slots;
+	struct hist lat;
+};
+
+/*
+ * The timeline the reports draw: buckets of bucket_us from the run's
+ * start, at most FIG_TIMELINE_BUCKETS of them. The width starts at the
+ * probe's interval and doubles (neighbouring buckets merged) whenever a
+ * sample would fall past the last bucket, so its size is fixed whatever
+ * the run's length and every bucket covers the same time.
+ */
+#define FIG_TIMELINE_BUCKETS 512
+struct fig_bucket {
+	uint32_t samples, failures;	/* started in the bucket */
+	int64_t sum_us, max_us;		/* of their latencies; max -1 when empty */
+};
+struct fig_timeline {
+	int64_t bucket_us;	/* 0 until the first sample */
+	uint32_t n;		/* buckets from the start up to the last one used */
+	struct fig_bucket b[FIG_TIMELINE_BUCKETS];
+};
+/* Count a sample started at t_us (negative: at 0) in tl, whose first
+ * width is first_us (at least 1ms). */
+void fig_timeline_add(struct fig_timeline *tl, int64_t first_us, int64_t t_us, int64_t latency_us, bool ok);
+
+/* Outages a stream keeps for the report (it counts them all). */
+#define FIG_OUTAGES_KEPT 1000
+
+struct fig_stream {
+	int64_t interval_us;
+	unsigned healthy_after;
+	size_t n_faults;
+	struct fig_acc phase[PHASE_COUNT];	/* IMPACT: from the first application on */
+	struct fig_acc *effect;		/* per fault: over its effect window */
+	struct fig_effect *eff;		/* per fault: its outages' figures */
+	int64_t detect_us, recover_us;	/* the probe's (see report_probe) */
+	/* the grid: the latest sample, whose slots wait for the next one */
+	bool have_prev;
+	int64_t g0;
+	struct sample prev;		/* msg unused */
+	/* the outages: the first FIG_OUTAGES_KEPT, how many in all, the open one */
+	struct fig_outage *outages;
+	size_t n_outages, cap_outages;
+	uint64_t outages_total;
+	struct fig_outage open;		/* open.start_us -1: none */
+	unsigned streak;
+	int64_t healed;
+	struct fig_timeline tl;
+};
+void fig_stream_init(struct fig_stream *s, int64_t interval_us, unsigned healthy_after, size_t n_faults);
+/* Count sample x (ended, and later than every one before), with the
+ * run's phase times and applications (sorted by start) so far. */
+void fig_stream_add(struct fig_stream *s, const struct fig_bounds *b, const struct fig_app *apps, size_t n_apps,
+		    const struct sample *x);
+/* The run ended at end_us: count the last sample's slots and close the
+ * figures of an outage still open. Call once. */
+void fig_stream_end(struct fig_stream *s, const struct fig_bounds *b, const struct fig_app *apps, size_t n_apps,
+		    int64_t end_us);
+/* The impact phase's slots so far, the latest sample's counted as if it
+ * were the last (the brakes judge on this). */
+struct fig_slots fig_stream_impact_so_far(const struct fig_stream *s, const struct fig_bounds *b);
+void fig_stream_free(struct fig_stream *s);
 
 #endif

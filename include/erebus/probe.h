@@ -85,8 +85,9 @@ struct sample {
 	int64_t latency_us;
 	bool ok;
 	uint8_t phase;
-	char *msg;		/* failure reason, NULL on success */
+	char *msg;		/* failure reason, NULL on success; at most SAMPLE_MSG_MAX bytes */
 };
+#define SAMPLE_MSG_MAX 512
 
 enum probe_health { HEALTH_UNKNOWN, HEALTH_HEALTHY, HEALTH_DOWN };
 
@@ -136,8 +137,7 @@ struct probe_run {
 	struct probe_ctx ctx;
 	int64_t origin_us;	/* monotonic time of the run's start */
 	uint8_t phase;		/* set by the engine */
-	struct sample *samples;
-	size_t n_samples, cap_samples;
+	uint64_t n_samples;	/* made so far (the caller keeps what it needs of each) */
 	enum probe_health health;
 	unsigned streak;	/* consecutive successes */
 	int64_t streak_start_us;	/* start of the first sample of the streak, relative */
@@ -148,7 +148,8 @@ struct probe_run {
 	struct loop_timer *tick, *deadline;
 	struct probe_grid grid;	/* slots due, sampled and skipped, over every start */
 	struct hist lag;	/* each sample's start after its slot was due, usec */
-	/* Called after every sample, and with changed=true when health changed. */
+	/* Called after every sample, and with changed=true when health changed.
+	 * s and its msg last only for the call. */
 	void (*on_sample)(struct probe_run *r, const struct sample *s, bool changed, void *owner);
 	void *owner;
 };
@@ -161,7 +162,7 @@ int probe_run_init(struct probe_run *r, const struct probe_spec *spec, struct pr
 void probe_run_start(struct probe_run *r);
 /* Stop sampling and cancel any sample in flight. r may be NULL. */
 void probe_run_stop(struct probe_run *r);
-/* Stop, destroy the type's state and free the samples and erebus_error.
+/* Stop, destroy the type's state and free erebus_error.
  * r may be NULL. */
 void probe_run_free(struct probe_run *r);
 

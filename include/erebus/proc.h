@@ -66,4 +66,7 @@ char proc_state(const struct proc *p);
  */
 int proc_open_netns(const struct proc *p);
 
+/* This process's resident memory now, in KiB (/proc/self/statm), or -1. */
+int64_t proc_self_rss_kib(void);
+
 #endif

@@ -11,10 +11,12 @@
 #ifndef EREBUS_REPORT_H
 #define EREBUS_REPORT_H
 
+#include "erebus/figures.h"
 #include "erebus/probe.h"
 #include "erebus/util.h"
 
-#define REPORT_SCHEMA "erebus.report/2"
+#define REPORT_SCHEMA "erebus.report/3"
+#define REPORT_SCHEMA_V2 "erebus.report/2"	/* still read: every sample, exact percentiles */
 #define REPORT_SCHEMA_V1 "erebus.report/1"	/* still read: availability counted samples */
 
 enum verdict {
@@ -37,6 +39,7 @@ struct report_phase {
 	unsigned slots;		/* grid slots counted; 0 in a /1 report */
 	double availability;	/* 0..1; NAN when no slot (or, /1, no sample) */
 	int64_t p50, p95, p99, max;	/* latency, usec; -1 when no samples */
+	int64_t sum;		/* of the samples' latencies, usec; -1 when not known */
 };
 
 /* A probe's outage: its first failed sample to the end of the first of
@@ -75,8 +78,14 @@ struct report_probe {
 	bool has_grid;
 	int64_t lag_p50_us, lag_p99_us, lag_max_us;	/* sample start after its slot; -1: none */
 	uint64_t slots_due, slots_sampled, slots_busy, slots_late;
-	struct sample *samples;	/* every sample, in order; owned */
+	uint64_t outages_total;	/* outages in all; outages keeps the first FIG_OUTAGES_KEPT */
+	char *last_error[PHASE_COUNT];	/* the last failed sample's message started in each; owned */
+	struct fig_timeline *timeline;	/* downsampled, for the plots; owned; NULL: none */
+	/* Exact samples, in order: kept only when asked (report_live_begin()'s
+	 * keep; every sample in a report read back from /1 or /2). */
+	struct sample *samples;	/* owned */
 	size_t n_samples;
+	uint64_t samples_dropped;	/* past keep */
 };
 
 struct report_target {
@@ -117,6 +126,25 @@ struct report_event {
 	char *detail;
 };
 
+/* Events of one kind past REPORT_EVENTS_PER_KIND are counted, not kept:
+ * a fault firing every 10ms or a probe flapping for a day keeps the
+ * report's size bounded. */
+#define REPORT_EVENTS_PER_KIND 1000
+struct report_kind_count {
+	char *kind;
+	unsigned kept;
+	uint64_t dropped;
+};
+
+/* Erebus' own use of the machine during the run, for people sizing long
+ * runs and for tests that bound it from the run's own figures. -1: not
+ * measured (a report written before it, or a run that stopped in setup). */
+struct report_usage {
+	int64_t rss_steady_kib;	/* resident memory when the fault window started */
+	int64_t rss_max_kib;	/* the engine's peak resident memory over the run */
+	int64_t cpu_user_us, cpu_system_us;	/* the engine's CPU time */
+};
+
 struct report {
 	int schema;		/* 2; 1 for a report read back from erebus.report/1 */
 	char *experiment, *description, *file;
@@ -137,6 +165,11 @@ struct report {
 	size_t n_probes;
 	struct report_event *events;
 	size_t n_events, cap_events;
+	struct report_kind_count *kinds;	/* events per kind, kept and dropped */
+	size_t n_kinds;
+	struct report_live *live;	/* the figures as the run goes (compute.c); NULL when not begun */
+	struct report_usage usage;
+	bool samples_kept;	/* the probes' samples are part of it (--samples, or a /1 or /2 report) */
 	bool cleanup_checked;	/* the state was read back after rollback */
 	char **leftovers;	/* what of Erebus' changes is still there */
 	size_t n_leftovers;
@@ -145,10 +178,15 @@ struct report {
 /* Did Erebus fail to make any sample (a probe's erebus_errors)? Pure. */
 bool report_incomplete(const struct report *r);
 
+/* Count an event of kind (kept: one more kept, while fewer than
+ * REPORT_EVENTS_PER_KIND are); returns whether it is kept. */
+bool report_count_kind(struct report *r, const char *kind, bool keep);
+
 /* Note one leftover found by the cleanup check. */
 void report_leftover(struct report *r, const char *fmt, ...) _printf_(2, 3);
 
-/* Append an event; detail is formatted. */
+/* Append an event; detail is formatted. Past REPORT_EVENTS_PER_KIND of
+ * its kind, it is only counted (kinds[].dropped). */
 void report_event(struct report *r, int64_t t_us, const char *kind, const char *subject,
 		  const char *fmt, ...) _printf_(5, 6);
 
@@ -157,12 +195,36 @@ void report_event(struct report *r, int64_t t_us, const char *kind, const char *
  * as in /1; report_compute() replaces it). */
 void report_phase_stats(const struct sample *s, size_t n, enum phase ph, struct report_phase *ret);
 /*
+ * The figures as the run goes (src/report/compute.c): each sample is
+ * counted when it ends (report_add_sample()) in memory that does not grow
+ * with the run (include/erebus/figures.h: struct fig_stream), and
+ * report_compute() closes the figures when the run ends. r's probes
+ * (interval_us, healthy_after) and faults must be set; phase times and
+ * fault windows are read from r as they are set. keep: exact samples kept
+ * per probe for debugging, at most REPORT_SAMPLES_TOTAL in all (0: none;
+ * the rest are counted in samples_dropped).
+ */
+#define REPORT_SAMPLES_TOTAL 200000	/* kept in all, whatever keep */
+void report_live_begin(struct report *r, size_t keep);
+/* Count sample s of probe number probe: samples of a probe in order of
+ * start, each once it ended. */
+void report_add_sample(struct report *r, size_t probe, const struct sample *s);
+/* Drop the figures under way without closing them (report_free() does). */
+void report_live_end(struct report *r);
+/* Probe number probe's slots over the impact phase so far, its latest
+ * sample counted as if it were the last (for the brakes). */
+struct fig_slots report_impact_so_far(const struct report *r, size_t probe);
+/*
  * Every figure of r from its timeline (src/report/compute.c): per probe,
  * the phases before, during, after and impact on the interval grid, the
  * outages and the faults they belong to, time to detect and to recover;
  * per fault and probe, the effects. Needs the samples, interval_us and
  * healthy_after of each probe, the windows and instant flag of each
- * fault, and r's phase times (ended_us included). Pure but for r.
+ * fault, and r's phase times (ended_us included). When r is live, closes
+ * what report_add_sample() counted; otherwise counts each probe's samples
+ * first (how tests build a report). Latency percentiles come from a
+ * histogram: within HIST_REL_ERROR (1/128) of the exact ones, max exact.
+ * Call once. Pure but for r.
  */
 void report_compute(struct report *r);
 /* The span [*ret_a, *ret_b) of phase ph that report_compute() counts in,

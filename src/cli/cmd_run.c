@@ -1,8 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /* `erebus run FILE`: run an experiment and write its report. */
+#include <ctype.h>
+
 #include "erebus/engine.h"
 
 #include "cli.h"
+
+/* --samples[=N]: how many exact samples of each probe the report keeps. */
+#define SAMPLES_DEFAULT 10000
+#define SAMPLES_MAX 100000
+static int parse_samples(const char *cmd, const char *arg, struct run_opts *o)
+{
+	unsigned long long n = SAMPLES_DEFAULT;
+	char *end;
+
+	if (arg) {
+		errno = 0;
+		n = strtoull(arg, &end, 10);
+		if (errno || *end || !*arg || !isdigit((unsigned char)*arg) || n < 1 || n > SAMPLES_MAX)
+			return cli_usage_error(cmd, "--samples takes a count from 1 to %d, not \"%s\"", SAMPLES_MAX,
+					       arg);
+	}
+	o->keep_samples = (size_t)n;
+	return 0;
+}
 
 /* --seed N: a whole number up to INT64_MAX. */
 static int parse_seed(const char *cmd, const char *arg, struct run_opts *o)
@@ -24,6 +45,7 @@ int cmd_run(const struct command *self, int argc, char **argv)
 		{ "report-dir", required_argument, NULL, 'd' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "wait", required_argument, NULL, 'w' },
+		{ "samples", optional_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -57,6 +79,10 @@ int cmd_run(const struct command *self, int argc, char **argv)
 			if (parse_duration(optarg, &o.wait_us) < 0 || o.wait_us < 0)
 				return cli_usage_error(self->name, "--wait takes a duration (30s, 5m), not \"%s\"",
 						       optarg);
+			break;
+		case 'S':
+			if ((code = parse_samples(self->name, optarg, &o)))
+				return code;
 			break;
 		case 'q':
 			o.verbosity = LOG_QUIET;

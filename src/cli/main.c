@@ -6,7 +6,7 @@
 
 static const struct command commands[] = {
 	{ "run", cmd_run, 0,
-	  .usage = "run FILE [--json PATH|-] [--junit PATH] [--html PATH] [--metrics PATH] [--report-dir DIR] [--seed N] [--wait DUR] [-q|-v]",
+	  .usage = "run FILE [--json PATH|-] [--junit PATH] [--html PATH] [--metrics PATH] [--report-dir DIR] [--seed N] [--wait DUR] [--samples[=N]] [-q|-v]",
 	  .summary = "Run an experiment: steady state, faults, recovery, report",
 	  .options = "  --json PATH       write the JSON report (schema " REPORT_SCHEMA ") to PATH, or - for stdout\n"
 		     "  --junit PATH      write a JUnit XML report (a testcase per probe and phase)\n"
@@ -15,6 +15,8 @@ static const struct command commands[] = {
 		     "  --report-dir DIR  write every format to DIR/EXPERIMENT-YYYYMMDDTHHMMSSZ.{json,xml,html,prom}\n"
 		     "  --seed N          seed for random choices (overrides the file's seed)\n"
 		     "  --wait DUR        another run holds the run lock: wait for it at most DUR (else exit 2)\n"
+		     "  --samples[=N]     also keep each probe's first N samples (10000; at most 100000, and\n"
+		     "                    200000 in all) in the JSON report, for debugging; figures never need them\n"
 		     "  -q, --quiet       print nothing but errors\n"
 		     "  -v, --verbose     print every sample, and launched commands' stderr\n" },
 	{ "validate", cmd_validate, CMD_HELP_ANYWHERE,

@@ -5,6 +5,7 @@
  * that can no longer be reached); and the judgement of each probe at the
  * end, on the figures of report_compute().
  */
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 
 #include "erebus/figures.h"
@@ -37,6 +38,7 @@ void on_sample(struct probe_run *r, const struct sample *s, bool changed, void *
 
 	if (e->state == ST_DONE)
 		return;
+	report_add_sample(e->rep, (size_t)(pt - e->probes), s);
 	if (!s->ok && s->msg) {
 		free(pt->last_fail);
 		pt->last_fail = xstrdup(s->msg);
@@ -140,8 +142,8 @@ static void watch_brakes(struct probe_track *pt, const struct sample *s)
 		return;	/* it may fire at once: the loop calls it next */
 	}
 	if (!s->ok && spec->during == DURING_MUST_PASS && e->x->halt_on_lost_tolerance) {
-		int64_t a = e->rep->impact_start_us, b = s->t_us + s->latency_us;
-		struct fig_slots so_far = fig_slots(pt->run.samples, pt->run.n_samples, spec->interval_us, a, b);
+		int64_t a = e->rep->impact_start_us;
+		struct fig_slots so_far = report_impact_so_far(e->rep, (size_t)(pt - e->probes));
 		unsigned max_slots = (unsigned)((impact_end_bound(e) - a + spec->interval_us - 1) / spec->interval_us);
 
 		if (!fig_tolerance_reachable(so_far, max_slots, spec->tolerance / 100.0)) {
@@ -236,6 +238,7 @@ static void start_window(struct engine *e)
 	e->state = ST_WINDOW;
 	e->rep->steady_at_us = now - e->origin;
 	e->rep->window_start_us = now - e->origin;
+	e->rep->usage.rss_steady_kib = proc_self_rss_kib();
 	set_phase(e, PHASE_DURING);
 	engine_event(e, "phase", NULL, "steady state reached; fault window starts (%s)",
 	      format_duration(experiment_window_us(e->x), a, sizeof(a)));
@@ -384,8 +387,9 @@ void judge_probes(struct engine *e)
 	}
 }
 
-/* Hand every probe's samples to the report (once; the runs keep none),
- * and its lag and slots (again each time: the runs keep them). */
+/* Hand every probe's lag, slots and Erebus' own errors to the report
+ * (again each time: the runs keep them; the samples were counted as
+ * they came). */
 void hand_samples(struct engine *e)
 {
 	for (size_t i = 0; e->probes && i < e->x->n_probes; i++) {
@@ -406,13 +410,19 @@ void hand_samples(struct engine *e)
 			rp->erebus_error = run->erebus_error;
 			run->erebus_error = NULL;
 		}
-		if (!run->samples)
-			continue;
-		rp->samples = run->samples;
-		rp->n_samples = run->n_samples;
-		run->samples = NULL;
-		run->n_samples = 0;
 	}
+}
+
+/* Its peak memory and CPU time over the run, from getrusage(). */
+static void note_usage(struct report_usage *u)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return;
+	u->rss_max_kib = ru.ru_maxrss;
+	u->cpu_user_us = (int64_t)ru.ru_utime.tv_sec * USEC_PER_SEC + ru.ru_utime.tv_usec;
+	u->cpu_system_us = (int64_t)ru.ru_stime.tv_sec * USEC_PER_SEC + ru.ru_stime.tv_usec;
 }
 
 /*
@@ -428,12 +438,12 @@ static char *erebus_starved(const struct engine *e)
 {
 	for (size_t i = 0; i < e->x->n_probes; i++) {
 		const struct report_probe *rp = &e->rep->probes[i];
-		size_t tried = rp->n_samples + rp->erebus_errors;
+		uint64_t tried = e->probes[i].run.n_samples + rp->erebus_errors;
 
 		if (rp->erebus_errors && (double)rp->erebus_errors * 100.0 > (double)tried * EREBUS_ERRORS_MAX_PERCENT)
-			return xasprintf("Erebus could not make %u of %zu samples of probe %s: %s; "
+			return xasprintf("Erebus could not make %u of %llu samples of probe %s: %s; "
 					 "the figures measure Erebus, not the service",
-					 rp->erebus_errors, tried, rp->name, rp->erebus_error ? rp->erebus_error : "?");
+					 rp->erebus_errors, (unsigned long long)tried, rp->name, rp->erebus_error ? rp->erebus_error : "?");
 	}
 	return NULL;
 }
@@ -452,6 +462,7 @@ void engine_finish(struct engine *e, enum verdict v, const char *reason)
 		e->probes[i].halt_timer = NULL;
 	}
 	e->rep->ended_us = engine_rel(e);
+	note_usage(&e->rep->usage);
 	unreverted = revert_all(e);
 	unreverted += verify_cleanup(e);
 	hand_samples(e);

@@ -33,10 +33,11 @@ static struct report *new_report(const struct experiment *x, uint64_t seed)
 	r->file = xstrdup(x->file);
 	r->seed = seed;
 	r->started_at = wall_usec();
-	r->schema = 2;
+	r->schema = 3;
 	r->steady_at_us = r->window_start_us = r->window_end_us = r->recovered_at_us = -1;
 	r->impact_start_us = r->ended_us = r->halted_at_us = -1;
 	r->hold_us = x->hold_us;
+	r->usage = (struct report_usage){ -1, -1, -1, -1 };
 	r->faults = xcalloc(x->n_faults + 1, sizeof(*r->faults));
 	r->n_faults = x->n_faults;
 	for (size_t i = 0; i < x->n_faults; i++) {
@@ -337,6 +338,7 @@ int engine_run(struct experiment *x, const struct run_opts *o, struct report **r
 	int code = -1;
 
 	e.rep = new_report(x, seed);
+	report_live_begin(e.rep, o->keep_samples);
 	rng_seed(&e.rng, seed);
 	e.origin = now_usec();
 	locked = take_run_lock(&e, &reason, &v) == 0;

@@ -201,3 +201,13 @@ int proc_open_netns(const struct proc *p)
 	}
 	return fd;
 }
+
+int64_t proc_self_rss_kib(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/statm", "re");
+	unsigned long long size, resident;
+
+	if (!f || fscanf(f, "%llu %llu", &size, &resident) != 2)
+		return -1;
+	return (int64_t)(resident * (unsigned long long)sysconf(_SC_PAGESIZE) / 1024);
+}

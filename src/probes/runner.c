@@ -159,9 +159,12 @@ static void runner_erebus(struct runner *rn, int err)
  * small for it may end inside a character; it ends before it instead. */
 static char *sample_msg(const char *msg)
 {
+	size_t n;
+
 	if (!msg || !*msg)
 		return xstrdup("failed");
-	return xstrndup(msg, utf8_cut(msg, strlen(msg)));
+	n = strnlen(msg, SAMPLE_MSG_MAX);
+	return xstrndup(msg, utf8_cut(msg, n));
 }
 
 static void runner_finish(struct runner *rn, bool ok, int64_t latency_us, const char *msg)
@@ -171,7 +174,7 @@ static void runner_finish(struct runner *rn, bool ok, int64_t latency_us, const 
 	struct loop *l = r->ctx.env->loop;
 	unsigned need = spec->healthy_after ? spec->healthy_after : 1;
 	enum probe_health before = r->health;
-	struct sample *s;
+	struct sample sample, *s = &sample;
 	int64_t end;
 
 	r->running = false;
@@ -181,8 +184,7 @@ static void runner_finish(struct runner *rn, bool ok, int64_t latency_us, const 
 	if (latency_us < 0)
 		latency_us = end - r->sample_start_us;
 
-	GROW(r->samples, r->cap_samples, r->n_samples + 1);
-	s = &r->samples[r->n_samples++];
+	r->n_samples++;
 	*s = (struct sample){
 		.t_us = r->sample_start_us - r->origin_us,
 		.latency_us = latency_us,
@@ -202,6 +204,7 @@ static void runner_finish(struct runner *rn, bool ok, int64_t latency_us, const 
 	}
 	if (r->on_sample)
 		r->on_sample(r, s, r->health != before, r->owner);
+	free(s->msg);	/* the caller counted it, and copied what it keeps */
 
 	/* Start the coalesced slot on the next loop round rather than from
 	 * inside the type's completion path. */
@@ -295,8 +298,7 @@ int probe_run_init(struct probe_run *r, const struct probe_spec *spec, struct pr
 	if (spec->from >= 0 && (size_t)spec->from < env->n_hosts)
 		r->ctx.netns_fd = env->host_fds[spec->from];
 	r->origin_us = origin_us;
-	r->samples = NULL;
-	r->n_samples = r->cap_samples = 0;
+	r->n_samples = 0;
 	r->health = HEALTH_UNKNOWN;
 	r->streak = 0;
 	r->streak_start_us = 0;
@@ -378,11 +380,6 @@ void probe_run_free(struct probe_run *r)
 	loop_timer_del(r->ctx.env->loop, r->tick);
 	loop_timer_del(r->ctx.env->loop, r->deadline);
 	r->tick = r->deadline = NULL;
-	for (size_t i = 0; i < r->n_samples; i++)
-		free(r->samples[i].msg);
-	free(r->samples);
-	r->samples = NULL;
-	r->n_samples = r->cap_samples = 0;
 	free(r->erebus_error);
 	r->erebus_error = NULL;
 	runner_env_leave(r->ctx.env);

@@ -10,141 +10,222 @@
 #include "erebus/figures.h"
 #include "erebus/report.h"
 
-static int cmp_app(const void *a, const void *b)
-{
-	const struct fig_app *x = a, *y = b;
-	return (x->start_us > y->start_us) - (x->start_us < y->start_us);
-}
-
-/* A probe over the spans [a, b) of spans: slots on its grid, and the
- * samples started in them. */
-static struct report_phase span_stats(const struct report_probe *p, const int64_t (*spans)[2], size_t n)
-{
-	_cleanup_free_ int64_t *lat = xcalloc(p->n_samples + 1, sizeof(*lat));
-	struct report_phase r = { .availability = NAN, .p50 = -1, .p95 = -1, .p99 = -1, .max = -1 };
-	unsigned up = 0;
-	size_t k = 0;
-
-	for (size_t j = 0; j < n; j++) {
-		struct fig_slots sl = fig_slots(p->samples, p->n_samples, p->interval_us, spans[j][0],
-						spans[j][1]);
-		r.slots += sl.slots;
-		up += sl.up;
-		for (size_t i = 0; i < p->n_samples; i++) {
-			const struct sample *s = &p->samples[i];
-			if (s->t_us < spans[j][0] || s->t_us >= spans[j][1])
-				continue;
-			r.samples++;
-			r.failures += !s->ok;
-			lat[k++] = s->latency_us;
-		}
-	}
-	if (r.slots)
-		r.availability = (double)up / (double)r.slots;
-	report_latency(lat, k, &r);
-	return r;
-}
-
-/* Every application of every fault, in order of start. */
-static size_t gather_apps(const struct report *r, struct fig_app **ret)
-{
-	struct fig_app *v = NULL;
-	size_t n = 0, cap = 0;
-
-	for (size_t i = 0; i < r->n_faults; i++)
-		for (size_t j = 0; j < r->faults[i].n_windows; j++) {
-			GROW(v, cap, n + 1);
-			v[n++] = (struct fig_app){ .fault = (unsigned)i, .start_us = r->faults[i].windows[j].start_us,
-						   .end_us = r->faults[i].windows[j].end_us,
-						   .instant = r->faults[i].instant };
-		}
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_app);	/* by start; applications of one fault keep their order */
-	*ret = v;
-	return n;
-}
-
-static void phase_spans(const struct report *r, int64_t spans[PHASE_COUNT][2])
-{
-	int64_t end = r->ended_us, ws = r->window_start_us, we = r->window_end_us;
-
-	spans[PHASE_BEFORE][0] = 0;
-	spans[PHASE_BEFORE][1] = ws >= 0 ? ws : end;
-	spans[PHASE_DURING][0] = ws >= 0 ? ws : end;
-	spans[PHASE_DURING][1] = we >= 0 ? we : end;
-	spans[PHASE_AFTER][0] = we >= 0 ? we : end;
-	spans[PHASE_AFTER][1] = end;
-	spans[PHASE_IMPACT][0] = r->impact_start_us >= 0 ? r->impact_start_us : end;
-	spans[PHASE_IMPACT][1] = end;
-}
-
 void report_phase_span(const struct report *r, enum phase ph, int64_t *ret_a, int64_t *ret_b)
 {
-	int64_t spans[PHASE_COUNT][2];
+	int64_t end = r->ended_us, ws = r->window_start_us, we = r->window_end_us;
+	const int64_t spans[PHASE_COUNT][2] = {
+		[PHASE_BEFORE] = { 0, ws >= 0 ? ws : end },
+		[PHASE_DURING] = { ws >= 0 ? ws : end, we >= 0 ? we : end },
+		[PHASE_AFTER] = { we >= 0 ? we : end, end },
+		[PHASE_IMPACT] = { r->impact_start_us >= 0 ? r->impact_start_us : end, end },
+	};
 
 	assert(r && ret_a && ret_b && (unsigned)ph < PHASE_COUNT);
-	phase_spans(r, spans);
 	*ret_a = spans[ph][0];
 	*ret_b = spans[ph][1];
 }
 
-/* The probe's outages, attributed; and its time to detect (the first
- * attributed outage's) and to recover (the last one that outlived its
- * fault's application). */
-static void probe_outages(struct report_probe *p, const struct fig_outage *o, size_t n,
-			  const struct fig_app *apps)
-{
-	free(p->outages);
-	p->outages = n ? xcalloc(n, sizeof(*p->outages)) : NULL;
-	p->n_outages = n;
-	p->time_to_detect_us = p->time_to_recover_us = -1;
-	for (size_t i = 0; i < n; i++) {
-		const struct fig_app *a = o[i].app >= 0 ? &apps[o[i].app] : NULL;
-		int64_t fend = a ? (a->instant ? a->start_us : a->end_us) : -1;
+/* The figures of a run under way: its applications as figures.h wants
+ * them (in order of start, ends kept current), and a stream per probe. */
+struct report_live {
+	size_t keep;		/* per probe */
+	size_t kept;		/* in all, at most REPORT_SAMPLES_TOTAL */
+	struct fig_app *apps;
+	size_t n_apps, cap_apps;
+	size_t *synced;		/* per fault: its windows already in apps */
+	ssize_t *latest;	/* per fault: its latest application in apps, -1 */
+	struct fig_stream *streams;	/* per probe */
+};
 
-		p->outages[i] = (struct report_outage){ o[i].start_us, o[i].end_us, a ? (int)a->fault : -1 };
-		if (!a)
-			continue;
-		if (p->time_to_detect_us < 0)
-			p->time_to_detect_us = o[i].start_us - a->start_us;
-		if (fend >= 0 && o[i].end_us > fend)
-			p->time_to_recover_us = o[i].end_us - fend;
-		else if (o[i].end_us < 0)
-			p->time_to_recover_us = -1;
+void report_live_begin(struct report *r, size_t keep)
+{
+	struct report_live *lv = xcalloc(1, sizeof(*lv));
+
+	assert(r && !r->live);
+	lv->keep = keep;
+	r->samples_kept = keep > 0;
+	lv->synced = xcalloc(r->n_faults + 1, sizeof(*lv->synced));
+	lv->latest = xcalloc(r->n_faults + 1, sizeof(*lv->latest));
+	for (size_t f = 0; f < r->n_faults; f++)
+		lv->latest[f] = -1;
+	lv->streams = xcalloc(r->n_probes + 1, sizeof(*lv->streams));
+	for (size_t i = 0; i < r->n_probes; i++)
+		fig_stream_init(&lv->streams[i], r->probes[i].interval_us, r->probes[i].healthy_after, r->n_faults);
+	r->live = lv;
+}
+
+void report_live_end(struct report *r)
+{
+	struct report_live *lv = r->live;
+
+	if (!lv)
+		return;
+	for (size_t i = 0; i < r->n_probes; i++)
+		fig_stream_free(&lv->streams[i]);
+	free(lv->streams);
+	free(lv->apps);
+	free(lv->synced);
+	free(lv->latest);
+	free(lv);
+	r->live = NULL;
+}
+
+/* Bring the applications up to date with the faults' windows: new ones
+ * appended in order of start (they all began after those before them),
+ * each fault's latest one with its revert. O(faults). */
+static void sync_apps(struct report *r)
+{
+	struct report_live *lv = r->live;
+	size_t first_new = lv->n_apps;
+
+	for (size_t f = 0; f < r->n_faults; f++) {
+		const struct report_fault *rf = &r->faults[f];
+
+		if (lv->latest[f] >= 0 && lv->synced[f])
+			lv->apps[lv->latest[f]].end_us = rf->windows[lv->synced[f] - 1].end_us;
+		for (size_t w = lv->synced[f]; w < rf->n_windows; w++) {
+			GROW(lv->apps, lv->cap_apps, lv->n_apps + 1);
+			lv->apps[lv->n_apps++] = (struct fig_app){ .fault = (unsigned)f,
+								   .start_us = rf->windows[w].start_us,
+								   .end_us = rf->windows[w].end_us,
+								   .instant = rf->instant };
+		}
+		lv->synced[f] = rf->n_windows;
 	}
+	for (size_t i = first_new + 1; i < lv->n_apps; i++)	/* stable, and short */
+		for (size_t j = i; j > first_new && lv->apps[j - 1].start_us > lv->apps[j].start_us; j--) {
+			struct fig_app t = lv->apps[j];
+			lv->apps[j] = lv->apps[j - 1];
+			lv->apps[j - 1] = t;
+		}
+	for (size_t i = first_new; i < lv->n_apps; i++)
+		lv->latest[lv->apps[i].fault] = (ssize_t)i;
+}
+
+static struct fig_bounds bounds_of(const struct report *r)
+{
+	return (struct fig_bounds){ r->window_start_us, r->window_end_us, r->impact_start_us };
+}
+
+static void set_last_error(char **slot, const char *msg)
+{
+	free(*slot);
+	*slot = xstrdup(msg ? msg : "failed");
+}
+
+/* Count s, and note its message if it failed. */
+static void count_sample(struct report *r, size_t probe, const struct sample *s)
+{
+	struct fig_bounds b = bounds_of(r);
+	struct report_probe *p = &r->probes[probe];
+
+	sync_apps(r);
+	fig_stream_add(&r->live->streams[probe], &b, r->live->apps, r->live->n_apps, s);
+	if (!s->ok) {
+		unsigned m = fig_phases_at(&b, s->t_us);
+		for (int ph = 0; ph < PHASE_COUNT; ph++)
+			if (m & (1u << ph))
+				set_last_error(&p->last_error[ph], s->msg);
+	}
+}
+
+void report_add_sample(struct report *r, size_t probe, const struct sample *s)
+{
+	struct report_probe *p;
+
+	assert(r && r->live && probe < r->n_probes && s);
+	p = &r->probes[probe];
+	count_sample(r, probe, s);
+	if (p->n_samples >= r->live->keep || r->live->kept >= REPORT_SAMPLES_TOTAL) {
+		p->samples_dropped += r->live->keep > 0;
+		return;
+	}
+	if (!(p->n_samples & (p->n_samples - 1))) {	/* 0 or a power of two: full, double it */
+		size_t cap = p->n_samples ? 2 * p->n_samples : 1;
+		p->samples = xrealloc(p->samples, (cap < r->live->keep ? cap : r->live->keep) * sizeof(*p->samples));
+	}
+	r->live->kept++;
+	p->samples[p->n_samples] = *s;
+	p->samples[p->n_samples++].msg = s->msg ? xstrdup(s->msg) : NULL;
+}
+
+struct fig_slots report_impact_so_far(const struct report *r, size_t probe)
+{
+	struct fig_bounds b = bounds_of(r);
+
+	assert(r && r->live && probe < r->n_probes);
+	return fig_stream_impact_so_far(&r->live->streams[probe], &b);
+}
+
+/* A span's figures from its accumulator. */
+static struct report_phase phase_of_acc(const struct fig_acc *a)
+{
+	struct report_phase r = { .samples = a->samples, .failures = a->failures, .slots = a->slots.slots,
+				  .availability = NAN, .p50 = -1, .p95 = -1, .p99 = -1, .max = -1,
+				  .sum = a->lat.sum };
+
+	if (a->slots.slots)
+		r.availability = (double)a->slots.up / (double)a->slots.slots;
+	if (a->lat.count) {
+		r.p50 = hist_percentile(&a->lat, 50);
+		r.p95 = hist_percentile(&a->lat, 95);
+		r.p99 = hist_percentile(&a->lat, 99);
+		r.max = hist_max(&a->lat);
+	}
+	return r;
 }
 
 void report_compute(struct report *r)
 {
-	_cleanup_free_ struct fig_app *apps = NULL;
-	size_t n_apps = gather_apps(r, &apps);
-	int64_t spans[PHASE_COUNT][2];
+	struct fig_bounds b;
 
-	phase_spans(r, spans);
-	for (size_t i = 0; i < r->n_faults; i++) {
-		free(r->faults[i].effects);
-		r->faults[i].effects = xcalloc(r->n_probes + 1, sizeof(*r->faults[i].effects));
+	assert(r);
+	if (!r->live) {	/* the batch path: the kept samples, all at once */
+		report_live_begin(r, 0);
+		for (size_t i = 0; i < r->n_probes; i++)
+			for (size_t j = 0; j < r->probes[i].n_samples; j++)
+				count_sample(r, i, &r->probes[i].samples[j]);
+	}
+	sync_apps(r);
+	b = bounds_of(r);
+	for (size_t f = 0; f < r->n_faults; f++) {
+		free(r->faults[f].effects);
+		r->faults[f].effects = xcalloc(r->n_probes + 1, sizeof(*r->faults[f].effects));
 	}
 	for (size_t i = 0; i < r->n_probes; i++) {
 		struct report_probe *p = &r->probes[i];
-		_cleanup_free_ struct fig_outage *o = NULL;
-		size_t n_o = 0;
+		struct fig_stream *st = &r->live->streams[i];
 
+		fig_stream_end(st, &b, r->live->apps, r->live->n_apps, r->ended_us);
 		for (int ph = 0; ph < PHASE_COUNT; ph++)
-			p->phases[ph] = span_stats(p, (const int64_t(*)[2])&spans[ph], 1);
-		if (p->n_samples && r->window_start_us >= 0)	/* outages count from the steady state on */
-			n_o = fig_outages(p->samples, p->n_samples, p->healthy_after, r->window_start_us, apps,
-					  n_apps, &o);
-		probe_outages(p, o, n_o, apps);
+			p->phases[ph] = phase_of_acc(&st->phase[ph]);
+		free(p->outages);
+		for (size_t k = 0; k < st->n_outages; k++) {	/* the app index becomes the fault's */
+			int a = st->outages[k].app;
+			st->outages[k].app = a >= 0 ? (int)r->live->apps[a].fault : -1;
+		}
+		p->n_outages = st->n_outages;
+		p->outages = xcalloc(st->n_outages + 1, sizeof(*p->outages));
+		for (size_t k = 0; k < st->n_outages; k++)
+			p->outages[k] = (struct report_outage){ st->outages[k].start_us, st->outages[k].end_us,
+								st->outages[k].app };
+		p->outages_total = st->outages_total;
+		p->time_to_detect_us = st->detect_us;
+		p->time_to_recover_us = st->recover_us;
+		free(p->timeline);
+		p->timeline = NULL;
+		if (st->tl.bucket_us) {
+			p->timeline = xmalloc(sizeof(*p->timeline));
+			*p->timeline = st->tl;
+		}
 		for (size_t f = 0; f < r->n_faults; f++) {
-			_cleanup_free_ int64_t(*fs)[2] = NULL;
-			size_t n_fs = fig_effect_spans((unsigned)f, apps, n_apps, r->ended_us, &fs);
-			struct fig_effect e = fig_effect((unsigned)f, apps, n_apps, o, n_o, r->ended_us);
+			const struct fig_effect *e = &st->eff[f];
 
 			r->faults[f].effects[i] = (struct report_effect){
-				.detect_us = e.detect_us, .mitigate_us = e.mitigate_us, .recover_us = e.recover_us,
-				.down_us = e.outages ? e.down_us : 0, .outages = e.outages,
-				.span = span_stats(p, (const int64_t(*)[2])fs, n_fs) };
+				.detect_us = e->detect_us, .mitigate_us = e->mitigate_us, .recover_us = e->recover_us,
+				.down_us = e->outages ? e->down_us : 0, .outages = e->outages,
+				.span = phase_of_acc(&st->effect[f]) };
 		}
 	}
+	report_live_end(r);
 }

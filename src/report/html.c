@@ -122,12 +122,11 @@ static int64_t time_span(const struct report *r)
 {
 	int64_t t = report_end_us(r);
 
-	for (size_t i = 0; i < r->n_probes; i++)
-		for (size_t j = 0; j < r->probes[i].n_samples; j++) {
-			const struct sample *s = &r->probes[i].samples[j];
-			if (s->t_us + s->latency_us > t)
-				t = s->t_us + s->latency_us;
-		}
+	for (size_t i = 0; i < r->n_probes; i++) {
+		const struct fig_timeline *tl = r->probes[i].timeline;
+		if (tl && tl->n && (int64_t)tl->n * tl->bucket_us > t)	/* the last bucket's end: close enough */
+			t = (int64_t)tl->n * tl->bucket_us;
+	}
 	for (size_t i = 0; i < r->n_faults; i++)
 		for (size_t j = 0; j < r->faults[i].n_windows; j++)
 			if (r->faults[i].windows[j].end_us > t)
@@ -261,39 +260,36 @@ static int64_t fault_marks(struct sbuf *b, const struct report *r, const struct 
 	return first;
 }
 
-/* The samples: a faint line through them, dots for passes, crosses and a
- * tick on the time axis for failures; past 2000 samples, one point per
- * pixel column (failures are all kept). */
-static void sample_marks(struct sbuf *b, const struct report_probe *pr, const struct plot *p)
+/* The timeline's buckets: a faint line through their mean latencies, a
+ * dot at each mean with a thin line up to the slowest sample, crosses
+ * (and a tick on the time axis) where a bucket holds failures. */
+static void sample_marks(struct sbuf *b, const struct fig_timeline *tl, const struct plot *p)
 {
-	bool dense = pr->n_samples > 2000;
-	double last = -1;
+	size_t k = 0;
 
 	sbuf_add(b, "<path fill=\"none\" stroke=\"" BLUE "\" stroke-opacity=\"0.45\" d=\"");
-	for (size_t i = 0; i < pr->n_samples; i++) {
-		const struct sample *s = &pr->samples[i];
-		double x = px(p, s->t_us);
-		if (dense && x - last < 1)
+	for (uint32_t i = 0; i < tl->n; i++)
+		if (tl->b[i].samples)
+			sbuf_addf(b, "%s%.1f %.1f", k++ ? "L" : "M", px(p, ((int64_t)i * 2 + 1) * tl->bucket_us / 2),
+				  py(p, tl->b[i].sum_us / tl->b[i].samples));
+	sbuf_add(b, "\"/>\n<g fill=\"" BLUE "\" stroke=\"" BLUE "\" stroke-opacity=\"0.5\">");
+	k = 0;
+	for (uint32_t i = 0; i < tl->n; i++) {
+		const struct fig_bucket *bk = &tl->b[i];
+		double x = px(p, ((int64_t)i * 2 + 1) * tl->bucket_us / 2), y = py(p, bk->sum_us / (bk->samples ? bk->samples : 1));
+		if (!bk->samples || bk->failures == bk->samples)
 			continue;
-		last = x;
-		sbuf_addf(b, "%s%.1f %.1f", i ? "L" : "M", x, py(p, s->latency_us));
-	}
-	sbuf_add(b, "\"/>\n<g fill=\"" BLUE "\">");
-	last = -1;
-	for (size_t i = 0, k = 0; i < pr->n_samples; i++) {
-		const struct sample *s = &pr->samples[i];
-		double x = px(p, s->t_us);
-		if (s->ok && (!dense || x - last >= 1)) {
-			sbuf_addf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.3\"/>%s", x, py(p, s->latency_us),
-				  ++k % 8 ? "" : "\n");
-			last = x;
-		}
+		sbuf_addf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.3\"/>", x, y);
+		if (y - py(p, bk->max_us) >= 3)
+			sbuf_addf(b, "<path d=\"M%.1f %.1fV%.1f\"/>", x, y, py(p, bk->max_us));
+		sbuf_add(b, ++k % 6 ? "" : "\n");
 	}
 	sbuf_add(b, "</g>\n<g stroke=\"" RED "\" stroke-width=\"2\" fill=\"none\">");
-	for (size_t i = 0, k = 0; i < pr->n_samples; i++) {
-		const struct sample *s = &pr->samples[i];
-		double x = px(p, s->t_us), y = py(p, s->latency_us);
-		if (!s->ok)
+	k = 0;
+	for (uint32_t i = 0; i < tl->n; i++) {
+		const struct fig_bucket *bk = &tl->b[i];
+		double x = px(p, ((int64_t)i * 2 + 1) * tl->bucket_us / 2), y = py(p, bk->max_us);
+		if (bk->failures)
 			sbuf_addf(b, "<path d=\"M%.1f %.1fl6 6m0 -6l-6 6M%.1f %.1fv-7\"/>%s", x - 3, y - 3, x, p->bottom,
 				  ++k % 6 ? "" : "\n");
 	}
@@ -409,6 +405,7 @@ static void outage_marks(struct sbuf *b, const struct report *r, const struct re
 static void timeline(struct sbuf *b, const struct report *r, const struct report_probe *pr, size_t idx)
 {
 	const double lane = 17, width = 960;
+	const struct fig_timeline *tl = pr->timeline;
 	struct plot p = { .left = 62, .right = width - 14 };
 	int64_t step, first_apply, lat_min = INT64_MAX, lat_max = 0;
 	double height, y_marks;
@@ -420,14 +417,16 @@ static void timeline(struct sbuf *b, const struct report *r, const struct report
 	y_marks = p.bottom + 22;
 	height = y_marks + 2 * lane + 34;
 
-	for (size_t i = 0; i < pr->n_samples; i++) {
-		int64_t l = pr->samples[i].latency_us;
-		if (l < lat_min)
-			lat_min = l;
-		if (l > lat_max)
-			lat_max = l;
+	for (uint32_t i = 0; tl && i < tl->n; i++) {
+		const struct fig_bucket *bk = &tl->b[i];
+		if (!bk->samples)
+			continue;
+		if (bk->sum_us / bk->samples < lat_min)
+			lat_min = bk->sum_us / bk->samples;
+		if (bk->max_us > lat_max)
+			lat_max = bk->max_us;
 	}
-	if (!pr->n_samples)
+	if (lat_min == INT64_MAX)
 		lat_min = lat_max = 1000;
 	p.lo = floor(log10(lat_min < 1 ? 1.0 : (double)lat_min));
 	p.hi = ceil(log10(lat_max < 1 ? 1.0 : (double)lat_max) + 1e-9);
@@ -443,7 +442,7 @@ static void timeline(struct sbuf *b, const struct report *r, const struct report
 		  width, height, idx);
 	sbuf_addf(b, "<title id=\"plot%zu\">", idx);
 	text(b, pr->name);
-	sbuf_add(b, ": latency of each sample over the run, with fault windows</title>\n");
+	sbuf_add(b, ": latency over the run, with fault windows</title>\n");
 
 	/* the phases, as a band above the fault lanes */
 	{
@@ -480,16 +479,21 @@ static void timeline(struct sbuf *b, const struct report *r, const struct report
 		  (p.top + p.bottom) / 2, (p.top + p.bottom) / 2);
 
 	first_apply = fault_marks(b, r, &p, lane);
-	if (pr->n_samples)
-		sample_marks(b, pr, &p);
+	if (tl && tl->n)
+		sample_marks(b, tl, &p);
 	else
 		svg_text(b, (p.left + p.right) / 2, (p.top + p.bottom) / 2, "middle", INK_AXIS, "no samples in this report");
 	if (r->schema >= 2)
 		outage_marks(b, r, pr, &p);
 	time_marks(b, r, pr, &p, first_apply, y_marks, lane);
-	sbuf_add(b, "\n</svg>\n<figcaption>Dots: samples, at their start and latency. Red crosses: failed samples "
-		    "(a timeout counts its timeout), also ticked on the time axis. Shaded: a fault in place; a line "
-		    "with a triangle: an instant fault.");
+	sbuf_add(b, "\n</svg>\n<figcaption>");
+	if (tl && tl->n) {
+		char w[32];
+		sbuf_addf(b, "Dots: the mean latency of the samples started in each %s, with a thin line up to the "
+			     "slowest. Red crosses: where some failed, at the slowest (a timeout counts its timeout), "
+			     "also ticked on the time axis. ", format_duration(tl->bucket_us, w, sizeof(w)));
+	}
+	sbuf_add(b, "Shaded: a fault in place; a line with a triangle: an instant fault.");
 	if (r->schema >= 2)
 		sbuf_add(b, " Red bars under the plot: outages (from the first failed sample to healthy again). "
 			    "Brackets: time to detect (fault to the outage) and time to recover (fault's end to the "
@@ -840,5 +844,5 @@ void report_render_html(const struct report *r, struct sbuf *b)
 	event_table(b, r);
 	sbuf_addf(b, "<footer>Erebus report, schema erebus.report/%d. Times are since the start of the run unless "
 		     "marked UTC. This page is self-contained: it loads nothing.</footer>\n</body>\n</html>\n",
-		  r->schema >= 2 ? 2 : 1);
+		  r->schema);
 }

@@ -363,7 +363,7 @@ void report_render_junit(const struct report *r, struct sbuf *b)
 	snprintf(a, sizeof(a), "%llu", (unsigned long long)r->seed);
 	property(b, "seed", a);
 	property(b, "file", r->file ? r->file : "");
-	snprintf(a, sizeof(a), "erebus.report/%d", r->schema >= 2 ? 2 : 1);
+	snprintf(a, sizeof(a), "erebus.report/%d", r->schema);
 	property(b, "schema", a);
 	sbuf_add(b, "    </properties>\n");
 	for (size_t i = 0; i < s.n; i++)

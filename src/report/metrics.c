@@ -106,26 +106,6 @@ static void phase_series(struct sbuf *b, const struct report *r, const struct re
 	label(b, "phase", phase_keys[ph], false);
 }
 
-/* The total latency of the samples a phase counts: by their tag in an
- * erebus.report/1 report, by their start in the phase's span in /2 (the
- * impact phase tags no sample). */
-static int64_t latency_sum(const struct report *r, const struct report_probe *p, int ph)
-{
-	int64_t sum = 0, a, b;
-
-	if (r->schema < 2) {
-		for (size_t i = 0; i < p->n_samples; i++)
-			if (p->samples[i].phase == ph)
-				sum += p->samples[i].latency_us;
-		return sum;
-	}
-	report_phase_span(r, ph, &a, &b);
-	for (size_t i = 0; i < p->n_samples; i++)
-		if (p->samples[i].t_us >= a && p->samples[i].t_us < b)
-			sum += p->samples[i].latency_us;
-	return sum;
-}
-
 /* The start of a fault-and-probe series line. */
 static void effect_series(struct sbuf *b, const struct report *r, size_t f, size_t p, const char *name)
 {
@@ -285,7 +265,7 @@ void report_render_metrics(const struct report *r, struct sbuf *b)
 			sbuf_addf(b, "} %u\n", r->probes[i].phases[ph].failures);
 		}
 	family(b, "erebus_probe_latency_seconds", "summary",
-	       "Probe latency per phase, failed samples included (nearest-rank quantiles; quantile 1 is the maximum).");
+	       "Probe latency per phase, failed samples included (nearest-rank quantiles within 0.8%; quantile 1 is the exact maximum).");
 	for (size_t i = 0; i < r->n_probes; i++) {
 		const struct report_probe *p = &r->probes[i];
 		for (int ph = 0; ph < PHASE_COUNT; ph++) {
@@ -294,9 +274,9 @@ void report_render_metrics(const struct report *r, struct sbuf *b)
 				label(b, "quantile", quantiles[q].q, false);
 				end_seconds(b, *(const int64_t *)((const char *)&p->phases[ph] + quantiles[q].off));
 			}
-			if (p->n_samples || !p->phases[ph].samples) {
+			if (p->phases[ph].sum >= 0) {
 				phase_series(b, r, p, ph, "erebus_probe_latency_seconds_sum");
-				end_seconds(b, latency_sum(r, p, ph));
+				end_seconds(b, p->phases[ph].sum);
 			}
 			phase_series(b, r, p, ph, "erebus_probe_latency_seconds_count");
 			sbuf_addf(b, "} %u\n", p->phases[ph].samples);

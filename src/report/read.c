@@ -29,8 +29,9 @@ struct rd {
 	} path[8];
 	unsigned depth;
 	char *err;
-	int schema;		/* 1 or 2 */
+	int schema;		/* 1, 2 or 3 */
 	const struct report *r;	/* the report being read (fault names for outages) */
+	bool samples;		/* some probe listed its samples */
 };
 
 static void push_key(struct rd *rd, const char *key)
@@ -431,10 +432,128 @@ static int read_phase(struct rd *rd, const struct json *o, struct report_phase *
 			   rd->schema >= 2 ? "slots" : "samples");
 	push_key(rd, "latency_ms");
 	if (get_ms(rd, lat, "p50", true, &p->p50) < 0 || get_ms(rd, lat, "p95", true, &p->p95) < 0 ||
-	    get_ms(rd, lat, "p99", true, &p->p99) < 0 || get_ms(rd, lat, "max", true, &p->max) < 0)
+	    get_ms(rd, lat, "p99", true, &p->p99) < 0 || get_ms(rd, lat, "max", true, &p->max) < 0 ||
+	    (rd->schema >= 3 && get_ms(rd, lat, "sum", true, &p->sum) < 0))
 		return -EINVAL;
+	if (rd->schema < 3)
+		p->sum = -1;	/* summed from the samples, by derive_from_samples() */
 	pop(rd);
 	return 0;
+}
+
+/* A string, null, or absent (a field added within a version): NULL for
+ * either of the last two. */
+static int get_str_added(struct rd *rd, const struct json *o, const char *key, char **ret)
+{
+	const struct json *v;
+
+	*ret = NULL;
+	if (want(rd, o, key, T(JSON_STRING) | T(JSON_NULL) | OPTIONAL, &v) < 0)
+		return -EINVAL;
+	if (v && v->type == JSON_STRING)
+		*ret = xstrdup(v->text);
+	return 0;
+}
+
+/* A count, or 0 when absent. */
+static int get_uint_added(struct rd *rd, const struct json *o, const char *key, uint64_t *ret)
+{
+	*ret = 0;
+	return json_get(o, key) ? get_uint(rd, o, key, UINT64_MAX, ret) : 0;
+}
+
+/* One bucket [k, samples, failures, mean_ms, max_ms] of a timeline, after
+ * bucket prev (-1: none). */
+static int read_bucket(struct rd *rd, const struct json *a, int64_t prev, struct fig_timeline *tl)
+{
+	uint64_t k, n, f;
+	double mean, max;
+
+	if (a->type != JSON_ARRAY || a->n != 5)
+		return bad(rd, NULL, "expected [index, samples, failures, mean_ms, max_ms]");
+	for (size_t i = 0; i < 5; i++)
+		if (a->items[i].type != JSON_NUMBER)
+			return bad(rd, NULL, "expected numbers, not %s", json_type_name(a->items[i].type));
+	if (json_uint64(&a->items[0], &k) < 0 || json_uint64(&a->items[1], &n) < 0 ||
+	    json_uint64(&a->items[2], &f) < 0)
+		return bad(rd, NULL, "index, samples and failures are whole numbers");
+	mean = a->items[3].number;
+	max = a->items[4].number;
+	if ((int64_t)k <= prev || k >= FIG_TIMELINE_BUCKETS)
+		return bad(rd, NULL, "bucket %llu out of order, or past the %d a timeline has",
+			   (unsigned long long)k, FIG_TIMELINE_BUCKETS);
+	if (!n || n > UINT32_MAX || f > n)
+		return bad(rd, NULL, "%llu failures of %llu samples", (unsigned long long)f, (unsigned long long)n);
+	if (!(mean >= 0 && mean <= max && max <= 1e13 && mean * 1000.0 * (double)n < 9e18))
+		return bad(rd, NULL, "mean %g ms and max %g ms out of range", mean, max);
+	for (; tl->n < k; tl->n++)
+		tl->b[tl->n] = (struct fig_bucket){ .max_us = -1 };
+	tl->b[tl->n++] = (struct fig_bucket){ (uint32_t)n, (uint32_t)f, llround(mean * 1000.0) * (int64_t)n,
+					      llround(max * 1000.0) };
+	return 0;
+}
+
+/* "timeline": {"bucket_ms": W, "buckets": [...]} or null. */
+static int read_timeline(struct rd *rd, const struct json *o, struct report_probe *p)
+{
+	const struct json *t, *buckets;
+	int64_t width;
+
+	if (want(rd, o, "timeline", T(JSON_OBJECT) | T(JSON_NULL), &t) < 0)
+		return -EINVAL;
+	if (t->type == JSON_NULL)
+		return 0;
+	push_key(rd, "timeline");
+	if (get_ms(rd, t, "bucket_ms", false, &width) < 0 || want(rd, t, "buckets", T(JSON_ARRAY), &buckets) < 0)
+		return -EINVAL;
+	if (width < USEC_PER_MSEC)
+		return bad(rd, "bucket_ms", "less than 1 ms");
+	p->timeline = xcalloc(1, sizeof(*p->timeline));
+	p->timeline->bucket_us = width;
+	push_key(rd, "buckets");
+	for (size_t i = 0; i < buckets->n; i++) {
+		push_idx(rd, i);
+		if (read_bucket(rd, &buckets->items[i], (int64_t)p->timeline->n - 1, p->timeline) < 0)
+			return -EINVAL;
+		pop(rd);
+	}
+	pop(rd);
+	pop(rd);
+	return 0;
+}
+
+/* A report from before /3 lists every sample: the timeline, the last
+ * errors and the outage count a /3 report would have, from them. */
+static void derive_from_samples(const struct report *r, struct report_probe *p)
+{
+	int64_t spans[PHASE_COUNT][2];
+
+	p->outages_total = p->n_outages;
+	for (int ph = 0; ph < PHASE_COUNT; ph++) {
+		report_phase_span(r, ph, &spans[ph][0], &spans[ph][1]);
+		p->phases[ph].sum = r->schema < 2 && ph == PHASE_IMPACT ? -1 : 0;
+	}
+	for (size_t i = 0; i < p->n_samples; i++) {
+		const struct sample *s = &p->samples[i];
+
+		for (int ph = 0; ph < PHASE_COUNT; ph++)	/* /1 counted samples by their tag, /2 by their start */
+			if (r->schema < 2 ? s->phase == ph : s->t_us >= spans[ph][0] && s->t_us < spans[ph][1])
+				p->phases[ph].sum += s->latency_us;
+
+		if (!p->timeline)
+			p->timeline = xcalloc(1, sizeof(*p->timeline));
+		fig_timeline_add(p->timeline, p->interval_us, s->t_us, s->latency_us, s->ok);
+		if (s->ok)
+			continue;
+		if (s->phase < PHASE_IMPACT) {
+			free(p->last_error[s->phase]);
+			p->last_error[s->phase] = xstrdup(s->msg ? s->msg : "failed");
+		}
+		if (r->impact_start_us >= 0 && s->t_us >= r->impact_start_us) {
+			free(p->last_error[PHASE_IMPACT]);
+			p->last_error[PHASE_IMPACT] = xstrdup(s->msg ? s->msg : "failed");
+		}
+	}
 }
 
 static int read_sample(struct rd *rd, const struct json *o, void *dst)
@@ -552,13 +671,29 @@ static int read_probe(struct rd *rd, const struct json *o, void *dst)
 		if (want(rd, phases, phase_keys[ph], T(JSON_OBJECT), &v) < 0)
 			return -EINVAL;
 		push_key(rd, phase_keys[ph]);
-		if (read_phase(rd, v, &p->phases[ph]) < 0)
+		if (read_phase(rd, v, &p->phases[ph]) < 0 ||
+		    (rd->schema >= 3 && get_str_added(rd, v, "last_error", &p->last_error[ph]) < 0))
 			return -EINVAL;
 		pop(rd);
 	}
 	pop(rd);
-	return read_array(rd, o, "samples", true, sizeof(*p->samples), read_sample, &p->samples,
-			  &p->n_samples);
+	if (read_array(rd, o, "samples", true, sizeof(*p->samples), read_sample, &p->samples, &p->n_samples) < 0)
+		return -EINVAL;
+	if (json_get(o, "samples"))
+		rd->samples = true;
+	if (rd->schema < 3) {	/* every sample is there: what /3 keeps of them */
+		derive_from_samples(rd->r, p);
+		return 0;
+	}
+	if (p->n_outages > FIG_OUTAGES_KEPT)
+		return bad(rd, "outages", "%zu entries, more than the %d a run keeps", p->n_outages, FIG_OUTAGES_KEPT);
+	if (get_uint(rd, o, "outages_total", UINT64_MAX, &p->outages_total) < 0 ||
+	    get_uint_added(rd, o, "samples_dropped", &p->samples_dropped) < 0 || read_timeline(rd, o, p) < 0)
+		return -EINVAL;
+	if (p->outages_total < p->n_outages)
+		return bad(rd, "outages_total", "%llu, fewer than the %zu outages listed",
+			   (unsigned long long)p->outages_total, p->n_outages);
+	return 0;
 }
 
 static int read_event(struct rd *rd, const struct json *o, void *dst)
@@ -626,6 +761,54 @@ static int read_probes_then_faults(struct rd *rd, const struct json *o, struct r
 	return read_array(rd, o, "probes", false, sizeof(*r->probes), read_probe, &r->probes, &r->n_probes);
 }
 
+/* "erebus_usage": {...} or null, absent before /3. */
+static int read_usage(struct rd *rd, const struct json *o, struct report_usage *u)
+{
+	const struct json *v, *st;
+	uint64_t steady = 0, max = 0;
+
+	*u = (struct report_usage){ -1, -1, -1, -1 };
+	if (want(rd, o, "erebus_usage", T(JSON_OBJECT) | T(JSON_NULL) | OPTIONAL, &v) < 0 || !v ||
+	    v->type == JSON_NULL)
+		return rd->err ? -EINVAL : 0;
+	push_key(rd, "erebus_usage");
+	if (want(rd, v, "rss_at_steady_kib", T(JSON_NUMBER) | T(JSON_NULL), &st) < 0 ||
+	    (st->type == JSON_NUMBER && get_uint(rd, v, "rss_at_steady_kib", INT64_MAX, &steady) < 0) ||
+	    get_uint(rd, v, "max_rss_kib", INT64_MAX, &max) < 0 ||
+	    get_ms(rd, v, "cpu_user_ms", true, &u->cpu_user_us) < 0 ||
+	    get_ms(rd, v, "cpu_system_ms", true, &u->cpu_system_us) < 0)
+		return -EINVAL;
+	pop(rd);
+	u->rss_steady_kib = st->type == JSON_NULL ? -1 : (int64_t)steady;
+	u->rss_max_kib = (int64_t)max;
+	return 0;
+}
+
+/* "events_dropped": {"kind": count}, absent before /3; and the kinds of
+ * the events kept, so that a report read back counts as it was written. */
+static int read_events_dropped(struct rd *rd, const struct json *o, struct report *r)
+{
+	const struct json *d;
+
+	for (size_t i = 0; i < r->n_events; i++)
+		(void)report_count_kind(r, r->events[i].kind, true);
+	if (want(rd, o, "events_dropped", T(JSON_OBJECT) | OPTIONAL, &d) < 0 || !d)
+		return rd->err ? -EINVAL : 0;
+	push_key(rd, "events_dropped");
+	for (size_t i = 0; i < d->n; i++) {
+		uint64_t n;
+
+		if (get_uint(rd, d, d->members[i].key, UINT64_MAX, &n) < 0)
+			return -EINVAL;
+		(void)report_count_kind(r, d->members[i].key, false);	/* the kind's entry; its count: */
+		for (size_t j = 0; j < r->n_kinds; j++)
+			if (!strcmp(r->kinds[j].kind, d->members[i].key))
+				r->kinds[j].dropped = n;
+	}
+	pop(rd);
+	return 0;
+}
+
 static int read_report(struct rd *rd, const struct json *o, struct report *r)
 {
 	const struct json *schema, *window;
@@ -637,12 +820,14 @@ static int read_report(struct rd *rd, const struct json *o, struct report *r)
 	if (want(rd, o, "schema", T(JSON_STRING), &schema) < 0)
 		return -EINVAL;
 	if (!strcmp(schema->text, REPORT_SCHEMA))
+		rd->schema = 3;
+	else if (!strcmp(schema->text, REPORT_SCHEMA_V2))
 		rd->schema = 2;
 	else if (!strcmp(schema->text, REPORT_SCHEMA_V1))
 		rd->schema = 1;
 	else
-		return bad(rd, "schema", "\"%.40s\" is not a schema this erebus reads (" REPORT_SCHEMA
-			   " or " REPORT_SCHEMA_V1 ")", schema->text);
+		return bad(rd, "schema", "\"%.40s\" is not a schema this erebus reads (" REPORT_SCHEMA ", "
+			   REPORT_SCHEMA_V2 " or " REPORT_SCHEMA_V1 ")", schema->text);
 	r->schema = rd->schema;
 	rd->r = r;
 	r->steady_at_us = r->window_start_us = r->window_end_us = r->recovered_at_us = -1;
@@ -679,7 +864,10 @@ static int read_report(struct rd *rd, const struct json *o, struct report *r)
 	    read_array(rd, o, "events", false, sizeof(*r->events), read_event, &r->events, &r->n_events) < 0)
 		return -EINVAL;
 	r->cap_events = r->n_events + 1;
-	return 0;
+	r->samples_kept = rd->samples;
+	if (read_usage(rd, o, &r->usage) < 0)
+		return -EINVAL;
+	return read_events_dropped(rd, o, r);
 }
 
 int report_from_json(const char *text, size_t len, struct report **ret, char **ret_err)
@@ -720,8 +908,10 @@ int report_load(const char *path, struct report **ret, char **ret_err)
 		return (int)n;
 	}
 	if ((size_t)n > REPORT_MAX_BYTES) {
-		*ret_err = xasprintf("%s: larger than %u MiB, the most Erebus reads back (a run writes that much "
-				     "past about 700,000 samples, at about 96 bytes each)", path, REPORT_MAX_BYTES >> 20);
+		*ret_err = xasprintf("%s: larger than %u MiB, the most Erebus reads back (its reports stay under it: "
+				     "about 120 KiB a probe, %d events of a kind, %d samples kept in all with "
+				     "--samples, and 60 bytes for each application of a fault)", path,
+				     REPORT_MAX_BYTES >> 20, REPORT_EVENTS_PER_KIND, REPORT_SAMPLES_TOTAL);
 		return -EFBIG;
 	}
 	r = report_from_json(text, (size_t)n, ret, &err);

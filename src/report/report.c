@@ -32,6 +32,26 @@ int verdict_exit_code(enum verdict v)
 	return codes[v];
 }
 
+bool report_count_kind(struct report *r, const char *kind, bool keep)
+{
+	struct report_kind_count *k = NULL;
+
+	for (size_t i = 0; i < r->n_kinds && !k; i++)
+		if (!strcmp(r->kinds[i].kind, kind))
+			k = &r->kinds[i];
+	if (!k) {
+		r->kinds = xrealloc(r->kinds, (r->n_kinds + 1) * sizeof(*r->kinds));
+		k = &r->kinds[r->n_kinds++];
+		*k = (struct report_kind_count){ .kind = xstrdup(kind) };
+	}
+	if (keep && k->kept < REPORT_EVENTS_PER_KIND) {
+		k->kept++;
+		return true;
+	}
+	k->dropped++;
+	return false;
+}
+
 void report_event(struct report *r, int64_t t_us, const char *kind, const char *subject,
 		  const char *fmt, ...)
 {
@@ -40,6 +60,8 @@ void report_event(struct report *r, int64_t t_us, const char *kind, const char *
 	va_list ap;
 
 	assert(r && kind && fmt);
+	if (!report_count_kind(r, kind, true))
+		return;
 	va_start(ap, fmt);
 	sbuf_vaddf(&b, fmt, ap);
 	va_end(ap);
@@ -101,6 +123,8 @@ void report_phase_stats(const struct sample *s, size_t n, enum phase ph, struct 
 	struct report_phase p = { .availability = NAN, .p50 = -1, .p95 = -1, .p99 = -1, .max = -1 };
 	size_t k = 0;
 
+	p.sum = 0;
+
 	assert(s || !n);
 	assert((unsigned)ph < PHASE_COUNT && ret);
 	for (size_t i = 0; i < n; i++) {
@@ -109,6 +133,7 @@ void report_phase_stats(const struct sample *s, size_t n, enum phase ph, struct 
 		p.samples++;
 		if (!s[i].ok)
 			p.failures++;
+		p.sum += s[i].latency_us;
 		lat[k++] = s[i].latency_us;
 	}
 	if (k)
@@ -179,6 +204,15 @@ static void json_ms(struct sbuf *b, int64_t us)
 		sbuf_addf(b, "%.3f", (double)us / 1000.0);
 }
 
+/* A count, or null when negative (not measured). */
+static void json_count(struct sbuf *b, int64_t n)
+{
+	if (n < 0)
+		sbuf_add(b, "null");
+	else
+		sbuf_addf(b, "%lld", (long long)n);
+}
+
 static void json_time(struct sbuf *b, int64_t wall_us)
 {
 	char t[32];
@@ -187,7 +221,9 @@ static void json_time(struct sbuf *b, int64_t wall_us)
 	json_str(b, t);
 }
 
-static void json_phase(struct sbuf *b, const struct report_phase *p, bool v2)
+/* A span's figures; with the last failure's message when last_error is
+ * not NULL (a probe's phases, not a fault's effect windows). */
+static void json_phase(struct sbuf *b, const struct report_phase *p, bool v2, const char *const *last_error)
 {
 	sbuf_addf(b, "{\"samples\": %u, \"failures\": %u, ", p->samples, p->failures);
 	if (v2)
@@ -205,7 +241,16 @@ static void json_phase(struct sbuf *b, const struct report_phase *p, bool v2)
 	json_ms(b, p->p99);
 	sbuf_add(b, ", \"max\": ");
 	json_ms(b, p->max);
-	sbuf_add(b, "}}");
+	if (v2) {
+		sbuf_add(b, ", \"sum\": ");
+		json_ms(b, p->sum);
+	}
+	sbuf_add(b, "}");
+	if (v2 && last_error) {
+		sbuf_add(b, ", \"last_error\": ");
+		json_str(b, *last_error);
+	}
+	sbuf_add(b, "}");
 }
 
 /* One entry of a fault's effects: what it did to probe name. */
@@ -222,7 +267,7 @@ static void json_effect(struct sbuf *b, const char *name, const struct report_ef
 	sbuf_add(b, ", \"down_ms\": ");
 	json_ms(b, e->down_us);
 	sbuf_addf(b, ", \"outages\": %u, \"window\": ", e->outages);
-	json_phase(b, &e->span, v2);
+	json_phase(b, &e->span, v2, NULL);
 	sbuf_add(b, "}");
 }
 
@@ -318,6 +363,35 @@ static void json_grid(struct sbuf *b, const struct report_probe *p)
 		sbuf_add(b, "null}");
 }
 
+/* ', "timeline": {"bucket_ms": W, "buckets": [[k, samples, failures,
+ * mean_ms, max_ms], ...]}' with the buckets that hold samples, or null. */
+static void json_timeline(struct sbuf *b, const struct fig_timeline *tl)
+{
+	size_t k = 0;
+
+	sbuf_add(b, ",\n     \"timeline\": ");
+	if (!tl) {
+		sbuf_add(b, "null");
+		return;
+	}
+	sbuf_add(b, "{\"bucket_ms\": ");
+	json_ms(b, tl->bucket_us);
+	sbuf_add(b, ", \"buckets\": [");
+	for (uint32_t i = 0; i < tl->n; i++) {
+		const struct fig_bucket *bk = &tl->b[i];
+
+		if (!bk->samples)
+			continue;
+		sbuf_addf(b, "%s[%u, %u, %u, ", k++ % 8 ? ", " : k > 1 ? ",\n       " : "", i, bk->samples,
+			  bk->failures);
+		json_ms(b, (bk->sum_us + bk->samples / 2) / bk->samples);
+		sbuf_add(b, ", ");
+		json_ms(b, bk->max_us);
+		sbuf_add(b, "]");
+	}
+	sbuf_add(b, "]}");
+}
+
 /* "warnings": each probe's report_probe_warnings(), then each fault's
  * report_fault_warning(). */
 static void json_warnings(struct sbuf *b, const struct report *r)
@@ -397,15 +471,24 @@ static void json_probe(struct sbuf *b, const struct report *r, size_t i, bool v2
 		sbuf_add(b, "}");
 	}
 	if (v2) {
-		sbuf_add(b, "]");
+		sbuf_addf(b, "], \"outages_total\": %llu",
+			  (unsigned long long)(p->outages_total > p->n_outages ? p->outages_total : p->n_outages));
 		json_grid(b, p);
+		json_timeline(b, p->timeline);
 	}
 	sbuf_add(b, ",\n     \"phases\": {");
 	for (int ph = 0; ph < (v2 ? PHASE_COUNT : PHASE_IMPACT); ph++) {
 		sbuf_addf(b, "%s\n       \"%s\": ", ph ? "," : "", phase_keys[ph]);
-		json_phase(b, &p->phases[ph], v2);
+		json_phase(b, &p->phases[ph], v2, (const char *const *)&p->last_error[ph]);
 	}
-	sbuf_add(b, "},\n     \"samples\": [");
+	sbuf_add(b, "}");
+	if (v2 && !r->samples_kept) {	/* none kept: the usual case */
+		sbuf_add(b, "}");
+		return;
+	}
+	if (v2)
+		sbuf_addf(b, ",\n     \"samples_dropped\": %llu", (unsigned long long)p->samples_dropped);
+	sbuf_add(b, ",\n     \"samples\": [");
 	for (size_t j = 0; j < p->n_samples; j++) {
 		const struct sample *s = &p->samples[j];
 		sbuf_add(b, j ? ",\n       {\"t_ms\": " : "\n       {\"t_ms\": ");
@@ -491,6 +574,35 @@ void report_render_json(const struct report *r, struct sbuf *b)
 	if (v2)
 		json_warnings(b, r);
 
+	if (v2) {
+		const struct report_usage *u = &r->usage;
+		sbuf_add(b, "  \"erebus_usage\": ");
+		if (u->rss_max_kib <= 0) {	/* 0: a report built without a run */
+			sbuf_add(b, "null,\n");
+		} else {
+			sbuf_add(b, "{\"rss_at_steady_kib\": ");
+			json_count(b, u->rss_steady_kib);
+			sbuf_add(b, ", \"max_rss_kib\": ");
+			json_count(b, u->rss_max_kib);
+			sbuf_add(b, ", \"cpu_user_ms\": ");
+			json_ms(b, u->cpu_user_us);
+			sbuf_add(b, ", \"cpu_system_ms\": ");
+			json_ms(b, u->cpu_system_us);
+			sbuf_add(b, "},\n");
+		}
+	}
+	if (v2) {	/* {"kind": count} of the events past REPORT_EVENTS_PER_KIND */
+		size_t k = 0;
+		sbuf_add(b, "  \"events_dropped\": {");
+		for (size_t i = 0; i < r->n_kinds; i++) {
+			if (!r->kinds[i].dropped)
+				continue;
+			sbuf_add(b, k++ ? ", " : "");
+			json_str(b, r->kinds[i].kind);
+			sbuf_addf(b, ": %llu", (unsigned long long)r->kinds[i].dropped);
+		}
+		sbuf_add(b, "},\n");
+	}
 	sbuf_add(b, "  \"events\": [");
 	for (size_t i = 0; i < r->n_events; i++) {
 		const struct report_event *e = &r->events[i];
@@ -646,12 +758,19 @@ void report_free(struct report *r)
 			free(r->probes[i].samples[j].msg);
 		free(r->probes[i].samples);
 		free(r->probes[i].outages);
+		free(r->probes[i].timeline);
+		for (int ph = 0; ph < PHASE_COUNT; ph++)
+			free(r->probes[i].last_error[ph]);
 	}
+	report_live_end(r);
 	for (size_t i = 0; i < r->n_events; i++) {
 		free(r->events[i].kind);
 		free(r->events[i].subject);
 		free(r->events[i].detail);
 	}
+	for (size_t i = 0; i < r->n_kinds; i++)
+		free(r->kinds[i].kind);
+	free(r->kinds);
 	for (size_t i = 0; i < r->n_leftovers; i++)
 		free(r->leftovers[i]);
 	free(r->leftovers);

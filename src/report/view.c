@@ -145,23 +145,6 @@ static bool skipped(const struct report *r, struct sbuf *m, const char *no_fault
 	return true;
 }
 
-static const char *last_failure(const struct report_probe *p, enum phase ph)
-{
-	for (size_t i = p->n_samples; i-- > 0;)
-		if (p->samples[i].phase == ph && !p->samples[i].ok && p->samples[i].msg)
-			return p->samples[i].msg;
-	return NULL;
-}
-
-/* The last failed sample's message among those started at or after t. */
-static const char *last_failure_since(const struct report_probe *p, int64_t t_us)
-{
-	for (size_t i = p->n_samples; i-- > 0 && p->samples[i].t_us >= t_us;)
-		if (!p->samples[i].ok && p->samples[i].msg)
-			return p->samples[i].msg;
-	return NULL;
-}
-
 /* A share 0..1 as whole percent, rounded down; callers say "unknown" for
  * NaN themselves (NaN to unsigned is undefined). */
 static unsigned pct_floor(double share)
@@ -188,7 +171,7 @@ static void available(struct sbuf *m, const struct report_probe *p, const struct
 static enum outcome steady_state(const struct report *r, const struct report_probe *p, struct sbuf *m)
 {
 	const struct report_phase *ph = &p->phases[PHASE_BEFORE];
-	const char *last = last_failure(p, PHASE_BEFORE);
+	const char *last = p->last_error[PHASE_BEFORE];
 	char a[32];
 
 	if (r->steady_at_us >= 0) {
@@ -220,7 +203,7 @@ static enum outcome steady_state(const struct report *r, const struct report_pro
 static enum outcome fault_window_v1(const struct report_probe *p, struct sbuf *m)
 {
 	const struct report_phase *ph = &p->phases[PHASE_DURING];
-	const char *last = last_failure(p, PHASE_DURING);
+	const char *last = p->last_error[PHASE_DURING];
 
 	if (!ph->samples) {
 		sbuf_add(m, "no sample finished during the fault window");
@@ -332,7 +315,7 @@ static enum outcome impact(const struct report *r, const struct report_probe *p,
 		sbuf_add(m, "no fault took effect: nothing had an impact");
 		return OUTCOME_SKIPPED;
 	}
-	last = last_failure_since(p, r->impact_start_us);
+	last = p->last_error[PHASE_IMPACT];
 	if (halt) {
 		sbuf_addf(m, "%s: halted the run", p->name);
 		if (r->halted_at_us >= 0)

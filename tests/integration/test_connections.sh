@@ -73,7 +73,7 @@ EOF2
 
 _run_in_ns() {
 	RC=0
-	in_ns "$NS" "$EREBUS" run "$T/x.ini" --json "$T/r.json" >"$T/out" 2>"$T/err" || RC=$?
+	in_ns "$NS" "$EREBUS" run "$T/x.ini" --json "$T/r.json" --samples >"$T/out" 2>"$T/err" || RC=$?
 }
 
 _samples() { json "$T/r.json" "[.probes[] | select(.name == \"$1\") | .samples[]] | length"; }
@@ -267,7 +267,7 @@ EOF2
 	# (under `make asan`, LeakSanitizer needs descriptors of its own at
 	# exit, which this limit leaves it none of: its check is off here)
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		"$EREBUS" run "$T/x.ini" --json - >"$T/r.json" 2>"$T/err" &
+		"$EREBUS" run "$T/x.ini" --json - --samples >"$T/r.json" 2>"$T/err" &
 	ERB=$!
 	defer kill -KILL "$ERB"
 	wait_for_line "$T/err" "probe.down" 10

@@ -76,7 +76,7 @@ EOF2
 	assert_near "$avail" "$want" "$(awk -v s="$slots" 'BEGIN { printf "%.4f", 2 / s }')" \
 		"availability during the window (down ${down}ms of ${window}ms)"
 	assert_cmp "$samples" "<" "$slots" "timed-out samples are fewer than the slots they cover"
-	assert_eq "$(json "$T/r.json" .schema)" erebus.report/2 "schema"
+	assert_eq "$(json "$T/r.json" .schema)" erebus.report/3 "schema"
 }
 
 # A kill behind a proxy with a 2 s restart: a must-pass probe through the

@@ -44,7 +44,7 @@ target = idle
 interval = 200ms
 healthy_after = 1
 EOF2
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 0 "exit code ($(cat "$T/err"))"
 	_assert_slots_add_up alive
 	local q='.probes[0]'
@@ -67,7 +67,7 @@ target = idle
 interval = 100ms
 healthy_after = 1
 EOF2
-	"$EREBUS" run "$T/x.ini" --json "$T/r.json" --junit "$T/r.xml" --html "$T/r.html" \
+	"$EREBUS" run "$T/x.ini" --json "$T/r.json" --samples --junit "$T/r.xml" --html "$T/r.html" \
 		2>"$T/err" &
 	ERB=$!
 	defer _kill_later "$ERB"
@@ -113,7 +113,7 @@ interval = 200ms
 timeout = 2s
 healthy_after = 1
 EOF2
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 0 "exit code ($(cat "$T/err"))"
 	_assert_slots_add_up slow
 	local q='.probes[0]'
@@ -156,7 +156,7 @@ url = http://erebus-slow-lookup.test:$DEMO_PORT/health
 timeout = 3s
 interval = 5s
 EOF2
-	run_erebus_with_nameserver "$ns" run "$T/x.ini" --json "$T/r.json"
+	run_erebus_with_nameserver "$ns" run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 0 "exit code: $(cat "$T/err")"
 	assert_eq "$(json "$T/r.json" '.probes[0].samples[0].ok')" true "first sample passed"
 	lat=$(json "$T/r.json" '.probes[0].samples[0].latency_ms')

@@ -33,14 +33,14 @@ test_tcp_tries_every_address() {
 	printf '127.0.0.2 two.erebus.test\n127.0.0.1 two.erebus.test\n' >"$T/hosts"
 	_tcp_ini "$DEMO_PORT" >"$T/x.ini"
 	RC=0
-	_with_hosts "$T/hosts" "$EREBUS" run "$T/x.ini" --json "$T/r.json" 2>"$T/err" || RC=$?
+	_with_hosts "$T/hosts" "$EREBUS" run "$T/x.ini" --json "$T/r.json" --samples 2>"$T/err" || RC=$?
 	assert_eq "$RC" 0 "exit code: $(tail -n 3 "$T/err")"
 	assert_eq "$(json "$T/r.json" '[.probes[0].samples[] | select(.ok | not)] | length')" 0 "failed samples"
 	local port
 	port=$(free_port)	# nothing listens there, on either address
 	_tcp_ini "$port" >"$T/y.ini"
 	RC=0
-	_with_hosts "$T/hosts" "$EREBUS" run "$T/y.ini" --json "$T/r2.json" 2>"$T/err" || RC=$?
+	_with_hosts "$T/hosts" "$EREBUS" run "$T/y.ini" --json "$T/r2.json" --samples 2>"$T/err" || RC=$?
 	assert_eq "$RC" 3 "exit code with nothing listening"
 	json "$T/r2.json" '.probes[0].samples[0].error' | grep -qF 'connection refused (2 addresses tried)' ||
 		fail "error: $(json "$T/r2.json" '.probes[0].samples[0].error')"

@@ -110,7 +110,7 @@ command = $ping -c1 -W1 127.0.0.1
 user = nobody
 interval = 300ms
 EOF2
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 0 "ping from a probe: $(json "$T/r.json" '.probes[0].samples[0].message')"
 }
 

@@ -87,7 +87,7 @@ url = $u/health
 method = head
 interval = 100ms
 EOF2
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code"
 	assert_eq "$(json "$T/r.json" .verdict)" aborted "verdict"
 	_assert_samples status-ok ok
@@ -122,7 +122,7 @@ max_latency = 100ms
 timeout = 5s
 interval = 100ms
 EOF2
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code"
 	local n bad
 	n=$(json "$T/r.json" '[.probes[0].samples[] | select(.latency_ms != null)] | length')
@@ -182,7 +182,7 @@ type = http
 url = http://127.0.0.1:$HDR_PORT/
 interval = 100ms
 EOF2
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code"
 	_assert_samples with ok
 	_assert_samples without "status 403 (expected 200-399)"
@@ -216,7 +216,7 @@ big-checked /big END
 small-checked /small /a+END$/
 small-missing /small nothere
 EOF2
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code"
 	_assert_samples big-counted "response larger than 1 MiB"
 	_assert_samples big-checked "response larger than 1 MiB"
@@ -240,7 +240,7 @@ command = echo zero; exit 0
 expect_exit = 3
 interval = 100ms
 EOF2
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code"
 	_assert_samples three ok
 	_assert_samples zero "exit status 0 (expected 3): zero"
@@ -268,7 +268,7 @@ min_count = 3
 interval = 100ms
 EOF2
 	assert_eq "$(pgrep -f -c "erebus-demo --port $DEMO_PORT")" 2 "processes of the demo"
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code"
 	_assert_samples two ok
 	_assert_samples three "2 processes match, min_count 3"
@@ -303,7 +303,7 @@ interval = 100ms
 EOF2
 	local first="" picks=() seed pid
 	for seed in 4242 4242 7 8 9 10 11; do
-		run_erebus run "$T/x.ini" --seed "$seed" --json "$T/r.json"
+		run_erebus run "$T/x.ini" --seed "$seed" --json "$T/r.json" --samples
 		assert_eq "$RC" 0 "exit code with --seed $seed ($(cat "$T/err"))"
 		assert_eq "$(json "$T/r.json" .seed)" "$seed" "seed in the report"
 		assert_eq "$(json "$T/r.json" '.faults[0].targets | length')" 1 "processes picked"
@@ -325,7 +325,7 @@ type = exec
 command = echo 'délai dépassé ✗'; exit 1
 interval = 100ms
 EOF2
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code"
 	assert_eq "$(json "$T/r.json" .experiment)" "débit réduit ✓" "experiment name"
 	assert_eq "$(json "$T/r.json" '.probes[0].name')" "vérif" "probe name"
@@ -356,7 +356,7 @@ expect_body = $e60
   $e60
 interval = 100ms
 EOF2
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code"
 	want="body does not contain \"$e60 $(printf 'é%.0s' $(seq 39))\""
 	_assert_samples text "$want"
@@ -374,7 +374,7 @@ type = exec
 command = printf 'caf\351 '; i=0; while [ $i -lt 100 ]; do printf '\342\202\254'; i=$((i+1)); done; exit 1
 interval = 100ms
 EOF2
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code"
 	/usr/bin/python3 -c 'import json, sys; json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "strict"))' \
 		"$T/r.json" || fail "the report is not valid UTF-8 JSON"

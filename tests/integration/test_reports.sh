@@ -77,7 +77,9 @@ test_run_writes_every_format() {
 	# faults' effects, 2 faults, cleanup
 	grep -q '<testsuite name="report-kill-and-pause" tests="15" failures="0" errors="0" skipped="0"' "$T/r.xml" ||
 		fail "JUnit counts: $(grep '<testsuite ' "$T/r.xml")"
-	[ "$(json "$T/r.json" '[.probes[].samples | length] | min')" -gt 10 ] || fail "samples missing from the JSON"
+	# no samples unless asked: a timeline, the same for every format
+	assert_eq "$(json "$T/r.json" '[.probes[] | has("samples")] | any')" false "samples without --samples"
+	[ "$(json "$T/r.json" '[.probes[].timeline.buckets | length] | min')" -gt 10 ] || fail "timeline missing from the JSON"
 	assert_eq "$(json "$T/r.json" '.faults[1].windows | length')" 1 "pause windows"
 	note "report sizes: json $(stat -c %s "$T/r.json"), junit $(stat -c %s "$T/r.xml"), html $(stat -c %s "$T/r.html"), metrics $(stat -c %s "$T/m/erebus.prom") bytes"
 }
@@ -104,8 +106,8 @@ EOF
 
 test_report_command() {
 	local n
-	# erebus.report/1 reports, and /2 ones whose goldens their runs wrote
-	for n in passed failed aborted cleanup-failed v2-passed v2-failed v2-halted; do
+	# erebus.report/1 and /2 reports, and /3 ones whose goldens their runs wrote
+	for n in passed failed aborted cleanup-failed v2-passed v2-failed v2-halted v3-passed v3-failed v3-halted; do
 		erebus report "$FIX/reports/$n.json" --junit - | cmp -s - "$FIX/golden/$n.junit.xml" ||
 			fail "erebus report $n --junit differs from the golden file"
 		erebus report "$FIX/reports/$n.json" --metrics "$T/$n.prom"
@@ -113,7 +115,7 @@ test_report_command() {
 		erebus report "$FIX/reports/$n.json" --html "$T/$n.html"
 		cmp -s "$T/$n.html" "$FIX/golden/$n.html" || fail "erebus report $n --html differs from the golden file"
 	done
-	for n in v2-passed v2-failed v2-halted; do
+	for n in v3-passed v3-failed v3-halted; do
 		# the run printed it to stderr after a blank line
 		{ echo; erebus report "$FIX/reports/$n.json"; } | cmp -s - "$FIX/golden/$n.txt" ||
 			fail "erebus report $n (the summary) differs from what its run printed"
@@ -325,7 +327,7 @@ test_gate_usage_errors() {
 	echo '{"schema": "erebus.report/9"}' >"$T/future.json"
 	_gate "$T/future.json"
 	assert_eq "$RC" 2 "unknown schema"
-	grep -qF "schema: \"erebus.report/9\" is not a schema this erebus reads (erebus.report/2 or erebus.report/1)" "$T/err" ||
+	grep -qF "schema: \"erebus.report/9\" is not a schema this erebus reads (erebus.report/3, erebus.report/2 or erebus.report/1)" "$T/err" ||
 		fail "message: $(cat "$T/err")"
 	[ ! -s "$T/out" ] || fail "printed a verdict for an unreadable report: $(cat "$T/out")"
 }
@@ -338,7 +340,7 @@ test_report_too_large_names_the_limit() {
 	RC=0
 	"$EREBUS" report "$T/big.json" >"$T/out" 2>"$T/err" || RC=$?
 	assert_eq "$RC" 2 "exit code"
-	grep -q "big.json: larger than 64 MiB, the most Erebus reads back (a run writes that much past about 700,000 samples" "$T/err" ||
+	grep -q "big.json: larger than 64 MiB, the most Erebus reads back (its reports stay under it: about 120 KiB a probe" "$T/err" ||
 		fail "$(cat "$T/err")"
 	RC=0
 	"$EREBUS" gate "$T/big.json" >"$T/out" 2>"$T/err" || RC=$?

@@ -42,7 +42,7 @@ during = may-fail
 EOF2
 	local old_worker
 	old_worker=$(pgrep -x -P "$DEMO_PID" demo-worker)
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 0 "exit code"
 	assert_eq "$(json "$T/r.json" .verdict)" passed "verdict"
 	assert_eq "$(json "$T/r.json" '.faults[0].targets[0].pid')" "$old_worker" "killed pid"
@@ -133,7 +133,7 @@ test_pause_fails_must_pass_probe() {
 test_pause_passes_may_fail_probe() {
 	start_demo --no-supervisor
 	pause_experiment may-fail 100% >"$T/x.ini"
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 0 "exit code"
 	local ttr
 	ttr=$(json "$T/r.json" '.probes[0].time_to_recover_ms')
@@ -336,7 +336,7 @@ healthy_after = 1
 EOF2
 	run_erebus run "$T/x.ini" --json "$T/r.json"
 	assert_eq "$RC" 0 "exit code"
-	jq -e '.schema == "erebus.report/2" and .seed == 99 and .verdict == "passed" and .exit_code == 0
+	jq -e '.schema == "erebus.report/3" and .seed == 99 and .verdict == "passed" and .exit_code == 0
 		and (.started_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$"))
 		and (.probes[0].phases | keys == ["after","before","during","impact"])
 		and .impact_start_ms == null and .probes[0].interval_ms == 50 and .probes[0].outages == []
@@ -437,7 +437,7 @@ interval = 20ms
 timeout = 5s
 healthy_after = 1
 EOF2
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 0 "exit code ($(json "$T/r.json" .reason))"
 	jq -e '.probes[0].samples | map(select(.error == "timed out after 100ms")) | length > 0' "$T/r.json" >/dev/null ||
 		fail "the stuck command was never cancelled: $(json "$T/r.json" .probes[0].samples)"
@@ -482,7 +482,7 @@ type = exec
 command = true
 interval = 20ms
 EOF2
-	run_erebus_with_nameserver "$ns" run "$T/x.ini" --json "$T/r.json"
+	run_erebus_with_nameserver "$ns" run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code (steady state never reached): $(cat "$T/err")"
 	for p in by-tcp by-http; do
 		assert_eq "$(json "$T/r.json" ".probes[] | select(.name == \"$p\") | .samples[0].error")" \

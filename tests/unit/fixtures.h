@@ -9,9 +9,10 @@
  *
  * To accept a deliberate change of output: EREBUS_UPDATE_GOLDEN=1
  * make check-unit, then review `git diff tests/fixtures/golden`. The
- * goldens of the erebus.report/2 fixtures from real runs are the files
+ * goldens of the erebus.report/3 fixtures from real runs are the files
  * those runs wrote: regenerate them with the run (tests/fixtures/
- * experiments/v2-passed.ini says how), never with EREBUS_UPDATE_GOLDEN.
+ * experiments/v2-passed.ini says how, with v3 in the names), never with
+ * EREBUS_UPDATE_GOLDEN.
  */
 #ifndef EREBUS_TESTS_FIXTURES_H
 #define EREBUS_TESTS_FIXTURES_H
@@ -22,11 +23,14 @@
 
 /* erebus.report/1 reports, from runs before /2: they prove /1 still renders. */
 static const char *const fixture_names[] = { "passed", "failed", "aborted", "cleanup-failed" };
-/* erebus.report/2 reports from real runs of tests/fixtures/experiments/;
+/* erebus.report/2 reports from real runs before /3 (every sample listed):
+ * they prove /2 still renders. */
+static const char *const fixture_names_v2[] = { "v2-passed", "v2-failed", "v2-halted" };
+/* erebus.report/3 reports from real runs of tests/fixtures/experiments/;
  * each golden file is what that run itself wrote (--junit, --html,
  * --metrics), so the goldens also check that a saved report renders as
  * the run did. */
-static const char *const fixture_names_v2[] = { "v2-passed", "v2-failed", "v2-halted" };
+static const char *const fixture_names_v3[] = { "v3-passed", "v3-failed", "v3-halted" };
 
 /* One of fixture_names, read; fails the test if it cannot be. */
 static inline struct report *load_fixture(const char *name)
@@ -45,9 +49,9 @@ static inline struct report *load_fixture(const char *name)
  * field would rewrite them wrong): run the experiment again instead. */
 static inline bool written_by_run(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(fixture_names_v2); i++) {
-		size_t n = strlen(fixture_names_v2[i]);
-		if (!strncmp(name, fixture_names_v2[i], n) && name[n] == '.')
+	for (size_t i = 0; i < ARRAY_SIZE(fixture_names_v3); i++) {
+		size_t n = strlen(fixture_names_v3[i]);
+		if (!strncmp(name, fixture_names_v3[i], n) && name[n] == '.')
 			return true;
 	}
 	return false;

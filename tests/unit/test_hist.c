@@ -17,20 +17,9 @@
 
 #include "erebus/hist.h"
 #include "erebus/report.h"
+#include "rng.h"
 
 static const double qs[] = { 0.1, 1, 10, 25, 50, 75, 90, 95, 99, 99.9, 99.99, 100 };
-
-/* A seeded PRNG (splitmix64), so every run checks the same values. */
-static uint64_t rng_state;
-static uint64_t rng(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-static double rng_unit(void) { return (double)(rng() >> 11) / 9007199254740992.0; }
 
 static int cmp_i64(const void *a, const void *b)
 {

@@ -321,7 +321,7 @@ static void test_json_content(void **state)
 	report_render_json(j->r, &j->out);
 	s = j->out.s;
 	assert_non_null(s);
-	assert_int_equal(strncmp(s, "{\n  \"schema\": \"erebus.report/2\",\n", 33), 0);
+	assert_int_equal(strncmp(s, "{\n  \"schema\": \"erebus.report/3\",\n", 33), 0);
 	assert_int_equal(s[j->out.len - 1], '\n');
 	assert_int_equal(s[j->out.len - 2], '}');
 
@@ -346,9 +346,9 @@ static void test_json_content(void **state)
 	assert_contains(s, "\"during\": \"may-fail\", \"tolerance\": 0.6");
 	assert_contains(s, "\"recover_within_ms\": 5000");
 	assert_contains(s, "\"time_to_detect_ms\": 250.500, \"time_to_recover_ms\": null");
-	assert_contains(s, "\"before\": {\"samples\": 1, \"failures\": 0, \"slots\": 0, \"availability\": 1.0000, \"latency_ms\": {\"p50\": 1, \"p95\": 1, \"p99\": 1, \"max\": 1}}");
+	assert_contains(s, "\"before\": {\"samples\": 1, \"failures\": 0, \"slots\": 0, \"availability\": 1.0000, \"latency_ms\": {\"p50\": 1, \"p95\": 1, \"p99\": 1, \"max\": 1, \"sum\": 1}, \"last_error\": null}");
 	assert_contains(s, "\"during\": {\"samples\": 1, \"failures\": 1, \"slots\": 0, \"availability\": 0.0000");
-	assert_contains(s, "\"after\": {\"samples\": 0, \"failures\": 0, \"slots\": 0, \"availability\": null, \"latency_ms\": {\"p50\": null, \"p95\": null, \"p99\": null, \"max\": null}}");
+	assert_contains(s, "\"after\": {\"samples\": 0, \"failures\": 0, \"slots\": 0, \"availability\": null, \"latency_ms\": {\"p50\": null, \"p95\": null, \"p99\": null, \"max\": null, \"sum\": 0}, \"last_error\": null}");
 	assert_contains(s, "{\"t_ms\": 0, \"kind\": \"phase\", \"subject\": null, \"detail\": \"before\"}");
 	assert_contains(s, "{\"t_ms\": 1000, \"kind\": \"fault.applied\", \"subject\": \"kill-worker\", \"detail\": \"pid 4242\"}");
 	{
@@ -370,7 +370,7 @@ static void test_json_empty_lists(void **state)
 	report_render_json(&r, &b);
 	assert_contains(b.s, "\"faults\": [],\n  \"probes\": [],\n"
 			     "  \"cleanup\": {\"checked\": false, \"complete\": true, \"leftovers\": []},\n"
-			     "  \"warnings\": [],\n  \"events\": []\n}\n");
+			     "  \"warnings\": [],\n  \"erebus_usage\": null,\n  \"events_dropped\": {},\n  \"events\": []\n}\n");
 	assert_contains(b.s, "\"reason\": null");
 	sbuf_free(&b);
 }
@@ -426,7 +426,7 @@ static void test_json_parses(void **state)
 		/* -e: the whole document parses and is not null/false */
 		char *all = keep(jq("-e -c .schema", j->path));
 		assert_non_null(all);
-		assert_string_equal(all, "\"erebus.report/2\"");
+		assert_string_equal(all, "\"erebus.report/3\"");
 	}
 	{
 		/* the awkward string comes back exactly */

@@ -26,6 +26,8 @@ static void test_golden_v2(void **state)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(fixture_names_v2); i++)
 		golden_case(fixture_names_v2[i], "junit.xml", report_render_junit);
+	for (size_t i = 0; i < ARRAY_SIZE(fixture_names_v3); i++)
+		golden_case(fixture_names_v3[i], "junit.xml", report_render_junit);
 }
 
 static void test_golden_synthetic(void **state)
@@ -81,6 +83,7 @@ static void test_fixture_counts(void **state)
 static void test_fixture_counts_v2(void **state)
 {
 	each_fixture(fixture_names_v2, ARRAY_SIZE(fixture_names_v2), check_counts);
+	each_fixture(fixture_names_v3, ARRAY_SIZE(fixture_names_v3), check_counts);
 }
 
 static void test_synthetic_counts(void **state)

@@ -27,6 +27,8 @@ static void test_golden_v2(void **state)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(fixture_names_v2); i++)
 		golden_case(fixture_names_v2[i], "prom", report_render_metrics);
+	for (size_t i = 0; i < ARRAY_SIZE(fixture_names_v3); i++)
+		golden_case(fixture_names_v3[i], "prom", report_render_metrics);
 }
 
 static void test_golden_synthetic(void **state)
@@ -141,6 +143,7 @@ static void test_format_synthetic(void **state)
 static void test_format_v2(void **state)
 {
 	each_fixture(fixture_names_v2, ARRAY_SIZE(fixture_names_v2), check_rendered);
+	each_fixture(fixture_names_v3, ARRAY_SIZE(fixture_names_v3), check_rendered);
 }
 
 /* erebus.report/2: the impact phase, what each fault did to each probe,

@@ -198,7 +198,7 @@ static void test_v2_round_trip(void **state)
 	if (report_from_json(first, strlen(first), &back, &err) < 0)
 		fail_msg("%s", err);
 	assert_string_equal(render_json(back), first);
-	assert_int_equal(back->schema, 2);
+	assert_int_equal(back->schema, 3);	/* written as /3 */
 	assert_int_equal(back->verdict, VERDICT_HALTED);
 	assert_int_equal(back->halted_at_us, 2500);
 	assert_int_equal(back->probes[0].n_outages, 2);
@@ -343,8 +343,9 @@ struct mutation {
 };
 
 static const struct mutation mutations[] = {
-	{ "\"schema\": \"erebus.report/1\"", "\"schema\": \"erebus.report/3\"",
-	  "schema: \"erebus.report/3\" is not a schema this erebus reads (erebus.report/2 or erebus.report/1)" },
+	{ "\"schema\": \"erebus.report/1\"", "\"schema\": \"erebus.report/9\"",
+	  "schema: \"erebus.report/9\" is not a schema this erebus reads (erebus.report/3, erebus.report/2 or "
+	  "erebus.report/1)" },
 	/* a /1 file claiming /2 lacks what /2 has */
 	{ "\"schema\": \"erebus.report/1\"", "\"schema\": \"erebus.report/2\"", "impact_start_ms: missing" },
 	{ "\"schema\": \"erebus.report/1\",", "", "schema: missing" },

@@ -168,6 +168,8 @@ static void test_text_golden_v2(void **state)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(fixture_names_v2); i++)
 		golden_case(fixture_names_v2[i], "txt", report_render_text);
+	for (size_t i = 0; i < ARRAY_SIZE(fixture_names_v3); i++)
+		golden_case(fixture_names_v3[i], "txt", report_render_text);
 }
 
 /* The summary of a halted run says when, and the fault table has every
