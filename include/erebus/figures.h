@@ -153,6 +153,12 @@ struct fig_timeline {
 	uint32_t n;		/* buckets from the start up to the last one used */
 	struct fig_bucket b[FIG_TIMELINE_BUCKETS];
 };
+/* A bucket's mean latency, rounded to the microsecond (as the report
+ * writes it, so that a report read back draws the same); -1 if empty. */
+static inline int64_t fig_bucket_mean(const struct fig_bucket *b)
+{
+	return b->samples ? (b->sum_us + b->samples / 2) / b->samples : -1;
+}
 /* Count a sample started at t_us (negative: at 0) in tl, whose first
  * width is first_us (at least 1ms). */
 void fig_timeline_add(struct fig_timeline *tl, int64_t first_us, int64_t t_us, int64_t latency_us, bool ok);

@@ -314,6 +314,10 @@ bool report_probe_halted(const struct report *r, const struct report_probe *p);
 /* A share (0..1) as a percentage rounded down to one decimal, as the
  * verdicts word it: 0.89996 is 89.9, never 90.0. */
 double report_pct1(double share);
+/* A share rounded down to four decimals, as the JSON report and the
+ * metrics write it: report_pct1() of it is report_pct1() of share, so a
+ * report read back words its figures as the run did. NaN stays NaN. */
+double report_share4(double share);
 /* When the run ended, relative to its start (the last event's time). */
 int64_t report_end_us(const struct report *r);
 /*

@@ -271,12 +271,12 @@ static void sample_marks(struct sbuf *b, const struct fig_timeline *tl, const st
 	for (uint32_t i = 0; i < tl->n; i++)
 		if (tl->b[i].samples)
 			sbuf_addf(b, "%s%.1f %.1f", k++ ? "L" : "M", px(p, ((int64_t)i * 2 + 1) * tl->bucket_us / 2),
-				  py(p, tl->b[i].sum_us / tl->b[i].samples));
+				  py(p, fig_bucket_mean(&tl->b[i])));
 	sbuf_add(b, "\"/>\n<g fill=\"" BLUE "\" stroke=\"" BLUE "\" stroke-opacity=\"0.5\">");
 	k = 0;
 	for (uint32_t i = 0; i < tl->n; i++) {
 		const struct fig_bucket *bk = &tl->b[i];
-		double x = px(p, ((int64_t)i * 2 + 1) * tl->bucket_us / 2), y = py(p, bk->sum_us / (bk->samples ? bk->samples : 1));
+		double x = px(p, ((int64_t)i * 2 + 1) * tl->bucket_us / 2), y = py(p, fig_bucket_mean(bk));
 		if (!bk->samples || bk->failures == bk->samples)
 			continue;
 		sbuf_addf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.3\"/>", x, y);
@@ -421,8 +421,8 @@ static void timeline(struct sbuf *b, const struct report *r, const struct report
 		const struct fig_bucket *bk = &tl->b[i];
 		if (!bk->samples)
 			continue;
-		if (bk->sum_us / bk->samples < lat_min)
-			lat_min = bk->sum_us / bk->samples;
+		if (fig_bucket_mean(bk) < lat_min)
+			lat_min = fig_bucket_mean(bk);
 		if (bk->max_us > lat_max)
 			lat_max = bk->max_us;
 	}

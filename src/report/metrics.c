@@ -49,7 +49,7 @@ static void end_ratio(struct sbuf *b, double v)
 		sbuf_add(b, "} NaN\n");
 		return;
 	}
-	n = snprintf(s, sizeof(s), "%.4f", v);
+	n = snprintf(s, sizeof(s), "%.4f", report_share4(v));
 	while (n > 1 && s[n - 1] == '0')
 		s[--n] = '\0';
 	if (s[n - 1] == '.')
@@ -104,6 +104,42 @@ static void phase_series(struct sbuf *b, const struct report *r, const struct re
 {
 	probe_series(b, r, p, name);
 	label(b, "phase", phase_keys[ph], false);
+}
+
+/* Erebus' own timeliness per probe: its lag and its slots (NaN in a
+ * report written before them). */
+static void grid_metrics(struct sbuf *b, const struct report *r)
+{
+	static const char *const lag_q[] = { "p50", "p99", "max" };
+	static const char *const states[] = { "due", "sampled", "busy", "late" };
+
+	family(b, "erebus_probe_lag_seconds", "gauge",
+	       "How long after its slot on the grid each sample started: Erebus' own delay, p50, p99 and max; "
+	       "NaN if not measured.");
+	for (size_t i = 0; i < r->n_probes; i++) {
+		const struct report_probe *p = &r->probes[i];
+		const int64_t v[] = { p->lag_p50_us, p->lag_p99_us, p->lag_max_us };
+		for (size_t q = 0; q < ARRAY_SIZE(lag_q); q++) {
+			probe_series(b, r, p, "erebus_probe_lag_seconds");
+			label(b, "stat", lag_q[q], false);
+			end_seconds(b, p->has_grid ? v[q] : -1);
+		}
+	}
+	family(b, "erebus_probe_slots", "gauge",
+	       "The probe's grid slots: due, sampled, busy (the previous sample still running) and late (Erebus "
+	       "was behind); NaN if not measured.");
+	for (size_t i = 0; i < r->n_probes; i++) {
+		const struct report_probe *p = &r->probes[i];
+		const uint64_t v[] = { p->slots_due, p->slots_sampled, p->slots_busy, p->slots_late };
+		for (size_t k = 0; k < ARRAY_SIZE(states); k++) {
+			probe_series(b, r, p, "erebus_probe_slots");
+			label(b, "state", states[k], false);
+			if (p->has_grid)
+				sbuf_addf(b, "} %llu\n", (unsigned long long)v[k]);
+			else
+				sbuf_add(b, "} NaN\n");
+		}
+	}
 }
 
 /* The start of a fault-and-probe series line. */
@@ -281,5 +317,7 @@ void report_render_metrics(const struct report *r, struct sbuf *b)
 			phase_series(b, r, p, ph, "erebus_probe_latency_seconds_count");
 			sbuf_addf(b, "} %u\n", p->phases[ph].samples);
 		}
-	}	effect_metrics(b, r);
+	}
+	grid_metrics(b, r);
+	effect_metrics(b, r);
 }

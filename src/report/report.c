@@ -232,7 +232,7 @@ static void json_phase(struct sbuf *b, const struct report_phase *p, bool v2, co
 	if (isnan(p->availability))
 		sbuf_add(b, "null");
 	else
-		sbuf_addf(b, "%.4f", p->availability);
+		sbuf_addf(b, "%.4f", report_share4(p->availability));
 	sbuf_add(b, ", \"latency_ms\": {\"p50\": ");
 	json_ms(b, p->p50);
 	sbuf_add(b, ", \"p95\": ");
@@ -384,7 +384,7 @@ static void json_timeline(struct sbuf *b, const struct fig_timeline *tl)
 			continue;
 		sbuf_addf(b, "%s[%u, %u, %u, ", k++ % 8 ? ", " : k > 1 ? ",\n       " : "", i, bk->samples,
 			  bk->failures);
-		json_ms(b, (bk->sum_us + bk->samples / 2) / bk->samples);
+		json_ms(b, fig_bucket_mean(bk));
 		sbuf_add(b, ", ");
 		json_ms(b, bk->max_us);
 		sbuf_add(b, "]");

@@ -154,6 +154,7 @@ static unsigned pct_floor(double share)
 }
 
 double report_pct1(double share) { return floor(share * 1000.0 + 1e-6) / 10.0; }
+double report_share4(double share) { return isnan(share) ? share : floor(share * 10000.0 + 1e-6) / 10000.0; }
 
 /* "available 97.5% of SPAN (40 slots, 38 samples)", and whether p may
  * fail or its tolerance (then note). */

@@ -155,7 +155,7 @@ static void test_values_v2(void **state)
 	struct sbuf b = { 0 };
 	static const char *const want[] = {
 		"erebus_experiment_verdict{experiment=\"relapse-in-hold\",verdict=\"halted\"} 0\n",
-		"erebus_probe_availability_ratio{experiment=\"relapse-in-hold\",probe=\"health\",phase=\"impact\"} 0.5556\n",
+		"erebus_probe_availability_ratio{experiment=\"relapse-in-hold\",probe=\"health\",phase=\"impact\"} 0.5555\n",
 		"erebus_probe_latency_seconds_count{experiment=\"relapse-in-hold\",probe=\"health\",phase=\"impact\"} 27\n",
 		/* 15 passes of 300us, 12 failures of 1ms (11) and 800us (1) */
 		"erebus_probe_latency_seconds_sum{experiment=\"relapse-in-hold\",probe=\"health\",phase=\"impact\"} 0.0163\n",

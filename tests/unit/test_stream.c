@@ -403,6 +403,62 @@ static void test_impact_so_far(void **state)
 	free(x.s[1]);
 }
 
+/* A report read back renders the same page, JUnit and metrics as the run's
+ * own: the timeline's means, the sums, the last errors survive the JSON. */
+static void test_read_back_renders_the_same(void **state)
+{
+	static void (*const renderers[])(const struct report *, struct sbuf *) = {
+		report_render_json, report_render_html, report_render_junit, report_render_metrics,
+	};
+
+	rng_state = 31;
+	for (int round = 0; round < 20; round++) {
+		struct run x;
+		struct report *l, *back = NULL;
+		struct sbuf json = { 0 };
+		char *err = NULL;
+
+		make_run(&x);
+		trim(&x);
+		l = live(&x, 0);
+		l->experiment = strdup("e");
+		l->file = strdup("e.ini");
+		for (size_t i = 0; i < 2; i++) {
+			l->probes[i].name = strdup(i ? "b" : "a");
+			l->probes[i].type = strdup("http");
+		}
+		for (size_t f = 0; f < 2; f++) {
+			l->faults[f].name = strdup(f ? "kill" : "pause");
+			l->faults[f].type = strdup(f ? "kill" : "pause");
+			l->faults[f].description = strdup("d");
+		}
+		report_render_json(l, &json);
+		if (report_from_json(json.s, json.len, &back, &err) < 0)
+			fail_msg("%s", err);
+		for (size_t k = 0; k < sizeof(renderers) / sizeof(renderers[0]); k++) {
+			struct sbuf a = { 0 }, b = { 0 };
+			renderers[k](l, &a);
+			renderers[k](back, &b);
+			if (strcmp(a.s, b.s)) {
+				size_t i = 0, l0;
+				while (a.s[i] == b.s[i])
+					i++;
+				for (l0 = i; l0 > 0 && a.s[l0 - 1] != '\n'; l0--)
+					;
+				fail_msg("renderer %zu differs read back:\n  run:  %.200s\n  read: %.200s", k,
+					 a.s + l0, b.s + l0);
+			}
+			sbuf_free(&a);
+			sbuf_free(&b);
+		}
+		sbuf_free(&json);
+		report_free(back);
+		report_free(l);
+		free(x.s[0]);
+		free(x.s[1]);
+	}
+}
+
 static void test_events_capped(void **state)
 {
 	struct report *r = calloc(1, sizeof(*r)), *back = NULL;
@@ -508,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_timeline_halves),
 		cmocka_unit_test(test_keep_samples),
 		cmocka_unit_test(test_impact_so_far),
+		cmocka_unit_test(test_read_back_renders_the_same),
 		cmocka_unit_test(test_events_capped),
 		cmocka_unit_test(test_largest_probe_fits),
 	};
