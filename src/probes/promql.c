@@ -156,7 +156,9 @@ void promql_add_excerpt(struct sbuf *b, const char *body, size_t len, size_t max
 		sbuf_addn(b, c >= 0x20 && c < 0x7f ? p : "?", 1);
 		p++;
 	}
-	if (p < body + len)
+	while (p < body + len && isspace((unsigned char)*p))
+		p++;
+	if (p < body + len)	/* cut, or more lines */
 		sbuf_add(b, "...");
 }
 
