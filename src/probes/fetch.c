@@ -44,6 +44,13 @@ struct fetch_shared {
 	struct conn_held conns;		/* connections waiting for the server's FIN */
 };
 
+unsigned probe_key_line(const struct probe_spec *p, const char *key)
+{
+	const struct opt_value *v = section_get(p->sec, key);
+
+	return v && v->line ? v->line : p->line;
+}
+
 bool fetch_url_scheme_ok(const char *url)
 {
 	return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;

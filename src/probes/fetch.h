@@ -94,6 +94,9 @@ long fetch_status(const struct fetch *f);
  * (malloc'd), and the -errno it maps to in *ret_rc. */
 char *fetch_setopt_error(CURLcode c, int *ret_rc);
 
+/* The line of p's key in its file (the section's line for a default or
+ * an absent key), for check() messages. */
+unsigned probe_key_line(const struct probe_spec *p, const char *key);
 /* Is url http:// or https:// (any case)? */
 bool fetch_url_scheme_ok(const char *url);
 /* Check p's key (a URL, may be absent) as fetch_init() will take it:

@@ -15,10 +15,6 @@
  * messages; err is a positive errno. Returns buf. */
 const char *probe_strerror(int err, char *buf, size_t len);
 
-/* The line of p's key in its file (the section's line for a default or
- * an absent key), for check() messages (src/probes/probes.c). */
-unsigned probe_key_line(const struct probe_spec *p, const char *key);
-
 /* Append ", every 1.00s, timeout 500ms" (the runner's part of a plan line). */
 void probe_describe_timing(const struct probe_spec *p, struct sbuf *out);
 

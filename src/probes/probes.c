@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The probe registry: every type listed once, in probes.def. */
 #include "erebus/probe.h"
-#include "internal.h"
 
 #define PROBE(n) extern const struct probe_type probe_##n;
 #include "probes.def"
@@ -22,11 +21,4 @@ const struct probe_type *probe_type_find(const char *name)
 		if (strcmp((*t)->name, name) == 0)
 			return *t;
 	return NULL;
-}
-
-unsigned probe_key_line(const struct probe_spec *p, const char *key)
-{
-	const struct opt_value *v = section_get(p->sec, key);
-
-	return v && v->line ? v->line : p->line;
 }
