@@ -309,7 +309,7 @@ static const struct opt_def am_options[] = {
 
 const struct probe_type probe_alertmanager = {
 	.name = "alertmanager",
-	.summary = "Alertmanager: down while a matching alert is active",
+	.summary = "down while a matching alert is active in Alertmanager",
 	.options = am_options,
 	.check = am_check,
 	.init = am_init,
