@@ -317,7 +317,7 @@ static bool fetch_judge(struct fetch *f, CURLcode res, int64_t latency, char *ms
 	if (res == CURLE_OK)
 		return f->judge(f, latency, msg, len);
 	fetch_transfer_error(f, res, fetch_os_errno(f, res), e, sizeof(e));
-	if (f->peer && !f->too_large)
+	if (f->peer && !f->too_large && res != CURLE_FILESIZE_EXCEEDED)	/* it answered */
 		snprintf(msg, len, "cannot reach %s: %s", f->peer, e);
 	else
 		snprintf(msg, len, "%s", e);

@@ -186,9 +186,13 @@ static int prom_init(struct probe_ctx *ctx, char **ret_err)
 	struct prom_state *st;
 	int rc;
 
-	if (!url || !fetch_url_scheme_ok(url) || !prom_base_url_ok(url) || !query || !expect) {
+	if (!url || !fetch_url_scheme_ok(url) || !prom_base_url_ok(url)) {
 		*ret_err = xasprintf("url \"%s\" is not a Prometheus server's http:// or https:// URL",
 				     url ? url : "");
+		return -EINVAL;
+	}
+	if (!query || !expect) {	/* required keys: the model checked them */
+		*ret_err = xstrdup("query and expect_value are required");
 		return -EINVAL;
 	}
 	st = xcalloc(1, sizeof(*st));
