@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential pkg-config clang libnl-3-dev libnl-route-3-dev libseccomp-dev
 libclang-rt-14-dev libcurl4-openssl-dev libinih-dev libcmocka-dev libnftnl-dev libmnl-dev iproute2 nftables procps jq curl
 python3 cpulimit valgrind prometheus-blackbox-exporter
-libxml2-utils prometheus chromium fonts-dejavu-core haproxy
+libxml2-utils prometheus prometheus-alertmanager chromium fonts-dejavu-core haproxy
 qemu-system-x86 busybox-static xz-utils iputils-ping"
 
 missing=""

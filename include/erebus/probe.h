@@ -21,7 +21,7 @@ struct probe_env {
 	struct loop *loop;
 	struct target_state *targets;	/* one per experiment target, same order */
 	size_t n_targets;
-	void *http;			/* probe_http's shared state (curl multi), lazily made */
+	void *http;			/* the HTTP probe types' shared transfers (src/probes/fetch.c), lazily made */
 	const int *host_fds;		/* sandbox hosts' namespaces, by probe_spec.from */
 	size_t n_hosts;
 };

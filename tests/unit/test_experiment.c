@@ -936,7 +936,7 @@ static void test_unknown_probe_type_list(void **state)
 		"[probe h]\n"
 		"type = dns\n"
 		"service = x\n",
-		"x.ini:4: [probe h] type: unknown probe type \"dns\"; known: http, tcp, exec, process");
+		"x.ini:4: [probe h] type: unknown probe type \"dns\"; known: http, tcp, exec, process, prometheus, alertmanager");
 }
 
 /* ---- references -------------------------------------------------------- */
