@@ -79,7 +79,18 @@ struct probe_spec {
 	double tolerance;	/* percent 0..100 */
 	int64_t halt_us;	/* halt when down longer than this; 0: at once; -1: never */
 	int from;		/* sandbox host index it probes from, or -1 */
+	/* expect = detect: a monitoring check, quiet (passing) until a fault,
+	 * that must fire (fail) within detect_within of a fault it detects and
+	 * be quiet again within clear_within of the service's recovery. */
+	bool detector;
+	int64_t detect_within_us, clear_within_us;
+	bool *detects;		/* per fault: does it detect it; NULL: every fault */
 };
+/* Does probe p detect fault number f? */
+static inline bool probe_detects(const struct probe_spec *p, size_t f)
+{
+	return p->detector && (!p->detects || p->detects[f]);
+}
 
 /* The [sandbox] section: hosts Erebus creates, one address each. */
 struct sandbox_spec {

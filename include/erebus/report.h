@@ -52,6 +52,11 @@ struct report_outage {
 /* What one fault did to one probe (see fig_effect()). */
 struct report_effect {
 	int64_t detect_us, mitigate_us, recover_us, down_us;	/* -1: does not apply */
+	/* A detector of the fault (report_probe.detects): from the fault's
+	 * application to the detector's firing, and from the service's
+	 * recovery to its being quiet again; -1: did not happen, or not a
+	 * detector of this fault. */
+	int64_t alert_us, clear_us;
 	unsigned outages;
 	struct report_phase span;	/* over the fault's effect window */
 };
@@ -79,6 +84,10 @@ struct report_probe {
 	int64_t lag_p50_us, lag_p99_us, lag_max_us;	/* sample start after its slot; -1: none */
 	uint64_t slots_due, slots_sampled, slots_busy, slots_late;
 	uint64_t outages_total;	/* outages in all; outages keeps the first FIG_OUTAGES_KEPT */
+	/* expect = detect: a monitoring check that must fire when a fault acts */
+	bool detector;
+	int64_t detect_within_us, clear_within_us;	/* -1 unless a detector */
+	bool *detects;		/* per fault, for a detector; owned; NULL otherwise */
 	char *last_error[PHASE_COUNT];	/* the last failed sample's message started in each; owned */
 	struct fig_timeline *timeline;	/* downsampled, for the plots; owned; NULL: none */
 	/* Exact samples, in order: kept only when asked (report_live_begin()'s

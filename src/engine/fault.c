@@ -299,6 +299,7 @@ void fault_apply_picked(struct fault_inst *fi, int64_t due)
 	if (e->rep->impact_start_us < 0)
 		e->rep->impact_start_us = fi->app_at;
 	report_fault_applied(fi->rf, fi->app_at, f->type->flags & FAULT_INSTANT);
+	detect_on_apply(e, (size_t)(fi - e->faults), fi->app_at);
 	report_fault_due(fi->rf, due);
 	note_targets(fi->rf, &fi->ctx.procs);
 	if (f->type->flags & FAULT_NETWORK) {

@@ -55,6 +55,11 @@ struct probe_track {
 	int64_t down_since;	/* start of the sample that made it down, relative */
 	struct loop_timer *halt_timer;	/* while a halting probe is down in the impact phase */
 	char *last_fail;	/* message of the latest failed sample */
+	/* a detector (expect = detect), detect.c */
+	struct detect_state *det;	/* per fault; NULL: not a detector */
+	bool firing;		/* down after a fault: monitoring is alerting */
+	int64_t fired_at;	/* relative */
+	struct loop_timer *clear_timer;	/* clear_within, once the service recovered */
 };
 
 struct engine {
@@ -74,6 +79,10 @@ struct engine {
 	struct loop_timer *steady_timer, *recovery_timer, *hold_timer, *progress_timer;
 	int sigfd;
 	int64_t hold_end;	/* relative: when the hold under way ends */
+	int64_t service_recovered_at;	/* relative: every probe but the detectors recovered; -1 */
+	/* engine_check_recovered(), for detect.c's timers (a pointer, so
+	 * that detect.c and phase.c do not call each other) */
+	void (*check_recovered)(struct engine *e);
 	struct target_refused refused[1];	/* the guardian */
 	struct target_exclude exclude;		/* refused, for every target */
 	struct undo_rec *undone;	/* every record replayed, for the cleanup check */
@@ -123,6 +132,24 @@ int64_t on_steady_timeout(struct loop *l, int64_t now, void *userdata);
 void maybe_end_window(struct engine *e);
 void judge_probes(struct engine *e);
 void hand_samples(struct engine *e);
+
+/* detect.c: detector probes (expect = detect) */
+void detect_init(struct engine *e);
+void detect_free(struct engine *e);
+/* Fault number fault took effect at t (relative): deadlines start. */
+void detect_on_apply(struct engine *e, size_t fault, int64_t t);
+/* After the steady state: a detector's sample (fired, cleared); returns
+ * false when pt is not a detector (the caller goes on as for any probe). */
+bool detect_on_sample(struct probe_track *pt, const struct sample *s, bool changed);
+/* Every probe but the detectors recovered: clear_within starts. */
+void detect_service_recovered(struct engine *e);
+/* Has detector pt nothing more to wait for (noticed or missed each fault
+ * applied, and quiet again or judged)? */
+bool detect_settled(const struct probe_track *pt);
+/* "[probe a] (msg), [probe b]" of the detectors firing now, or NULL. */
+char *detect_alerting(const struct engine *e);
+/* phase.c: every probe recovered (or judged)? Then hold, then end. */
+void engine_check_recovered(struct engine *e);
 
 /* caps.c: least privilege */
 /* The capabilities what is left of the run after setup needs (see caps.c). */

@@ -17,7 +17,6 @@ static int64_t on_fault_timer(struct loop *l, int64_t now, void *userdata);
 static int64_t lead_cap(const struct fault_inst *fi);
 static void start_window(struct engine *e);
 static void start_recovery(struct engine *e);
-static void check_recovered(struct engine *e);
 static void watch_brakes(struct probe_track *pt, const struct sample *s);
 static void relapse(struct probe_track *pt, const struct sample *s);
 static int64_t next_recovery_deadline(const struct engine *e);
@@ -59,6 +58,8 @@ void on_sample(struct probe_run *r, const struct sample *s, bool changed, void *
 		start_window(e);
 		return;
 	}
+	if (e->state != ST_STEADY && detect_on_sample(pt, s, changed))
+		return;
 	if (e->rep->impact_start_us >= 0)
 		watch_brakes(pt, s);
 	if (e->state != ST_RECOVERY && e->state != ST_HOLD)
@@ -82,7 +83,7 @@ void on_sample(struct probe_run *r, const struct sample *s, bool changed, void *
 		engine_event(e, "probe.recovered", pt->rp->name, "healthy again, %s after the fault window ended",
 			     format_duration(healed > e->rep->window_end_us ? healed - e->rep->window_end_us : 0,
 					     a, sizeof(a)));
-		check_recovered(e);
+		engine_check_recovered(e);
 	}
 }
 
@@ -209,6 +210,15 @@ int64_t on_steady_timeout(struct loop *l, int64_t now, void *userdata)
 
 	if (e->state != ST_STEADY)
 		return 0;
+	{
+		_cleanup_free_ char *alerting = detect_alerting(e);
+		if (alerting) {
+			_cleanup_free_ char *reason = xasprintf(
+				"the environment is already alerting: %s; nothing was injected", alerting);
+			engine_finish(e, VERDICT_ABORTED, reason);
+			return 0;
+		}
+	}
 	for (size_t i = 0; i < e->x->n_probes; i++) {
 		const struct probe_track *pt = &e->probes[i];
 		if (pt->run.health == HEALTH_HEALTHY)
@@ -275,7 +285,7 @@ static int64_t next_recovery_deadline(const struct engine *e)
 	for (size_t i = 0; i < e->x->n_probes; i++) {
 		const struct probe_track *pt = &e->probes[i];
 		int64_t d = e->origin + e->rep->window_end_us + pt->run.ctx.spec->recover_within_us;
-		if (!pt->recovered && (!next || d < next))
+		if (!pt->det && !pt->recovered && (!next || d < next))
 			next = d;
 	}
 	return next;
@@ -289,7 +299,7 @@ static int64_t on_recovery_deadline(struct loop *l, int64_t now, void *userdata)
 	for (size_t i = 0; i < e->x->n_probes; i++) {
 		struct probe_track *pt = &e->probes[i];
 		char a[32];
-		if (pt->recovered || t < e->rep->window_end_us + pt->run.ctx.spec->recover_within_us)
+		if (pt->det || pt->recovered || t < e->rep->window_end_us + pt->run.ctx.spec->recover_within_us)
 			continue;
 		free(pt->rp->reason);
 		pt->rp->reason = xasprintf("not healthy %s after the fault window ended",
@@ -298,7 +308,7 @@ static int64_t on_recovery_deadline(struct loop *l, int64_t now, void *userdata)
 		pt->rp->verdict = VERDICT_FAILED;
 		engine_event(e, "probe.unrecovered", pt->rp->name, "%s", pt->rp->reason);
 	}
-	check_recovered(e);
+	engine_check_recovered(e);
 	return e->state == ST_RECOVERY ? next_recovery_deadline(e) : 0;
 }
 
@@ -332,7 +342,7 @@ static void start_recovery(struct engine *e)
 }
 
 /* Every probe recovered (or judged): hold, then end. */
-static void check_recovered(struct engine *e)
+void engine_check_recovered(struct engine *e)
 {
 	bool any_failed = false;
 	char a[32];
@@ -340,10 +350,16 @@ static void check_recovered(struct engine *e)
 	if (e->state != ST_RECOVERY)
 		return;
 	for (size_t i = 0; i < e->x->n_probes; i++) {
-		if (!e->probes[i].recovered)
+		if (!e->probes[i].det && !e->probes[i].recovered)
 			return;
 		any_failed |= e->probes[i].rp->verdict == VERDICT_FAILED;
 	}
+	detect_service_recovered(e);	/* the service's probes: the detectors' clear_within starts */
+	for (size_t i = 0; i < e->x->n_probes; i++)
+		if (e->probes[i].det && !detect_settled(&e->probes[i]))
+			return;	/* a detector still to fire or to clear */
+	for (size_t i = 0; i < e->x->n_probes; i++)
+		any_failed |= e->probes[i].rp->verdict == VERDICT_FAILED;
 	e->rep->recovered_at_us = any_failed ? -1 : engine_rel(e);
 	loop_timer_set(e->loop, e->recovery_timer, 0);
 	if (!e->x->hold_us || any_failed) {
@@ -378,7 +394,7 @@ void judge_probes(struct engine *e)
 					       "tolerance %g%%", floor(impact->availability * 1000.0) / 10.0,
 					       rp->tolerance);
 		}
-		if (rp->verdict != VERDICT_FAILED && !pt->recovered && e->rep->window_end_us >= 0) {
+		if (rp->verdict != VERDICT_FAILED && !pt->det && !pt->recovered && e->rep->window_end_us >= 0) {
 			rp->verdict = VERDICT_FAILED;
 			free(rp->reason);
 			rp->reason = xasprintf("the run ended before it was healthy again (%s after the window)",
@@ -450,7 +466,7 @@ static char *erebus_starved(const struct engine *e)
 
 void engine_finish(struct engine *e, enum verdict v, const char *reason)
 {
-	_cleanup_free_ char *starved = NULL;
+	_cleanup_free_ char *starved = NULL, *monitoring = NULL;
 	unsigned unreverted;
 
 	if (e->state == ST_DONE)
@@ -468,13 +484,22 @@ void engine_finish(struct engine *e, enum verdict v, const char *reason)
 	hand_samples(e);
 	report_compute(e->rep);
 	if (v == VERDICT_PASSED) {
+		bool service_failed = false;
+		const struct report_probe *detector_failed = NULL;
+
 		judge_probes(e);
 		for (size_t i = 0; i < e->x->n_probes; i++)
 			if (e->probes[i].rp->verdict == VERDICT_FAILED) {
 				v = VERDICT_FAILED;
-				if (!reason)
-					reason = "a probe failed; see probes";
+				if (!e->probes[i].det)
+					service_failed = true;
+				else if (!detector_failed)
+					detector_failed = e->probes[i].rp;
 			}
+		if (v == VERDICT_FAILED && !reason && !service_failed && detector_failed)	/* only monitoring */
+			reason = monitoring = xasprintf("[probe %s] %s", detector_failed->name, detector_failed->reason);
+		else if (v == VERDICT_FAILED && !reason)
+			reason = "a probe failed; see probes";
 		for (size_t i = 0; i < e->x->n_faults && v == VERDICT_PASSED; i++)
 			if (e->faults[i].rf->error) {
 				v = VERDICT_FAILED;

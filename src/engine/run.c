@@ -59,7 +59,14 @@ static struct report *new_report(const struct experiment *x, uint64_t seed)
 			.verdict = VERDICT_PASSED, .during = p->during, .tolerance = p->tolerance,
 			.recover_within_us = p->recover_within_us,
 			.time_to_detect_us = -1, .time_to_recover_us = -1,
-			.interval_us = p->interval_us, .healthy_after = p->healthy_after, .halt_us = p->halt_us };
+			.interval_us = p->interval_us, .healthy_after = p->healthy_after, .halt_us = p->halt_us,
+			.detector = p->detector, .detect_within_us = p->detector ? p->detect_within_us : -1,
+			.clear_within_us = p->detector ? p->clear_within_us : -1 };
+		if (p->detector) {
+			r->probes[i].detects = xcalloc(x->n_faults + 1, sizeof(bool));
+			for (size_t f = 0; f < x->n_faults; f++)
+				r->probes[i].detects[f] = probe_detects(p, f);
+		}
 	}
 	return r;
 }
@@ -248,6 +255,8 @@ static int prepare_runs(struct engine *e, char **ret_reason, enum verdict *ret_v
 		pt->run.owner = pt;
 		pt->run.phase = PHASE_BEFORE;
 	}
+	detect_init(e);
+	e->check_recovered = engine_check_recovered;
 	return 0;
 }
 
@@ -309,6 +318,7 @@ static void teardown(struct engine *e)
 	free(e->host_fds);
 	e->rep->finished_at = wall_usec();
 	hand_samples(e);	/* done at the verdict; here when there was none */
+	detect_free(e);
 	for (size_t i = 0; e->probes && i < x->n_probes; i++) {
 		if (e->probes[i].e)
 			probe_run_free(&e->probes[i].run);

@@ -11,6 +11,7 @@
 #include "model_internal.h"
 
 static const char *const during_choices[] = { "must-pass", "may-fail", NULL };
+static const char *const expect_choices[] = { "healthy", "detect", NULL };
 
 const struct opt_def experiment_options[] = {
 	{ "name", OPT_STRING, OPT_REQUIRED, NULL, 0, 0, NULL, "Name of the experiment, used in reports" },
@@ -84,6 +85,14 @@ const struct opt_def probe_options[] = {
 	  "After the faults end, the probe must be healthy again within this" },
 	{ "from", OPT_STRING, 0, NULL, 0, 0, NULL,
 	  "Sandbox host the probe runs from (see [sandbox]); default: where Erebus runs" },
+	{ "expect", OPT_ENUM, 0, "healthy", 0, 0, expect_choices,
+	  "healthy: it checks the service; detect: a monitoring check, quiet (passing) until a fault, that must fire (fail) within detect_within and clear after" },
+	{ "detect_within", OPT_DURATION, 0, NULL, 1000, 24 * 3600 * USEC_PER_SEC, NULL,
+	  "expect = detect: how soon after a fault is applied the check must fire" },
+	{ "clear_within", OPT_DURATION, 0, NULL, 1000, 24 * 3600 * USEC_PER_SEC, NULL,
+	  "expect = detect: how soon after the service recovered it must be quiet again (default recover_within)" },
+	{ "detects", OPT_STRING, 0, NULL, 0, 0, NULL,
+	  "expect = detect: the faults it must notice, by name, separated by spaces (default every fault)" },
 	OPT_END
 };
 
@@ -362,6 +371,69 @@ void model_check_fault(struct experiment *x, struct fault_spec *f, struct diag *
 		ft->check(f, d);
 }
 
+/* expect = detect and the keys that go with it (detects is resolved by
+ * model_check_detects(), once every fault is known). */
+static void check_detector(struct probe_spec *p, struct diag *d)
+{
+	static const char *const only_with[] = { "detect_within", "clear_within", "detects" };
+	static const char *const not_with[] = { "during", "tolerance", "halt" };
+	struct section *s = p->sec;
+	const struct opt_value *within = section_get(s, "detect_within"), *clear = section_get(s, "clear_within");
+
+	p->detector = section_int(s, "expect") == 1;
+	if (!p->detector) {
+		for (size_t i = 0; i < ARRAY_SIZE(only_with); i++) {
+			const struct opt_value *v = section_get(s, only_with[i]);
+			if (v->set)
+				diag_error(d, v->line, s->label, only_with[i],
+					   "only for a detector: add expect = detect, or remove %s", only_with[i]);
+		}
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(not_with); i++) {
+		const struct opt_value *v = section_get(s, not_with[i]);
+		if (v->set)
+			diag_error(d, v->line, s->label, not_with[i],
+				   "a detector (expect = detect) is meant to fire: %s does not apply to it",
+				   not_with[i]);
+	}
+	if (!within->set)
+		diag_error(d, section_get(s, "expect")->line, s->label, "detect_within",
+			   "missing required key (expect = detect: how soon monitoring must notice a fault)");
+	p->detect_within_us = within->set ? within->usec : 0;
+	p->clear_within_us = clear->set ? clear->usec : p->recover_within_us;
+	p->during = DURING_MAY_FAIL;
+	p->tolerance = 0;
+	p->halt_us = -1;
+}
+
+static const char *at_fault_spec(size_t i, const void *ctx)
+{
+	const struct experiment *x = ctx;
+	return i < x->n_faults ? x->faults[i].name : NULL;
+}
+
+void model_check_detects(struct experiment *x, struct probe_spec *p, struct diag *d)
+{
+	const struct opt_value *v = section_get(p->sec, "detects");
+	_cleanup_free_ char *copy = NULL;
+	char *save = NULL;
+
+	if (!p->detector || !v->set)
+		return;
+	p->detects = xcalloc(x->n_faults + 1, sizeof(*p->detects));
+	copy = xstrdup(v->raw);
+	for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+		size_t f;
+		for (f = 0; f < x->n_faults && strcmp(x->faults[f].name, w); f++)
+			;
+		if (f < x->n_faults)
+			p->detects[f] = true;
+		else
+			model_unknown_name(d, v->line, p->sec->label, "detects", "fault", w, at_fault_spec, x);
+	}
+}
+
 void model_check_probe(struct experiment *x, struct probe_spec *p, struct diag *d)
 {
 	struct section *s = p->sec;
@@ -382,6 +454,7 @@ void model_check_probe(struct experiment *x, struct probe_spec *p, struct diag *
 			diag_error(d, h->line, s->label, "halt",
 				   "\"%s\" is not yes, no or a duration (halt = yes, or halt = 1s)", v);
 	}
+	check_detector(p, d);
 	if (!p->type)
 		return;
 	p->target = resolve_target(x, s, true, d);

@@ -530,6 +530,8 @@ static void build(struct experiment *x, struct reader *r, const struct model_cat
 	for (size_t i = 0; i < x->n_faults; i++)
 		if (x->faults[i].type && x->faults[i].type->check_experiment)
 			x->faults[i].type->check_experiment(&x->faults[i], x, d);
+	for (size_t i = 0; i < x->n_probes; i++)
+		model_check_detects(x, &x->probes[i], d);
 }
 
 int experiment_load_string(const char *name, const char *text, const struct model_catalog *cat,
@@ -616,8 +618,10 @@ void experiment_free(struct experiment *x)
 		free(x->targets[i].name);
 	for (size_t i = 0; i < x->n_faults; i++)
 		free(x->faults[i].name);
-	for (size_t i = 0; i < x->n_probes; i++)
+	for (size_t i = 0; i < x->n_probes; i++) {
 		free(x->probes[i].name);
+		free(x->probes[i].detects);
+	}
 	for (size_t i = 0; i < x->sandbox.n_hosts; i++) {
 		free(x->sandbox.hosts[i]);
 		free(x->sandbox.addrs[i]);

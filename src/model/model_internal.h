@@ -44,6 +44,7 @@ void model_check_section(struct section *s, const struct entry *ents, const size
 void model_check_target(struct experiment *x, struct target_spec *t, struct diag *d);
 void model_check_fault(struct experiment *x, struct fault_spec *f, struct diag *d);
 void model_check_probe(struct experiment *x, struct probe_spec *p, struct diag *d);
+void model_check_detects(struct experiment *x, struct probe_spec *p, struct diag *d);
 /* Resolve every target's within, once all targets are built. */
 void model_check_within(struct experiment *x, struct diag *d);
 

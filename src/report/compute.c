@@ -175,6 +175,78 @@ static struct report_phase phase_of_acc(const struct fig_acc *a)
 	return r;
 }
 
+/* When the service recovered from fault f: the end of its last
+ * application (a kill's instant), or later the end of the last outage of
+ * a probe that is not a detector attributed to it; -1 if it never did. */
+static int64_t service_recovered(const struct report *r, size_t f)
+{
+	const struct report_fault *rf = &r->faults[f];
+	int64_t t;
+
+	if (!rf->n_windows)
+		return -1;
+	t = rf->instant ? rf->windows[rf->n_windows - 1].start_us : rf->windows[rf->n_windows - 1].end_us;
+	for (size_t i = 0; i < r->n_probes && t >= 0; i++) {
+		const struct report_probe *p = &r->probes[i];
+		for (size_t k = 0; !p->detector && k < p->n_outages; k++) {
+			if (p->outages[k].fault != (int)f)
+				continue;
+			if (p->outages[k].end_us < 0)
+				return -1;
+			if (p->outages[k].end_us > t)
+				t = p->outages[k].end_us;
+		}
+	}
+	return t;
+}
+
+/* The fault a detector's firing at t belongs to: of those it detects, the
+ * one applied last at or before t; -1 if none. */
+static int firing_owner(const struct report *r, const struct report_probe *p, int64_t t)
+{
+	int best = -1;
+	int64_t best_at = -1;
+
+	for (size_t f = 0; f < r->n_faults; f++) {
+		const struct report_fault *rf = &r->faults[f];
+		if (!p->detects || !p->detects[f])
+			continue;
+		for (size_t w = 0; w < rf->n_windows && rf->windows[w].start_us <= t; w++)
+			if (rf->windows[w].start_us >= best_at) {
+				best_at = rf->windows[w].start_us;
+				best = (int)f;
+			}
+	}
+	return best;
+}
+
+/* Per detector and fault it detects: time to alert (from the fault's
+ * first application to the detector's first firing that belongs to it)
+ * and time to clear (from the service's recovery from it to the end of
+ * that firing, 0 if it cleared first). */
+static void detector_figures(struct report *r)
+{
+	for (size_t i = 0; i < r->n_probes; i++) {
+		const struct report_probe *p = &r->probes[i];
+
+		for (size_t f = 0; f < r->n_faults; f++)
+			r->faults[f].effects[i].alert_us = r->faults[f].effects[i].clear_us = -1;
+		for (size_t k = 0; p->detector && k < p->n_outages; k++) {
+			const struct report_outage *o = &p->outages[k];
+			int f = firing_owner(r, p, o->start_us);
+			struct report_effect *e;
+			int64_t rec;
+
+			if (f < 0 || (e = &r->faults[f].effects[i])->alert_us >= 0)
+				continue;
+			e->alert_us = o->start_us - r->faults[f].windows[0].start_us;
+			rec = service_recovered(r, (size_t)f);
+			if (o->end_us >= 0 && rec >= 0)
+				e->clear_us = o->end_us > rec ? o->end_us - rec : 0;
+		}
+	}
+}
+
 void report_compute(struct report *r)
 {
 	struct fig_bounds b;
@@ -227,5 +299,6 @@ void report_compute(struct report *r)
 				.span = phase_of_acc(&st->effect[f]) };
 		}
 	}
+	detector_figures(r);
 	report_live_end(r);
 }

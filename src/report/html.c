@@ -260,6 +260,45 @@ static int64_t fault_marks(struct sbuf *b, const struct report *r, const struct 
 	return first;
 }
 
+static size_t n_detectors(const struct report *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_probes; i++)
+		n += r->probes[i].detector;
+	return n;
+}
+
+/* Each detector probe's firing (monitoring alerting) as a lane of its own
+ * under the faults' lanes: when did monitoring notice, next to what the
+ * service did. */
+static void alert_marks(struct sbuf *b, const struct report *r, const struct plot *p, double lane)
+{
+	size_t k = 0;
+	char c[80];
+
+	for (size_t i = 0; i < r->n_probes; i++) {
+		const struct report_probe *d = &r->probes[i];
+		double ly = 30 + lane * (double)(r->n_faults + k) + 12;
+
+		if (!d->detector)
+			continue;
+		k++;
+		sbuf_add(b, "<g fill=\"" RED "\" fill-opacity=\"0.55\">");
+		for (size_t j = 0; j < d->n_outages; j++) {
+			const struct report_outage *o = &d->outages[j];
+			double x0 = px(p, o->start_us), x1 = px(p, o->end_us >= 0 ? o->end_us : p->t_max);
+			sbuf_addf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"6\"/>", x0, ly - 2,
+				  x1 - x0 > 1.5 ? x1 - x0 : 1.5);
+		}
+		sbuf_add(b, "</g>");
+		snprintf(c, sizeof(c), "alert %s%s", d->name, d->n_outages ? "" : ": never fired");
+		svg_text(b, d->n_outages ? px(p, d->outages[0].start_us) + 4 : p->left + 4, ly - 4, NULL,
+			 "fill=\"" RED "\"", c);
+		sbuf_add(b, "\n");
+	}
+}
+
 /* The timeline's buckets: a faint line through their mean latencies, a
  * dot at each mean with a thin line up to the slowest sample, crosses
  * (and a tick on the time axis) where a bucket holds failures. */
@@ -412,7 +451,7 @@ static void timeline(struct sbuf *b, const struct report *r, const struct report
 	char c[64];
 
 	p.t_max = time_span(r);
-	p.top = 30 + lane * (double)r->n_faults;
+	p.top = 30 + lane * (double)(r->n_faults + n_detectors(r));
 	p.bottom = p.top + 190;
 	y_marks = p.bottom + 22;
 	height = y_marks + 2 * lane + 34;
@@ -479,6 +518,7 @@ static void timeline(struct sbuf *b, const struct report *r, const struct report
 		  (p.top + p.bottom) / 2, (p.top + p.bottom) / 2);
 
 	first_apply = fault_marks(b, r, &p, lane);
+	alert_marks(b, r, &p, lane);
 	if (tl && tl->n)
 		sample_marks(b, tl, &p);
 	else
@@ -494,6 +534,8 @@ static void timeline(struct sbuf *b, const struct report *r, const struct report
 			     "also ticked on the time axis. ", format_duration(tl->bucket_us, w, sizeof(w)));
 	}
 	sbuf_add(b, "Shaded: a fault in place; a line with a triangle: an instant fault.");
+	if (n_detectors(r))
+		sbuf_add(b, " Red lanes under the faults: a detector probe firing (monitoring alerting).");
 	if (r->schema >= 2)
 		sbuf_add(b, " Red bars under the plot: outages (from the first failed sample to healthy again). "
 			    "Brackets: time to detect (fault to the outage) and time to recover (fault's end to the "
@@ -579,7 +621,10 @@ static void summary_table(struct sbuf *b, const struct report *r)
 		}
 		sbuf_add(b, "</td>");
 		td(b, "n", dur(p->phases[PHASE_DURING].p95, a, sizeof(a)));
-		if (p->during == DURING_MAY_FAIL)
+		if (p->detector)
+			snprintf(a, sizeof(a), "detector (fires within %s)",
+				 format_duration(p->detect_within_us, (char[32]){ 0 }, 32));
+		else if (p->during == DURING_MAY_FAIL)
 			snprintf(a, sizeof(a), "may fail");
 		else
 			snprintf(a, sizeof(a), "must pass %g%%", p->tolerance);

@@ -155,6 +155,41 @@ static void effect_series(struct sbuf *b, const struct report *r, size_t f, size
  * figure, one series per fault and probe, NaN where a time does not apply
  * (the fault never took effect, or nothing to detect, mitigate or recover).
  */
+/* Did monitoring notice? Per detector probe and fault it detects (no
+ * family when no probe is a detector). */
+static void detector_metrics(struct sbuf *b, const struct report *r)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} times[] = {
+		{ "erebus_time_to_alert_seconds",
+		  "From the fault's first application to the detector probe's firing (monitoring noticed); NaN "
+		  "if it did not fire for it.",
+		  offsetof(struct report_effect, alert_us) },
+		{ "erebus_time_to_clear_seconds",
+		  "From the service's recovery from the fault to the detector probe's being quiet again; NaN if "
+		  "it did not fire, or did not clear.",
+		  offsetof(struct report_effect, clear_us) },
+	};
+	bool any = false;
+
+	for (size_t j = 0; j < r->n_probes; j++)
+		any |= r->probes[j].detector && r->probes[j].detects;
+	if (!any)
+		return;
+	for (size_t t = 0; t < ARRAY_SIZE(times); t++) {
+		family(b, times[t].name, "gauge", times[t].help);
+		for (size_t i = 0; i < r->n_faults; i++)
+			for (size_t j = 0; r->faults[i].effects && j < r->n_probes; j++) {
+				if (!r->probes[j].detector || !r->probes[j].detects || !r->probes[j].detects[i])
+					continue;
+				effect_series(b, r, i, j, times[t].name);
+				end_seconds(b, *(const int64_t *)((const char *)&r->faults[i].effects[j] + times[t].off));
+			}
+	}
+}
+
 static void effect_metrics(struct sbuf *b, const struct report *r)
 {
 	static const struct {
@@ -208,6 +243,7 @@ static void effect_metrics(struct sbuf *b, const struct report *r)
 			effect_series(b, r, i, j, "erebus_fault_availability_ratio");
 			end_ratio(b, r->faults[i].effects[j].span.availability);
 		}
+	detector_metrics(b, r);
 }
 
 void report_render_metrics(const struct report *r, struct sbuf *b)

@@ -266,7 +266,15 @@ static void json_effect(struct sbuf *b, const char *name, const struct report_ef
 	json_ms(b, e->recover_us);
 	sbuf_add(b, ", \"down_ms\": ");
 	json_ms(b, e->down_us);
-	sbuf_addf(b, ", \"outages\": %u, \"window\": ", e->outages);
+	sbuf_addf(b, ", \"outages\": %u, ", e->outages);
+	if (v2) {
+		sbuf_add(b, "\"time_to_alert_ms\": ");
+		json_ms(b, e->alert_us);
+		sbuf_add(b, ", \"time_to_clear_ms\": ");
+		json_ms(b, e->clear_us);
+		sbuf_add(b, ", ");
+	}
+	sbuf_add(b, "\"window\": ");
 	json_phase(b, &e->span, v2, NULL);
 	sbuf_add(b, "}");
 }
@@ -426,6 +434,30 @@ static void json_warnings(struct sbuf *b, const struct report *r)
 	sbuf_add(b, k ? "\n  ],\n" : "],\n");
 }
 
+/* ', "expect": "healthy"', or for a detector its deadlines and the
+ * faults it detects. */
+static void json_detector(struct sbuf *b, const struct report *r, const struct report_probe *p)
+{
+	size_t k = 0;
+
+	if (!p->detector) {
+		sbuf_add(b, ", \"expect\": \"healthy\"");
+		return;
+	}
+	sbuf_add(b, ", \"expect\": \"detect\", \"detect_within_ms\": ");
+	json_ms(b, p->detect_within_us);
+	sbuf_add(b, ", \"clear_within_ms\": ");
+	json_ms(b, p->clear_within_us);
+	sbuf_add(b, ", \"detects\": [");
+	for (size_t f = 0; f < r->n_faults; f++) {
+		if (!p->detects || !p->detects[f])
+			continue;
+		sbuf_add(b, k++ ? ", " : "");
+		json_str(b, r->faults[f].name);
+	}
+	sbuf_add(b, "]");
+}
+
 /* One entry of "probes", with its samples. */
 static void json_probe(struct sbuf *b, const struct report *r, size_t i, bool v2)
 {
@@ -450,6 +482,7 @@ static void json_probe(struct sbuf *b, const struct report *r, size_t i, bool v2
 		json_ms(b, p->interval_us);
 		sbuf_addf(b, ", \"healthy_after\": %u, \"halt_ms\": ", p->healthy_after);
 		json_ms(b, p->halt_us);
+		json_detector(b, r, p);
 	}
 	sbuf_add(b, ",\n     \"time_to_detect_ms\": ");
 	json_ms(b, p->time_to_detect_us);
@@ -759,6 +792,7 @@ void report_free(struct report *r)
 		free(r->probes[i].samples);
 		free(r->probes[i].outages);
 		free(r->probes[i].timeline);
+		free(r->probes[i].detects);
 		for (int ph = 0; ph < PHASE_COUNT; ph++)
 			free(r->probes[i].last_error[ph]);
 	}

@@ -67,7 +67,7 @@ static void probe_table(const struct report *r, struct sbuf *b, int w)
 			sbuf_add(b, ph < PHASE_COUNT - 1 ? " " : "   ");
 		}
 		sbuf_addf(b, "%s%s\n", dur(p->phases[PHASE_DURING].p95, a, sizeof(a)),
-			  p->during == DURING_MAY_FAIL ? " (may fail)" : "");
+			  p->detector ? " (detector)" : p->during == DURING_MAY_FAIL ? " (may fail)" : "");
 		if (p->reason)
 			sbuf_addf(b, "  %-*s  %s\n", w, "", p->reason);
 	}
@@ -99,6 +99,29 @@ static void effect_table(const struct report *r, struct sbuf *b, int wf, int wp)
 				  took ? dur(e->down_us, a[3], sizeof(a[3])) : "-");
 			pct(b, e->span.availability);
 			sbuf_addf(b, "   %s\n", dur(e->span.p95, a[4], sizeof(a[4])));
+		}
+	}
+}
+
+/* Did monitoring notice? Per detector and fault it detects: time to
+ * alert (fault to firing) and to clear (service recovered to quiet). */
+static void detector_table(const struct report *r, struct sbuf *b, int wf, int wp)
+{
+	char a[32], c[32];
+	bool first = true;
+
+	for (size_t j = 0; j < r->n_probes; j++) {
+		const struct report_probe *p = &r->probes[j];
+		for (size_t i = 0; p->detector && p->detects && i < r->n_faults; i++) {
+			const struct report_effect *e = r->faults[i].effects ? &r->faults[i].effects[j] : NULL;
+			if (!p->detects[i] || !e)
+				continue;
+			if (first)
+				sbuf_addf(b, "\n  %-*s  %-*s  %-9s %s\n", wp, "detector", wf, "fault", "alert", "clear");
+			first = false;
+			sbuf_addf(b, "  %-*s  %-*s  %-9s %s\n", wp, p->name, wf, r->faults[i].name,
+				  r->faults[i].applied_at_us < 0 ? "-" : e->alert_us < 0 ? "none" : dur(e->alert_us, a, sizeof(a)),
+				  e->alert_us < 0 ? "-" : e->clear_us < 0 ? "none" : dur(e->clear_us, c, sizeof(c)));
 		}
 	}
 }
@@ -147,8 +170,10 @@ void report_render_text(const struct report *r, struct sbuf *b)
 			    "no impact phase, no per-fault figures)\n");
 	fault_table(r, b, (int)w);
 	probe_table(r, b, (int)w);
-	if (has_effects(r))
+	if (has_effects(r)) {
 		effect_table(r, b, (int)wf, (int)wp);
+		detector_table(r, b, (int)wf, (int)wp);
+	}
 	warnings(r, b);
 	erebus_errors(r, b);
 }

@@ -386,6 +386,38 @@ static void effect_figures(struct sbuf *m, const struct report_effect *e)
 		sbuf_add(m, "; no slot of its effect window was judged");
 }
 
+/* A detector's testcase for a fault: did it notice within detect_within,
+ * and was it quiet again within clear_within of the service's recovery? */
+static enum outcome detector_outcome(const struct report *r, const struct report_fault *f,
+				     const struct report_probe *p, const struct report_effect *e, bool detects,
+				     char **ret_msg)
+{
+	char a[32], c[32];
+
+	if (!detects) {
+		*ret_msg = xasprintf("%s does not detect %s (detects)", p->name, f->name);
+		return OUTCOME_SKIPPED;
+	}
+	if (e->alert_us < 0 || e->alert_us > p->detect_within_us) {
+		*ret_msg = xasprintf("monitoring did not notice [fault %s] within %s%s%s", f->name,
+				     format_duration(p->detect_within_us, a, sizeof(a)), e->alert_us < 0 ? "" : ": it fired after ",
+				     e->alert_us < 0 ? "" : format_duration(e->alert_us, c, sizeof(c)));
+		return OUTCOME_FAILED;
+	}
+	if (e->clear_us < 0 || e->clear_us > p->clear_within_us) {
+		*ret_msg = xasprintf("noticed in %s; still alerting %s after the service recovered%s", 
+				     format_duration(e->alert_us, a, sizeof(a)),
+				     format_duration(p->clear_within_us, c, sizeof(c)),
+				     r->window_start_us >= 0 && e->clear_us < 0 ? " (or the service never did)" : "");
+		return OUTCOME_FAILED;
+	}
+	*ret_msg = xasprintf("noticed in %s (within %s); quiet again %s after the service recovered",
+			     format_duration(e->alert_us, a, sizeof(a)),
+			     format_duration(p->detect_within_us, c, sizeof(c)),
+			     format_duration(e->clear_us, (char[32]){ 0 }, 32));
+	return OUTCOME_PASSED;
+}
+
 enum outcome report_effect_outcome(const struct report *r, size_t fault, size_t probe, char **ret_msg)
 {
 	const struct report_fault *f;
@@ -410,6 +442,8 @@ enum outcome report_effect_outcome(const struct report *r, size_t fault, size_t 
 				"never took effect: the run stopped before its time");
 		return OUTCOME_SKIPPED;
 	}
+	if (p->detector)
+		return detector_outcome(r, f, p, &f->effects[probe], p->detects && p->detects[fault], ret_msg);
 	for (size_t i = 0; i < p->n_outages && !open; i++)
 		if (p->outages[i].fault == (int)fault && p->outages[i].end_us < 0)
 			open = &p->outages[i];

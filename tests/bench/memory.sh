@@ -27,8 +27,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-sleep 86400 & idle=$!; pids+=("$idle")
-sleep 86400 & paused=$!; pids+=("$paused")
+nohup sleep 86400 >/dev/null 2>&1 & idle=$!; pids+=("$idle")
+nohup sleep 86400 >/dev/null 2>&1 & paused=$!; pids+=("$paused")	# nohup: SIGCONT after a pause comes with SIGHUP when its group is orphaned
 experiment() {
 	printf '[experiment]\nname = memory-bench\nhold = 0s\n[target idle]\npid = %s\n[target paused]\npid = %s\n' \
 		"$idle" "$paused"

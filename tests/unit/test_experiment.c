@@ -1554,6 +1554,98 @@ static void test_probe_halt(void **state)
 		"x.ini:9: [probe up] halt: \"soon\" is not yes, no or a duration (halt = yes, or halt = 1s)");
 }
 
+/* ---- detectors (expect = detect) ----------------------------------------- */
+
+#define KILL_WEB                                                               \
+	"[fault kill-web]\n"                                                   \
+	"type = kill\n"                                                        \
+	"target = web\n"
+
+static void test_detector(void **state)
+{
+	struct fx *f = *state;
+	struct experiment *x = load_ok(f,
+		HEAD KILL_WEB
+		"[fault pause-web]\n"
+		"type = pause\n"
+		"target = web\n"
+		"duration = 1s\n"
+		PROBE
+		"expect = detect\n"
+		"detect_within = 30s\n"
+		"detects = pause-web\n"
+		"[probe svc]\n"
+		"type = tcp\n"
+		"host = 127.0.0.1\n"
+		"port = 81\n"
+		"recover_within = 7s\n"
+		"[probe all]\n"
+		"type = tcp\n"
+		"host = 127.0.0.1\n"
+		"port = 82\n"
+		"recover_within = 9s\n"
+		"expect = detect\n"
+		"detect_within = 1m\n"
+		"clear_within = 2m\n");
+
+	assert_true(x->probes[0].detector);
+	assert_int_equal(x->probes[0].detect_within_us, 30 * USEC_PER_SEC);
+	assert_int_equal(x->probes[0].clear_within_us, 30 * USEC_PER_SEC);	/* recover_within's default */
+	assert_int_equal(x->probes[0].during, DURING_MAY_FAIL);
+	assert_false(probe_detects(&x->probes[0], 0));
+	assert_true(probe_detects(&x->probes[0], 1));
+	assert_false(x->probes[1].detector);
+	assert_false(probe_detects(&x->probes[1], 0));
+	assert_true(probe_detects(&x->probes[2], 0) && probe_detects(&x->probes[2], 1));
+	assert_int_equal(x->probes[2].clear_within_us, 120 * USEC_PER_SEC);
+}
+
+static void test_detector_needs_detect_within(void **state)
+{
+	expect_only(state,
+		HEAD KILL_WEB PROBE
+		"expect = detect\n",		/* 12 */
+		"x.ini:12: [probe up] detect_within: missing required key (expect = detect: how soon monitoring must notice a fault)");
+}
+
+static void test_detector_keys_need_expect_detect(void **state)
+{
+	expect_only(state,
+		HEAD KILL_WEB PROBE
+		"clear_within = 3s\n",		/* 12 */
+		"x.ini:12: [probe up] clear_within: only for a detector: add expect = detect, or remove clear_within");
+}
+
+static void test_detector_refuses_tolerance(void **state)
+{
+	expect_only(state,
+		HEAD KILL_WEB PROBE
+		"expect = detect\n"
+		"detect_within = 1s\n"
+		"tolerance = 90%\n",		/* 14 */
+		"x.ini:14: [probe up] tolerance: a detector (expect = detect) is meant to fire: tolerance does not apply to it");
+}
+
+static void test_detects_names_a_fault(void **state)
+{
+	expect_only(state,
+		HEAD KILL_WEB PROBE
+		"expect = detect\n"
+		"detect_within = 1s\n"
+		"detects = kill-wbe\n",		/* 14 */
+		"x.ini:14: [probe up] detects: unknown fault \"kill-wbe\"; did you mean \"kill-web\"?");
+}
+
+static void test_detects_names_a_fault_unlike_any(void **state)
+{
+	expect_only(state,
+		HEAD KILL_WEB PROBE
+		"expect = detect\n"
+		"detect_within = 1s\n"
+		"detects = zzz\n",		/* 14 */
+		"x.ini:14: [probe up] detects: unknown fault \"zzz\"; known: kill-web");
+}
+
 static void test_percent_needs_its_sign_above_one(void **state)
 {
 	expect_only(state,
@@ -2063,6 +2155,12 @@ int main(void)
 		T(test_netns_only_target_process_fault),
 		T(test_netns_only_target_process_probe),
 		T(test_probe_halt),
+		T(test_detector),
+		T(test_detector_needs_detect_within),
+		T(test_detector_keys_need_expect_detect),
+		T(test_detector_refuses_tolerance),
+		T(test_detects_names_a_fault),
+		T(test_detects_names_a_fault_unlike_any),
 		T(test_percent_needs_its_sign_above_one),
 		T(test_sandbox_bad_subnet),
 		T(test_sandbox_bad_host_name),

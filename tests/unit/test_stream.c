@@ -542,7 +542,14 @@ static void test_largest_probe_fits(void **state)
 	for (int i = 0; i < FIG_OUTAGES_KEPT; i++)
 		p->outages[i] = (struct report_outage){ 86400123456789LL - 1, 86400123456789LL, 0 };
 	r->faults[0].effects = calloc(1, sizeof(*r->faults[0].effects));
-	r->faults[0].effects[0] = (struct report_effect){ 1, 1, 1, 1, 1, p->phases[0] };
+	r->faults[0].effects[0] = (struct report_effect){ .detect_us = 86400123456789LL, .mitigate_us = 86400123456789LL,
+							  .recover_us = 86400123456789LL, .down_us = 86400123456789LL,
+							  .outages = UINT32_MAX, .alert_us = 86400123456789LL,
+							  .clear_us = 86400123456789LL, .span = p->phases[0] };
+	p->detector = true;	/* its deadlines and the faults it detects too */
+	p->detect_within_us = p->clear_within_us = 86400LL * USEC_PER_SEC;
+	p->detects = calloc(1, sizeof(bool));
+	p->detects[0] = true;
 	report_render_json(r, &b);
 	if (b.len - base > 120 * 1024)
 		fail_msg("one probe took %zu bytes, more than the 120 KiB the reader's limit is derived from",
