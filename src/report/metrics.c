@@ -155,6 +155,25 @@ static void effect_series(struct sbuf *b, const struct report *r, size_t f, size
  * figure, one series per fault and probe, NaN where a time does not apply
  * (the fault never took effect, or nothing to detect, mitigate or recover).
  */
+/* One family of times per fault and probe: the field at off of each
+ * effect (NaN where the fault never took effect); with detectors, only
+ * for the detector probes of each fault. */
+static void effect_times(struct sbuf *b, const struct report *r, const char *name, const char *help, size_t off,
+			 bool detectors)
+{
+	family(b, name, "gauge", help);
+	for (size_t i = 0; i < r->n_faults; i++)
+		for (size_t j = 0; r->faults[i].effects && j < r->n_probes; j++) {
+			const struct report_probe *p = &r->probes[j];
+			if (detectors && (!p->detector || !p->detects || !p->detects[i]))
+				continue;
+			effect_series(b, r, i, j, name);
+			end_seconds(b, r->faults[i].applied_at_us < 0
+					       ? -1
+					       : *(const int64_t *)((const char *)&r->faults[i].effects[j] + off));
+		}
+}
+
 /* Did monitoring notice? Per detector probe and fault it detects (no
  * family when no probe is a detector). */
 static void detector_metrics(struct sbuf *b, const struct report *r)
@@ -178,16 +197,8 @@ static void detector_metrics(struct sbuf *b, const struct report *r)
 		any |= r->probes[j].detector && r->probes[j].detects;
 	if (!any)
 		return;
-	for (size_t t = 0; t < ARRAY_SIZE(times); t++) {
-		family(b, times[t].name, "gauge", times[t].help);
-		for (size_t i = 0; i < r->n_faults; i++)
-			for (size_t j = 0; r->faults[i].effects && j < r->n_probes; j++) {
-				if (!r->probes[j].detector || !r->probes[j].detects || !r->probes[j].detects[i])
-					continue;
-				effect_series(b, r, i, j, times[t].name);
-				end_seconds(b, *(const int64_t *)((const char *)&r->faults[i].effects[j] + times[t].off));
-			}
-	}
+	for (size_t t = 0; t < ARRAY_SIZE(times); t++)
+		effect_times(b, r, times[t].name, times[t].help, times[t].off, true);
 }
 
 static void effect_metrics(struct sbuf *b, const struct report *r)
@@ -218,17 +229,8 @@ static void effect_metrics(struct sbuf *b, const struct report *r)
 		any |= r->faults[i].effects != NULL;
 	if (r->schema < 2 || !any || !r->n_faults || !r->n_probes)
 		return;
-	for (size_t t = 0; t < ARRAY_SIZE(times); t++) {
-		family(b, times[t].name, "gauge", times[t].help);
-		for (size_t i = 0; i < r->n_faults; i++)
-			for (size_t j = 0; r->faults[i].effects && j < r->n_probes; j++) {
-				const struct report_effect *e = &r->faults[i].effects[j];
-				effect_series(b, r, i, j, times[t].name);
-				end_seconds(b, r->faults[i].applied_at_us < 0
-						       ? -1
-						       : *(const int64_t *)((const char *)e + times[t].off));
-			}
-	}
+	for (size_t t = 0; t < ARRAY_SIZE(times); t++)
+		effect_times(b, r, times[t].name, times[t].help, times[t].off, false);
 	family(b, "erebus_fault_outages", "gauge", "Outages of the probe that belong to the fault.");
 	for (size_t i = 0; i < r->n_faults; i++)
 		for (size_t j = 0; r->faults[i].effects && j < r->n_probes; j++) {
