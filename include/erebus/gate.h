@@ -4,7 +4,8 @@
  * passed and meet the thresholds; with a baseline report, no probe's time
  * to recover or p95 latency may have grown by more than the allowed share
  * (per fault where both reports have per-fault figures). The thresholds
- * apply to every probe and fault, or to those named. Pointer arguments
+ * apply to every probe and fault, or to those named; a detector probe
+ * (expect = detect) is judged by max_alert only: it is meant to fail. Pointer arguments
  * must not be NULL (in may be when n is 0).
  */
 #ifndef EREBUS_GATE_H
@@ -15,6 +16,7 @@
 struct gate_opts {
 	int64_t max_recovery_us;	/* -1: no limit */
 	int64_t max_detect_us;		/* -1: no limit */
+	int64_t max_alert_us;		/* detectors: time to alert at most; -1: no limit */
 	double min_availability;	/* percent 0..100 over the impact phase (/1: the
 					 * fault window's samples); < 0: no limit */
 	const char *const *probes;	/* judge only these probes; n_probes 0: all */

@@ -24,6 +24,10 @@ static int gate_option(const char *cmd, int c, const char *arg, struct gate_opts
 		if (parse_duration(arg, &o->max_detect_us) < 0)
 			return cli_usage_error(cmd, "--max-detect takes a duration like 500ms or 5s, not \"%s\"", arg);
 		break;
+	case 'A':
+		if (parse_duration(arg, &o->max_alert_us) < 0)
+			return cli_usage_error(cmd, "--max-alert takes a duration like 30s or 2m, not \"%s\"", arg);
+		break;
 	case 'p':
 		add_name(&o->probes, &o->n_probes, arg);
 		break;
@@ -70,6 +74,7 @@ int cmd_gate(const struct command *self, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "max-recovery", required_argument, NULL, 'r' },
 		{ "max-detect", required_argument, NULL, 'd' },
+		{ "max-alert", required_argument, NULL, 'A' },
 		{ "probe", required_argument, NULL, 'p' },
 		{ "fault", required_argument, NULL, 'F' },
 		{ "min-availability", required_argument, NULL, 'a' },
@@ -79,7 +84,7 @@ int cmd_gate(const struct command *self, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct gate_opts o = { .max_recovery_us = -1, .max_detect_us = -1, .min_availability = -1,
+	struct gate_opts o = { .max_recovery_us = -1, .max_detect_us = -1, .max_alert_us = -1, .min_availability = -1,
 			       .max_regression = 20, .regression_floor_us = -1 };
 	struct report *base = NULL;
 	struct gate_input *in = NULL;

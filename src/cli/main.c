@@ -34,11 +34,13 @@ static const struct command commands[] = {
 		     "  --metrics PATH    Prometheus text exposition\n"
 		     "PATH may be - for stdout (one of them). Without an option, print the summary.\n" },
 	{ "gate", cmd_gate, 0,
-	  .usage = "gate REPORT.json... [--max-recovery DUR] [--max-detect DUR] [--min-availability PCT] "
+	  .usage = "gate REPORT.json... [--max-recovery DUR] [--max-detect DUR] [--max-alert DUR] [--min-availability PCT] "
 		   "[--probe NAME]... [--fault NAME]... [--baseline OLD.json [--max-regression PCT]]",
 	  .summary = "Pass or fail CI on saved reports: verdicts, thresholds, regressions",
 	  .options = "  --max-recovery DUR      time to recover at most DUR after each fault (e.g. 5s)\n"
 		     "  --max-detect DUR        time to detect at most DUR after each fault\n"
+		     "  --max-alert DUR         detector probes (expect = detect) fire at most DUR after\n"
+		     "                          each fault they detect\n"
 		     "  --min-availability PCT  availability over the impact phase at least PCT (99.9%)\n"
 		     "  --probe NAME            judge only this probe (repeat for more)\n"
 		     "  --fault NAME            per-fault figures of only this fault (repeat for more);\n"

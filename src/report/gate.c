@@ -57,6 +57,8 @@ static void say_thresholds(const struct gate_opts *o, struct sbuf *out)
 		sbuf_addf(out, ", time to recover at most %s", format_duration(o->max_recovery_us, a, sizeof(a)));
 	if (o->max_detect_us >= 0)
 		sbuf_addf(out, ", time to detect at most %s", format_duration(o->max_detect_us, a, sizeof(a)));
+	if (o->max_alert_us >= 0)
+		sbuf_addf(out, ", monitoring alerting within %s", format_duration(o->max_alert_us, a, sizeof(a)));
 	if (o->min_availability >= 0)
 		sbuf_addf(out, ", availability at least %g%% over the impact phase", o->min_availability);
 	sbuf_add(out, "; probes: ");
@@ -81,6 +83,31 @@ static void availability_breach(struct sbuf *b, size_t *count, const struct gate
 		breach(b, count, in, p, "availability %.1f%% %s is under --min-availability %g%%",
 		       pct1(ph->availability), span, min);
 	free(span);
+}
+
+/* A detector probe j: for each fault it detects that took effect, it
+ * fired within --max-alert. */
+static void alert_thresholds(const struct gate_input *in, const struct gate_opts *o, size_t j, struct sbuf *b,
+			     size_t *count)
+{
+	const struct report *r = in->report;
+	const struct report_probe *p = &r->probes[j];
+	char a[32], c[32];
+
+	for (size_t i = 0; o->max_alert_us >= 0 && has_effects(r) && i < r->n_faults; i++) {
+		const struct report_fault *f = &r->faults[i];
+		const struct report_effect *e = &f->effects[j];
+
+		if (!named(o->faults, o->n_faults, f->name) || !p->detects || !p->detects[i] || f->applied_at_us < 0)
+			continue;
+		if (e->alert_us < 0)
+			breach(b, count, in, p, "did not fire for [fault %s] (--max-alert %s)", f->name,
+			       format_duration(o->max_alert_us, c, sizeof(c)));
+		else if (e->alert_us > o->max_alert_us)
+			breach(b, count, in, p, "time to alert %s after [fault %s] is over --max-alert %s",
+			       format_duration(e->alert_us, a, sizeof(a)), f->name,
+			       format_duration(o->max_alert_us, c, sizeof(c)));
+	}
 }
 
 /* Per fault: detection, recovery and availability while it acted. */
@@ -125,6 +152,10 @@ static void thresholds(const struct gate_input *in, const struct gate_opts *o, s
 
 		if (!named(o->probes, o->n_probes, p->name))
 			continue;
+		if (p->detector) {	/* monitoring: meant to fail; judged on time to alert */
+			alert_thresholds(in, o, i, b, count);
+			continue;
+		}
 		if (has_effects(r)) {
 			fault_thresholds(in, o, i, b, count);
 		} else {	/* erebus.report/1: one figure per probe */
@@ -295,7 +326,7 @@ static void rows_of(const struct gate_input *in, const struct gate_opts *o, stru
 		int64_t fl = floor_of(o, p, bp);
 		size_t first = *n;
 
-		if (!named(o->probes, o->n_probes, p->name))
+		if (!named(o->probes, o->n_probes, p->name) || p->detector)
 			continue;
 		add_row(rows, n, cap, in, p, fl, bp ? ttr_value(base, bp) : V_NONE, ttr_value(r, p), "time to recover");
 		add_row(rows, n, cap, in, p, fl, bp ? bp->phases[ph].p95 : V_NONE, p->phases[ph].p95, "p95 %s",

@@ -74,6 +74,13 @@ test_detector_notices_and_clears() {
 	grep -q '^erebus_time_to_alert_seconds{experiment="detectors",fault="kill-worker",probe="worker-gone"} 0\.' \
 		"$T/r.prom" || fail "metrics: $(grep time_to_alert "$T/r.prom")"
 	grep -q "^  worker-gone  kill-worker  [0-9]" "$T/err" || fail "summary's detector table: $(cat "$T/err")"
+	# CI gates on it: --max-alert judges the detector, and only it
+	run_erebus gate "$T/r.json" --max-alert 1ms
+	assert_eq "$RC" 1 "gate --max-alert 1ms"
+	grep -q "worker-gone: time to alert [0-9.]*[mu]*s after \[fault kill-worker\] is over --max-alert 1ms" "$T/out" ||
+		fail "gate: $(cat "$T/out")"
+	run_erebus gate "$T/r.json" --max-alert 5s --min-availability 1% --probe worker-gone
+	assert_eq "$RC" 0 "gate --max-alert 5s, a detector's availability left out ($(cat "$T/out"))"
 }
 
 # A detector that never fires: the run fails with its sentence, once the
