@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Holding the grid: N http probes (default 200) every 10 ms against the
+# Holding the grid: N http probes (default 200) every INTERVAL (default
+# 10ms) against the
 # demo server on loopback, in a real `erebus run` (steady state, a 7 s
 # pause of an idle process as the fault window, 1 s hold: about 10 s).
 # Prints the share of slots sampled, the lag, the latency reported against
@@ -14,6 +15,7 @@ set -u
 EREBUS=${1:-$BUILD/erebus}
 N=${N:-200}
 REUSE=${REUSE:-no}
+INTERVAL=${INTERVAL:-10ms}
 T=$(mktemp -d /tmp/erebus-httpgrid.XXXXXX)
 pids=()
 cleanup() {
@@ -36,7 +38,7 @@ sleep 600 & idle=$!; pids+=("$idle")
 	printf '[experiment]\nname = grid-bench\nhold = 1s\n[target idle]\npid = %s\n' "$idle"
 	printf '[fault f]\ntype = pause\ntarget = idle\nduration = 7s\n'
 	for i in $(seq 1 "$N"); do
-		printf '[probe h%s]\ntype = http\nurl = http://127.0.0.1:%s/health\ninterval = 10ms\ntimeout = 1s\nduring = may-fail\nhealthy_after = 1\nreuse = %s\n' "$i" "$port" "$REUSE"
+		printf '[probe h%s]\ntype = http\nurl = http://127.0.0.1:%s/health\ninterval = %s\ntimeout = 1s\nduring = may-fail\nhealthy_after = 1\nreuse = %s\n' "$i" "$port" "$INTERVAL" "$REUSE"
 	done
 } >"$T/grid.ini"
 export CPUS=$(nproc)

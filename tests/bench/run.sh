@@ -115,6 +115,8 @@ for reuse in no yes; do
 	echo "   reuse = $reuse"
 	REUSE=$reuse BUILD=$BUILD "$(dirname "$0")/http_grid.sh"
 done
+echo "   1000 probes every 100 ms, reuse = yes"
+N=1000 INTERVAL=100ms REUSE=yes BUILD=$BUILD "$(dirname "$0")/http_grid.sh"
 "$(dirname "$0")/probe_loop.sh" "http://127.0.0.1:$port/health" 2000
 
 # 5. Kill every 10 ms over 100 targets: firing lag ------------------------------
@@ -158,3 +160,8 @@ for shape in targets unknown hosts duplicate sections repeated; do
 	done
 	printf '   %-10s%s\n' "$shape" "$line"
 done
+
+# 8. Memory and report size against a run's length ------------------------------
+echo
+echo "8. Memory and report size against the run's length (tests/bench/memory.sh; OLD=PATH adds a build before erebus.report/3)"
+BUILD=$BUILD DURATIONS="${MEMORY_DURATIONS:-1m 5m}" "$(dirname "$0")/memory.sh"
