@@ -33,7 +33,7 @@ wait_line() { timeout "${3:-15}" bash -c 'tail -n +1 -F "$1" 2>/dev/null | grep 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$BUILD/erebus-demo" --port "$port" 2>"$T/demo.log" & d=$!; pids+=("$d")
 wait_line "$T/demo.log" "worker [0-9]+ started"
-sleep 600 & idle=$!; pids+=("$idle")
+nohup sleep 600 >/dev/null 2>&1 & idle=$!; pids+=("$idle")	# nohup: see memory.sh
 {
 	printf '[experiment]\nname = grid-bench\nhold = 1s\n[target idle]\npid = %s\n' "$idle"
 	printf '[fault f]\ntype = pause\ntarget = idle\nduration = 7s\n'
