@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * [experiment] annotate: POST a small JSON document to a webhook, on the
+ * run's loop. libcurl's multi-socket API as the probes drive it
+ * (src/probes/fetch.c), with a CURLM of its own: its sockets are watched
+ * by the loop through CURLMOPT_SOCKETFUNCTION, its timeout is one loop
+ * timer, completions are read after each curl_multi_socket_action().
+ * Nothing here waits, except annotate_drain() after the loop has ended.
+ *
+ * Bounded: each post gives up after ANNOTATE_TIMEOUT_MS; beyond
+ * ANNOTATE_MAX_IN_FLIGHT posts in flight a new one is dropped and
+ * counted. A webhook that fails is said once (an annotate.failed event
+ * with the reason); it never changes the run's verdict.
+ */
+#include <strings.h>
+
+#include "../probes/curl_dl.h"
+#include "internal.h"
+
+#if LIBCURL_VERSION_NUM < 0x075700	/* 7.87.0; older headers: the option's number */
+#define CURLOPT_QUICK_EXIT ((CURLoption)(CURLOPTTYPE_LONG + 322))
+#endif
+
+struct annotate_post {
+	struct annotate_post *next;
+	CURL *easy;
+	char err[CURL_ERROR_SIZE];
+};
+
+struct annotate {
+	struct engine *e;
+	struct loop *loop;
+	CURLM *multi;
+	struct loop_timer *timer;	/* curl's timeout */
+	struct loop_timer *deadline;	/* annotate_drain()'s */
+	struct curl_slist *headers;
+	char *url;
+	struct annotate_post *posts;	/* in flight */
+	unsigned in_flight, failed, dropped;
+	bool draining;
+};
+
+static void annotate_on_fd(struct loop *l, int fd, uint32_t events, void *userdata);
+
+/* Say the first failure as an event; count every one. */
+static void annotate_failed(struct annotate *a, const char *why)
+{
+	if (!a->failed++)
+		engine_event(a->e, "annotate.failed", NULL,
+			     "POST %s: %s; the run goes on (later failures are counted, not logged)", a->url, why);
+}
+
+/* Socket callback: keep the loop's watch of s in step with what curl wants. */
+static int annotate_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+	struct annotate *a = userp;
+	uint32_t ev = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+	int rc;
+
+	if (what == CURL_POLL_REMOVE) {
+		loop_del_fd(a->loop, s);
+		return 0;
+	}
+	rc = socketp ? loop_mod_fd(a->loop, s, ev) : -ENOENT;
+	if (rc == -ENOENT) {
+		loop_del_fd(a->loop, s);	/* a stale watch of a number curl reused */
+		rc = loop_add_fd(a->loop, s, ev, annotate_on_fd, a);
+		if (rc == 0)
+			(void)curl_multi_assign(a->multi, s, a);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* curl asks to be called back in timeout_ms (-1: never); never from here. */
+static int annotate_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct annotate *a = userp;
+
+	loop_timer_set(a->loop, a->timer, timeout_ms < 0 ? 0 : now_usec() + timeout_ms * USEC_PER_MSEC);
+	return 0;
+}
+
+static void annotate_post_free(struct annotate *a, struct annotate_post *p)
+{
+	for (struct annotate_post **pp = &a->posts; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	(void)curl_multi_remove_handle(a->multi, p->easy);
+	curl_easy_cleanup(p->easy);
+	free(p);
+	a->in_flight--;
+}
+
+/* Judge every finished post: a 2xx answer is success. */
+static void annotate_check_done(struct annotate *a)
+{
+	CURLMsg *m;
+	int left;
+
+	while ((m = curl_multi_info_read(a->multi, &left))) {
+		struct annotate_post *p;
+		char *priv = NULL;
+		long status = 0;
+		CURLcode res;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		(void)curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
+		p = (struct annotate_post *)priv;
+		res = m->data.result;
+		if (res != CURLE_OK) {
+			annotate_failed(a, p->err[0] ? p->err : curl_easy_strerror(res));
+		} else {
+			(void)curl_easy_getinfo(p->easy, CURLINFO_RESPONSE_CODE, &status);
+			if (status < 200 || status > 299) {
+				char why[64];
+
+				snprintf(why, sizeof(why), "the server answered HTTP status %ld", status);
+				annotate_failed(a, why);
+			}
+		}
+		annotate_post_free(a, p);	/* m is invalid from here on */
+	}
+	if (a->draining && !a->in_flight)
+		loop_quit(a->loop, 0);
+}
+
+static void annotate_on_fd(struct loop *l, int fd, uint32_t events, void *userdata)
+{
+	struct annotate *a = userdata;
+	int flags = 0, running;
+
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP))
+		flags |= CURL_CSELECT_IN;
+	if (events & EPOLLOUT)
+		flags |= CURL_CSELECT_OUT;
+	if (events & EPOLLERR)
+		flags |= CURL_CSELECT_ERR;
+	(void)curl_multi_socket_action(a->multi, fd, flags, &running);
+	annotate_check_done(a);
+}
+
+/* curl's timeout is due; curl re-arms the timer itself. */
+static int64_t annotate_on_timer(struct loop *l, int64_t now_us, void *userdata)
+{
+	struct annotate *a = userdata;
+	int running;
+
+	(void)curl_multi_socket_action(a->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	annotate_check_done(a);
+	return 0;
+}
+
+struct annotate *annotate_new(struct engine *e, const char *url)
+{
+	struct annotate *a;
+	const char *why = NULL;
+
+	if (curl_dl_load(&why) < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		a = &(struct annotate){ .e = e, .url = (char *)url };
+		annotate_failed(a, why ? why : "libcurl cannot be initialised");
+		return NULL;
+	}
+	a = xcalloc(1, sizeof(*a));
+	a->e = e;
+	a->loop = e->loop;
+	a->url = xstrdup(url);
+	a->multi = curl_multi_init();
+	a->timer = loop_timer_add(a->loop, 0, annotate_on_timer, a);
+	a->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	if (!a->multi || !a->timer || !a->headers) {
+		annotate_failed(a, "out of memory");
+		annotate_free(a);
+		return NULL;
+	}
+	(void)curl_multi_setopt(a->multi, CURLMOPT_SOCKETFUNCTION, annotate_socket_cb);
+	(void)curl_multi_setopt(a->multi, CURLMOPT_SOCKETDATA, a);
+	(void)curl_multi_setopt(a->multi, CURLMOPT_TIMERFUNCTION, annotate_timer_cb);
+	(void)curl_multi_setopt(a->multi, CURLMOPT_TIMERDATA, a);
+	return a;
+}
+
+/* A handle for one POST of body. CURLE_OK, or the first option refused. */
+static CURLcode annotate_setup(struct annotate *a, struct annotate_post *p, const char *body)
+{
+	CURL *e = p->easy;
+	CURLcode c = CURLE_OK;
+
+#define SET(opt, val) do { if (c == CURLE_OK) c = curl_easy_setopt(e, opt, val); } while (0)
+	SET(CURLOPT_URL, a->url);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_PROXY, "");	/* no proxy from the environment, as the probes */
+	SET(CURLOPT_NOSIGNAL, 1L);
+	(void)curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);	/* never join a resolver thread */
+	SET(CURLOPT_TIMEOUT_MS, (long)ANNOTATE_TIMEOUT_MS);
+	SET(CURLOPT_USERAGENT, "erebus-annotate/1");
+	SET(CURLOPT_HTTPHEADER, a->headers);
+	SET(CURLOPT_COPYPOSTFIELDS, body);
+	SET(CURLOPT_PRIVATE, p);
+	SET(CURLOPT_ERRORBUFFER, p->err);
+#undef SET
+	return c;
+}
+
+void annotate_post(struct annotate *a, const char *body)
+{
+	struct annotate_post *p;
+	CURLcode c;
+
+	if (!a)
+		return;
+	if (a->in_flight >= ANNOTATE_MAX_IN_FLIGHT) {
+		a->dropped++;
+		return;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->easy = curl_easy_init();
+	c = p->easy ? annotate_setup(a, p, body) : CURLE_OUT_OF_MEMORY;
+	if (c == CURLE_OK && curl_multi_add_handle(a->multi, p->easy) != CURLM_OK)
+		c = CURLE_OUT_OF_MEMORY;
+	if (c != CURLE_OK) {
+		annotate_failed(a, curl_easy_strerror(c));
+		if (p->easy)
+			curl_easy_cleanup(p->easy);
+		free(p);
+		return;
+	}
+	p->next = a->posts;
+	a->posts = p;
+	a->in_flight++;
+}
+
+static int64_t annotate_on_deadline(struct loop *l, int64_t now_us, void *userdata)
+{
+	loop_quit(l, 0);
+	return 0;
+}
+
+void annotate_drain(struct annotate *a)
+{
+	if (!a)
+		return;
+	if (a->in_flight) {
+		a->draining = true;
+		/* curl gives up on each post at its timeout; this is a backstop */
+		a->deadline = loop_timer_add(a->loop, now_usec() + (ANNOTATE_TIMEOUT_MS + 500) * USEC_PER_MSEC,
+					     annotate_on_deadline, a);
+		(void)loop_run(a->loop);
+		loop_timer_del(a->loop, a->deadline);
+		a->deadline = NULL;
+		a->draining = false;
+		while (a->posts) {
+			annotate_failed(a, "no answer in time");
+			annotate_post_free(a, a->posts);
+		}
+	}
+	if (a->dropped)
+		engine_event(a->e, "annotate.dropped", NULL,
+			     "%u event%s not posted to %s: %d posts were in flight already", a->dropped,
+			     a->dropped == 1 ? "" : "s", a->url, ANNOTATE_MAX_IN_FLIGHT);
+	a->dropped = 0;
+}
+
+void annotate_free(struct annotate *a)
+{
+	if (!a)
+		return;
+	while (a->posts)
+		annotate_post_free(a, a->posts);
+	if (a->multi)
+		(void)curl_multi_cleanup(a->multi);	/* may still call both callbacks */
+	loop_timer_del(a->loop, a->timer);
+	loop_timer_del(a->loop, a->deadline);
+	curl_slist_free_all(a->headers);
+	free(a->url);
+	free(a);
+	curl_global_cleanup();
+}
