@@ -131,6 +131,14 @@ EOF2
 	assert_eq "$dropped" "$((posts - 8))" "posts dropped (of $posts, 8 in flight: $(_events annotate.dropped))"
 }
 
+test_annotate_in_the_plan() {
+	_experiment "http://127.0.0.1:9/hook"
+	run_erebus plan "$T/x.ini"
+	assert_eq "$RC" 0 "exit code ($(cat "$T/err"))"
+	grep -qx "annotate: POST a JSON event to http://127.0.0.1:9/hook at each fault applied and reverted" "$T/out" ||
+		fail "no annotate line in the plan: $(cat "$T/out")"
+}
+
 test_annotate_key_is_validated() {
 	_experiment "ftp://127.0.0.1/hook"
 	run_erebus validate "$T/x.ini"
