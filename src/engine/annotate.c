@@ -35,6 +35,7 @@ struct annotate {
 	struct loop_timer *deadline;	/* annotate_drain()'s */
 	struct curl_slist *headers;
 	char *url;
+	char *shown;			/* url without its password, for events */
 	struct annotate_post *posts;	/* in flight */
 	unsigned in_flight, failed, dropped;
 	bool draining;
@@ -42,12 +43,27 @@ struct annotate {
 
 static void annotate_on_fd(struct loop *l, int fd, uint32_t events, void *userdata);
 
+char *annotate_url_shown(const char *url)
+{
+	const char *auth = strstr(url, "://"), *end, *at, *colon;
+
+	if (!auth)
+		return xstrdup(url);
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	at = memrchr(auth, '@', (size_t)(end - auth));
+	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (!colon)
+		return xstrdup(url);
+	return xasprintf("%.*s***%s", (int)(colon + 1 - url), url, at);
+}
+
 /* Say the first failure as an event; count every one. */
 static void annotate_failed(struct annotate *a, const char *why)
 {
 	if (!a->failed++)
 		engine_event(a->e, "annotate.failed", NULL,
-			     "POST %s: %s; the run goes on (later failures are counted, not logged)", a->url, why);
+			     "POST %s: %s; the run goes on (later failures are counted, not logged)", a->shown, why);
 }
 
 /* Socket callback: keep the loop's watch of s in step with what curl wants. */
@@ -159,7 +175,9 @@ struct annotate *annotate_new(struct engine *e, const char *url)
 	const char *why = NULL;
 
 	if (curl_dl_load(&why) < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		a = &(struct annotate){ .e = e, .url = (char *)url };
+		_cleanup_free_ char *shown = annotate_url_shown(url);
+
+		a = &(struct annotate){ .e = e, .shown = shown };
 		annotate_failed(a, why ? why : "libcurl cannot be initialised");
 		return NULL;
 	}
@@ -167,6 +185,7 @@ struct annotate *annotate_new(struct engine *e, const char *url)
 	a->e = e;
 	a->loop = e->loop;
 	a->url = xstrdup(url);
+	a->shown = annotate_url_shown(url);
 	a->multi = curl_multi_init();
 	a->timer = loop_timer_add(a->loop, 0, annotate_on_timer, a);
 	a->headers = curl_slist_append(NULL, "Content-Type: application/json");
@@ -260,7 +279,7 @@ void annotate_drain(struct annotate *a)
 	if (a->dropped)
 		engine_event(a->e, "annotate.dropped", NULL,
 			     "%u event%s not posted to %s: %d posts were in flight already", a->dropped,
-			     a->dropped == 1 ? "" : "s", a->url, ANNOTATE_MAX_IN_FLIGHT);
+			     a->dropped == 1 ? "" : "s", a->shown, ANNOTATE_MAX_IN_FLIGHT);
 	a->dropped = 0;
 }
 
@@ -276,6 +295,7 @@ void annotate_free(struct annotate *a)
 	loop_timer_del(a->loop, a->deadline);
 	curl_slist_free_all(a->headers);
 	free(a->url);
+	free(a->shown);
 	free(a);
 	curl_global_cleanup();
 }

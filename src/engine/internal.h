@@ -140,6 +140,9 @@ void engine_on_child(struct loop *l, int fd, uint32_t events, void *userdata);
 #define ANNOTATE_TIMEOUT_MS 2000	/* a post's whole time */
 #define ANNOTATE_MAX_IN_FLIGHT 8	/* more are dropped and counted */
 struct annotate;
+/* url as Erebus shows it (events, plan): a password in it (user:pass@)
+ * replaced by "***". Caller frees. */
+char *annotate_url_shown(const char *url);
 /* Post to url on e's loop; NULL when libcurl is missing (an
  * annotate.failed event says so). */
 struct annotate *annotate_new(struct engine *e, const char *url);

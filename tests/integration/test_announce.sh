@@ -131,12 +131,19 @@ EOF2
 	assert_eq "$dropped" "$((posts - 8))" "posts dropped (of $posts, 8 in flight: $(_events annotate.dropped))"
 }
 
-test_annotate_in_the_plan() {
-	_experiment "http://127.0.0.1:9/hook"
+# The plan names the webhook; a password in its URL is shown nowhere
+# (plan, events, report), though it is sent.
+test_annotate_in_the_plan_without_its_password() {
+	_start_webhook 500
+	_experiment "${HOOK/http:\/\//http://erebus:s3cret@}"
 	run_erebus plan "$T/x.ini"
 	assert_eq "$RC" 0 "exit code ($(cat "$T/err"))"
-	grep -qx "annotate: POST a JSON event to http://127.0.0.1:9/hook at each fault applied and reverted" "$T/out" ||
+	grep -qxF "annotate: POST a JSON event to ${HOOK/http:\/\//http://erebus:***@} at each fault applied and reverted" "$T/out" ||
 		fail "no annotate line in the plan: $(cat "$T/out")"
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 0 "exit code ($(cat "$T/err"))"
+	_events annotate.failed | grep -qF "POST ${HOOK/http:\/\//http://erebus:***@}: " || fail "annotate.failed: $(_events annotate.failed)"
+	! grep -q s3cret "$T/out" "$T/err" "$T/r.json" || fail "the password is shown"
 }
 
 test_annotate_key_is_validated() {
