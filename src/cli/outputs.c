@@ -8,14 +8,6 @@
 
 #include "cli.h"
 
-/* The metrics: the report's, and the chaos under way as none (the live
- * series the engine wrote during the run, now at 0). */
-static void render_metrics(const struct report *r, struct sbuf *out)
-{
-	report_render_metrics(r, out);
-	report_render_activity(r, NULL, false, out);
-}
-
 /* Each format: its option (--FLAG PATH) and its extension in --report-dir,
  * in the order of CLI_OUT_*. */
 static const struct output {
@@ -25,7 +17,7 @@ static const struct output {
 	[CLI_OUT_JSON] = { "json", "json", report_render_json },
 	[CLI_OUT_JUNIT] = { "junit", "xml", report_render_junit },
 	[CLI_OUT_HTML] = { "html", "html", report_render_html },
-	[CLI_OUT_METRICS] = { "metrics", "prom", render_metrics },
+	[CLI_OUT_METRICS] = { "metrics", "prom", report_render_metrics },
 };
 
 /* The directory path is in, in buf (a copy of path the caller frees). */
