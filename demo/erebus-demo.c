@@ -9,6 +9,13 @@
  * dead, and is left alone. With --no-supervisor the worker runs on its own, so
  * an experiment can show the same fault against an unsupervised service.
  *
+ * GET /metrics answers in the Prometheus text format: requests by route,
+ * errors by kind, worker restarts, and erebus_demo_worker_up. The counters
+ * live in memory shared by the supervisor and its workers, so they survive
+ * a worker's death. With --metrics-port the supervisor itself also serves
+ * /metrics on a port of its own: that one answers while no worker is alive,
+ * and shows erebus_demo_worker_up 0 between a worker's death and its restart.
+ *
  * Self-contained on purpose: it builds from this one file and links nothing.
  */
 #include <errno.h>
@@ -30,6 +37,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -67,17 +75,87 @@ static inline void freeaddrinfop(struct addrinfo **ai)
 #define DEMO_WORK_MAX_MS      1000
 
 #define REQ_MAX      8192	/* request line + headers + body, bytes */
-#define OUT_MAX      2048	/* per-connection response buffer */
-#define RESP_MAX     512	/* room needed before building one response */
+#define OUT_MAX      4096	/* per-connection response buffer */
+#define RESP_MAX     2048	/* room needed before building one response */
+#define METRICS_MAX  1792	/* the /metrics body */
 #define MAX_EVENTS   64
 #define ACCEPT_BURST 1024	/* > backlog: one wakeup empties the queue */
 
 struct config {
 	const char *bind;
 	unsigned port;
+	int metrics_port;	/* -1: none */
 	unsigned long delay_ms;
 	bool supervise;
 };
+
+/* ---- metrics ------------------------------------------------------------ */
+
+enum route { ROUTE_ROOT, ROUTE_HEALTH, ROUTE_WORK, ROUTE_METRICS, ROUTE_OTHER, N_ROUTES };
+enum error_kind { ERR_BAD_REQUEST, ERR_NOT_FOUND, ERR_METHOD, ERR_TOO_LARGE, N_ERRORS };
+
+static const char *const route_names[N_ROUTES] = { "/", "/health", "/work", "/metrics", "other" };
+static const char *const error_names[N_ERRORS] = {
+	"bad_request", "not_found", "method_not_allowed", "too_large",
+};
+
+/*
+ * What /metrics shows. Mapped shared before the first fork: workers count
+ * requests and errors, the supervisor restarts and whether a worker is up.
+ * Each field has one writer at a time; readers take relaxed atomic loads.
+ */
+struct stats {
+	uint64_t requests[N_ROUTES];
+	uint64_t errors[N_ERRORS];
+	uint64_t restarts;
+	uint64_t worker_up;
+};
+static struct stats *stats;
+
+#define STAT_ADD(field)      __atomic_fetch_add(&(field), 1, __ATOMIC_RELAXED)
+#define STAT_SET(field, v)   __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
+#define STAT_GET(field)      __atomic_load_n(&(field), __ATOMIC_RELAXED)
+
+/* Map the shared counters. Returns 0 or a negative errno. */
+static int stats_open(void)
+{
+	void *p = mmap(NULL, sizeof(*stats), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	stats = p;
+	return 0;
+}
+
+/* Render the counters in the Prometheus text format (0.0.4) into buf.
+ * Returns the length. */
+static size_t stats_render(char *buf, size_t len)
+{
+	size_t n = 0;
+
+#define OUT(...) (n += (size_t)snprintf(buf + n, n < len ? len - n : 0, __VA_ARGS__))
+	OUT("# HELP erebus_demo_requests_total Requests answered, by route (other: unknown paths and malformed requests).\n"
+	    "# TYPE erebus_demo_requests_total counter\n");
+	for (int i = 0; i < N_ROUTES; i++)
+		OUT("erebus_demo_requests_total{route=\"%s\"} %llu\n", route_names[i],
+		    (unsigned long long)STAT_GET(stats->requests[i]));
+	OUT("# HELP erebus_demo_errors_total Error responses, by kind.\n"
+	    "# TYPE erebus_demo_errors_total counter\n");
+	for (int i = 0; i < N_ERRORS; i++)
+		OUT("erebus_demo_errors_total{kind=\"%s\"} %llu\n", error_names[i],
+		    (unsigned long long)STAT_GET(stats->errors[i]));
+	OUT("# HELP erebus_demo_worker_restarts_total Workers started after the first one.\n"
+	    "# TYPE erebus_demo_worker_restarts_total counter\n"
+	    "erebus_demo_worker_restarts_total %llu\n",
+	    (unsigned long long)STAT_GET(stats->restarts));
+	OUT("# HELP erebus_demo_worker_up 1 while a worker process is alive (serving, or paused), "
+	    "0 from its death until its restart.\n"
+	    "# TYPE erebus_demo_worker_up gauge\n"
+	    "erebus_demo_worker_up %llu\n",
+	    (unsigned long long)STAT_GET(stats->worker_up));
+#undef OUT
+	return n < len ? n : len - 1;
+}
 
 /* ---- logging ------------------------------------------------------------ */
 
@@ -155,16 +233,31 @@ static int parse_delay_ms(const char *s, unsigned long *ret)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: erebus-demo [--port N] [--bind ADDR] [--restart-delay DUR_MS] [--no-supervisor]\n"
+		"usage: erebus-demo [--port N] [--bind ADDR] [--restart-delay DUR_MS] [--metrics-port N]\n"
+		"                   [--no-supervisor]\n"
 		"\n"
 		"  -p, --port N             TCP port to listen on (default %u; 0 picks one)\n"
 		"  -b, --bind ADDR          numeric IPv4 or IPv6 address (default %s)\n"
 		"  -r, --restart-delay MS   wait before restarting a dead worker (default %u; \"2s\" works too)\n"
+		"  -m, --metrics-port N     the supervisor also serves GET /metrics on this port (0 picks one),\n"
+		"                           answering while no worker is alive\n"
 		"  -n, --no-supervisor      run only the worker, in the foreground, never restarted\n"
 		"  -h, --help               show this help\n"
 		"\n"
-		"routes: GET /health, GET /, GET /work?ms=N (burns N ms of CPU, N <= %d)\n",
+		"routes: GET /health, GET /, GET /work?ms=N (burns N ms of CPU, N <= %d),\n"
+		"        GET /metrics (Prometheus text format: erebus_demo_requests_total{route},\n"
+		"        erebus_demo_errors_total{kind}, erebus_demo_worker_restarts_total, erebus_demo_worker_up)\n",
 		DEMO_DEFAULT_PORT, DEMO_DEFAULT_BIND, DEMO_DEFAULT_DELAY_MS, DEMO_WORK_MAX_MS);
+}
+
+/* A port number for option opt; says why not and returns -EINVAL. */
+static int parse_port(const char *opt, const char *s, unsigned long *ret)
+{
+	if (parse_ulong(s, 0, 65535, NULL, ret) < 0) {
+		demo_log("illegal value for \"%s\": \"%s\" (want 0..65535)", opt, s);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Fill cfg from argv; returns 0, 1 when help was shown, or -EINVAL. */
@@ -174,6 +267,7 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 		{ "port",          required_argument, NULL, 'p' },
 		{ "bind",          required_argument, NULL, 'b' },
 		{ "restart-delay", required_argument, NULL, 'r' },
+		{ "metrics-port",  required_argument, NULL, 'm' },
 		{ "no-supervisor", no_argument,       NULL, 'n' },
 		{ "help",          no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -184,17 +278,16 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	*cfg = (struct config){
 		.bind = DEMO_DEFAULT_BIND,
 		.port = DEMO_DEFAULT_PORT,
+		.metrics_port = -1,
 		.delay_ms = DEMO_DEFAULT_DELAY_MS,
 		.supervise = true,
 	};
 
-	while ((c = getopt_long(argc, argv, "p:b:r:nh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:b:r:m:nh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (parse_ulong(optarg, 0, 65535, NULL, &v) < 0) {
-				demo_log("illegal value for \"--port\": \"%s\" (want 0..65535)", optarg);
+			if (parse_port("--port", optarg, &v) < 0)
 				return -EINVAL;
-			}
 			cfg->port = (unsigned)v;
 			break;
 		case 'b':
@@ -207,6 +300,11 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 				return -EINVAL;
 			}
 			cfg->delay_ms = v;
+			break;
+		case 'm':
+			if (parse_port("--metrics-port", optarg, &v) < 0)
+				return -EINVAL;
+			cfg->metrics_port = (int)v;
 			break;
 		case 'n':
 			cfg->supervise = false;
@@ -221,6 +319,10 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 	}
 	if (optind < argc) {
 		demo_log("unexpected argument \"%s\"", argv[optind]);
+		return -EINVAL;
+	}
+	if (!cfg->supervise && cfg->metrics_port >= 0) {
+		demo_log("--metrics-port needs the supervisor: without it, GET /metrics is on --port");
 		return -EINVAL;
 	}
 	return 0;
@@ -291,6 +393,7 @@ static void listen_describe(int fd, char *buf, size_t len)
 struct conn {
 	int fd;
 	uint32_t events;	/* what epoll currently watches */
+	bool metrics_only;	/* the supervisor's metrics port: only /metrics */
 	bool closing;		/* close once out is flushed */
 	bool peer_eof;
 	size_t in_len;
@@ -303,6 +406,7 @@ struct worker {
 	int epfd;
 	int listen_fd;
 	int sig_fd;		/* -1 unless running without a supervisor */
+	bool metrics_only;	/* listen_fd is the supervisor's metrics port */
 	bool accept_paused;	/* out of fds: listen fd is off until one closes */
 };
 
@@ -502,9 +606,10 @@ static int work_parse_ms(const char *q, size_t n, unsigned *ret)
 /*
  * Append one response to c->out. The caller made sure RESP_MAX bytes are
  * free. Sets c->closing when the connection ends after this response.
+ * ctype is the Content-Type (NULL: plain text). Error statuses are counted.
  */
-static void conn_respond(struct conn *c, const struct http_req *req, int status,
-			 const char *body, size_t body_len, const char *extra)
+static void conn_respond_as(struct conn *c, const struct http_req *req, int status, const char *ctype,
+			    const char *body, size_t body_len, const char *extra)
 {
 	const char *reason, *connection = "";
 	bool head = req && span_eq(req->method, req->method_len, "HEAD");
@@ -513,10 +618,10 @@ static void conn_respond(struct conn *c, const struct http_req *req, int status,
 
 	switch (status) {
 	case 200: reason = "OK"; break;
-	case 400: reason = "Bad Request"; break;
-	case 404: reason = "Not Found"; break;
-	case 405: reason = "Method Not Allowed"; break;
-	case 413: reason = "Content Too Large"; break;
+	case 400: reason = "Bad Request"; STAT_ADD(stats->errors[ERR_BAD_REQUEST]); break;
+	case 404: reason = "Not Found"; STAT_ADD(stats->errors[ERR_NOT_FOUND]); break;
+	case 405: reason = "Method Not Allowed"; STAT_ADD(stats->errors[ERR_METHOD]); break;
+	case 413: reason = "Content Too Large"; STAT_ADD(stats->errors[ERR_TOO_LARGE]); break;
 	default: reason = "Error"; break;
 	}
 
@@ -529,11 +634,11 @@ static void conn_respond(struct conn *c, const struct http_req *req, int status,
 
 	n = snprintf(c->out + c->out_len, room,
 		     "HTTP/1.1 %d %s\r\n"
-		     "Content-Type: text/plain; charset=utf-8\r\n"
+		     "Content-Type: %s\r\n"
 		     "Content-Length: %zu\r\n"
 		     "%s%s\r\n"
 		     "%.*s",
-		     status, reason, body_len, connection, extra ? extra : "",
+		     status, reason, ctype ? ctype : "text/plain; charset=utf-8", body_len, connection, extra ? extra : "",
 		     head ? 0 : (int)body_len, body);
 	if (n < 0 || (size_t)n >= room) {
 		/* cannot happen with RESP_MAX free; refuse rather than truncate */
@@ -543,6 +648,12 @@ static void conn_respond(struct conn *c, const struct http_req *req, int status,
 	c->out_len += (size_t)n;
 }
 
+static void conn_respond(struct conn *c, const struct http_req *req, int status,
+			 const char *body, size_t body_len, const char *extra)
+{
+	conn_respond_as(c, req, status, NULL, body, body_len, extra);
+}
+
 /* Route one parsed request and append its response. */
 static void conn_handle(struct conn *c, const struct http_req *req)
 {
@@ -550,12 +661,14 @@ static void conn_handle(struct conn *c, const struct http_req *req)
 		"erebus-demo: a small service for chaos experiments\n"
 		"\n"
 		"  GET /health      liveness, answers ok\n"
-		"  GET /work?ms=N   burns N ms of CPU (N <= 1000)\n";
+		"  GET /work?ms=N   burns N ms of CPU (N <= 1000)\n"
+		"  GET /metrics     counters in the Prometheus text format\n";
 	const char *path = req->target, *query = NULL, *qmark;
 	size_t path_len = req->target_len, query_len = 0;
 	bool get = span_eq(req->method, req->method_len, "GET") ||
 		   span_eq(req->method, req->method_len, "HEAD");
-	char body[64];
+	char body[METRICS_MAX];
+	enum route route = ROUTE_OTHER;
 	unsigned ms;
 	int n;
 
@@ -565,8 +678,21 @@ static void conn_handle(struct conn *c, const struct http_req *req)
 		query_len = path_len - (size_t)(query - path);
 		path_len = (size_t)(qmark - path);
 	}
+	for (int i = 0; i < ROUTE_OTHER; i++)
+		if (span_eq(path, path_len, route_names[i]))
+			route = (enum route)i;
+	if (c->metrics_only && route != ROUTE_METRICS)
+		route = ROUTE_OTHER;
+	STAT_ADD(stats->requests[route]);
 
-	if (span_eq(path, path_len, "/health")) {
+	if (route == ROUTE_METRICS) {
+		if (!get)
+			goto not_allowed;
+		n = (int)stats_render(body, sizeof(body));
+		conn_respond_as(c, req, 200, "text/plain; version=0.0.4; charset=utf-8", body, (size_t)n, NULL);
+	} else if (route == ROUTE_OTHER) {
+		conn_respond(c, req, 404, "not found\n", 10, NULL);
+	} else if (span_eq(path, path_len, "/health")) {
 		if (!get)
 			goto not_allowed;
 		conn_respond(c, req, 200, "ok\n", 3, NULL);
@@ -586,8 +712,6 @@ static void conn_handle(struct conn *c, const struct http_req *req)
 		burn_cpu_ms(ms);
 		n = snprintf(body, sizeof(body), "worked %u ms\n", ms);
 		conn_respond(c, req, 200, body, (size_t)n, NULL);
-	} else {
-		conn_respond(c, req, 404, "not found\n", 10, NULL);
 	}
 	return;
 
@@ -612,6 +736,7 @@ static unsigned conn_process(struct conn *c)
 		hend = memmem(c->in, c->in_len, "\r\n\r\n", 4);
 		if (!hend) {
 			if (c->in_len == sizeof(c->in)) {
+				STAT_ADD(stats->requests[ROUTE_OTHER]);
 				conn_respond(c, NULL, 400, garbage, sizeof(garbage) - 1, NULL);
 				done++;
 			}
@@ -619,6 +744,7 @@ static unsigned conn_process(struct conn *c)
 		}
 		head_len = (size_t)(hend - c->in) + 4;
 		if (http_parse(c->in, head_len, &req) < 0) {
+			STAT_ADD(stats->requests[ROUTE_OTHER]);
 			conn_respond(c, NULL, 400, garbage, sizeof(garbage) - 1, NULL);
 			done++;
 			break;
@@ -628,6 +754,7 @@ static unsigned conn_process(struct conn *c)
 			static const char big[] = "request too large\n";
 
 			req.conn_close = true;
+			STAT_ADD(stats->requests[ROUTE_OTHER]);
 			conn_respond(c, &req, 413, big, sizeof(big) - 1, NULL);
 			done++;
 			break;
@@ -776,6 +903,7 @@ static void worker_accept(struct worker *w)
 		}
 		c->fd = fd;
 		c->events = EPOLLIN;
+		c->metrics_only = w->metrics_only;
 		c->closing = c->peer_eof = false;
 		c->in_len = c->out_len = c->out_off = 0;
 		ev.data.ptr = c;
@@ -849,6 +977,7 @@ struct supervisor {
 	int listen_fd;
 	int sig_fd;
 	int timer_fd;
+	struct worker metrics;	/* the metrics port, served here (epfd: the supervisor's) */
 	pid_t pid;		/* the supervisor itself */
 	pid_t worker;		/* 0 when none is running */
 	unsigned starts;
@@ -872,12 +1001,18 @@ static int supervisor_spawn(struct supervisor *s)
 	sigset_t none;
 	pid_t pid;
 
+	STAT_SET(stats->worker_up, 1);	/* before it can answer /metrics */
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		STAT_SET(stats->worker_up, 0);
 		return -errno;
+	}
 	if (pid == 0) {
-		(void)close(s->sig_fd);
-		(void)close(s->timer_fd);
+		/* Only the listening socket: not the supervisor's signalfd,
+		 * timerfd, epoll set, metrics port or metrics connections. */
+		if (s->listen_fd > 3)
+			(void)close_range(3, (unsigned)s->listen_fd - 1, 0);
+		(void)close_range((unsigned)s->listen_fd + 1, ~0U, 0);
 		sigemptyset(&none);
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
 		(void)prctl(PR_SET_NAME, "demo-worker", 0, 0, 0);
@@ -887,6 +1022,7 @@ static int supervisor_spawn(struct supervisor *s)
 	}
 	s->worker = pid;
 	s->starts++;
+	STAT_SET(stats->restarts, s->starts - 1);
 	if (s->starts == 1)
 		demo_log("worker %d started", (int)pid);
 	else
@@ -924,6 +1060,7 @@ static void supervisor_reap(struct supervisor *s, bool restart)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (pid != s->worker)
 			continue;
+		STAT_SET(stats->worker_up, 0);	/* before the log line a reader may wait for */
 		log_exit_status(pid, status);
 		s->worker = 0;
 		if (restart)
@@ -949,14 +1086,61 @@ static int supervisor_shutdown(struct supervisor *s, int sig)
 	return 0;
 }
 
+/* Tags for epoll_event.data.ptr in the supervisor's set. */
+static char sup_tag_signal, sup_tag_timer;
+
+/* Read the signals queued on the signalfd, reaping on SIGCHLD. Returns a
+ * terminating signal that arrived, or 0. */
+static int supervisor_signals(struct supervisor *s)
+{
+	struct signalfd_siginfo si[8];
+	bool child = false;
+	int term = 0;
+	ssize_t n;
+
+	n = read(s->sig_fd, si, sizeof(si));
+	for (ssize_t i = 0; n > 0 && i < n / (ssize_t)sizeof(si[0]); i++) {
+		if (si[i].ssi_signo == SIGCHLD)
+			child = true;
+		else
+			term = (int)si[i].ssi_signo;
+	}
+	if (child && !term)
+		supervisor_reap(s, true);
+	return term;
+}
+
+/* The restart delay is over: start a worker if none runs. */
+static void supervisor_timer(struct supervisor *s)
+{
+	uint64_t expirations;
+
+	if (read(s->timer_fd, &expirations, sizeof(expirations)) > 0 && s->worker == 0 &&
+	    supervisor_spawn(s) < 0) {
+		demo_log("cannot fork a worker: %m");
+		supervisor_schedule(s);
+	}
+}
+
+/* Watch fd in the supervisor's epoll set under tag. Returns 0 or -errno. */
+static int supervisor_watch(int epfd, int fd, void *tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
 /*
  * Run the supervisor: keep one worker alive on listen_fd until SIGTERM,
- * SIGINT or SIGHUP. Returns the process exit status.
+ * SIGINT or SIGHUP, and serve /metrics on metrics_fd (-1: none) meanwhile.
+ * Returns the process exit status.
  */
-static int supervisor_run(const struct config *cfg, int listen_fd, const char *where)
+static int supervisor_run(const struct config *cfg, int listen_fd, const char *where,
+			  int metrics_fd, const char *metrics_where)
 {
-	_cleanup_close_ int sig_fd = -1, timer_fd = -1;
+	_cleanup_close_ int sig_fd = -1, timer_fd = -1, epfd = -1;
 	struct supervisor s = { .cfg = cfg, .listen_fd = listen_fd, .pid = getpid() };
+	struct epoll_event events[MAX_EVENTS];
 	const pid_t parent = getppid();
 	sigset_t mask;
 
@@ -970,12 +1154,16 @@ static int supervisor_run(const struct config *cfg, int listen_fd, const char *w
 		return 1;
 	sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (sig_fd < 0 || timer_fd < 0) {
-		demo_log("supervisor: %s: %m", sig_fd < 0 ? "signalfd" : "timerfd_create");
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (sig_fd < 0 || timer_fd < 0 || epfd < 0 || supervisor_watch(epfd, sig_fd, &sup_tag_signal) < 0 ||
+	    supervisor_watch(epfd, timer_fd, &sup_tag_timer) < 0 ||
+	    (metrics_fd >= 0 && supervisor_watch(epfd, metrics_fd, &worker_tag_listen) < 0)) {
+		demo_log("supervisor: setting up its event loop: %m");
 		return 1;
 	}
 	s.sig_fd = sig_fd;
 	s.timer_fd = timer_fd;
+	s.metrics = (struct worker){ .epfd = epfd, .listen_fd = metrics_fd, .sig_fd = -1, .metrics_only = true };
 
 	(void)prctl(PR_SET_NAME, "demo-super", 0, 0, 0);
 	/* SIGTERM is blocked, so a parent's death arrives on sig_fd like any other */
@@ -984,52 +1172,39 @@ static int supervisor_run(const struct config *cfg, int listen_fd, const char *w
 		return 1;
 	}
 
-	demo_log("supervisor %d listening on %s (restart delay %lu ms)", (int)s.pid, where,
-		 cfg->delay_ms);
+	if (metrics_fd >= 0)
+		demo_log("supervisor %d listening on %s (restart delay %lu ms), metrics on %s", (int)s.pid,
+			 where, cfg->delay_ms, metrics_where);
+	else
+		demo_log("supervisor %d listening on %s (restart delay %lu ms)", (int)s.pid, where,
+			 cfg->delay_ms);
 	if (supervisor_spawn(&s) < 0) {
 		demo_log("cannot fork a worker: %m");
 		supervisor_schedule(&s);
 	}
 
 	for (;;) {
-		struct pollfd pfd[] = {
-			{ .fd = sig_fd, .events = POLLIN },
-			{ .fd = timer_fd, .events = POLLIN },
-		};
+		int n = epoll_wait(epfd, events, MAX_EVENTS, -1);
 
-		if (poll(pfd, ARRAY_SIZE(pfd), -1) < 0) {
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			demo_log("supervisor: poll: %m");
+			demo_log("supervisor: epoll_wait: %m");
 			return supervisor_shutdown(&s, SIGTERM) + 1;
 		}
+		for (int i = 0; i < n; i++) {
+			void *tag = events[i].data.ptr;
+			int term;
 
-		if (pfd[0].revents & POLLIN) {
-			struct signalfd_siginfo si[8];
-			bool child = false;
-			int term = 0;
-			ssize_t n;
-
-			n = read(sig_fd, si, sizeof(si));
-			for (ssize_t i = 0; n > 0 && i < n / (ssize_t)sizeof(si[0]); i++) {
-				if (si[i].ssi_signo == SIGCHLD)
-					child = true;
-				else
-					term = (int)si[i].ssi_signo;
-			}
-			if (term)
-				return supervisor_shutdown(&s, term);
-			if (child)
-				supervisor_reap(&s, true);
-		}
-
-		if (pfd[1].revents & POLLIN) {
-			uint64_t expirations;
-
-			if (read(timer_fd, &expirations, sizeof(expirations)) > 0 && s.worker == 0 &&
-			    supervisor_spawn(&s) < 0) {
-				demo_log("cannot fork a worker: %m");
-				supervisor_schedule(&s);
+			if (tag == &sup_tag_signal) {
+				if ((term = supervisor_signals(&s)))
+					return supervisor_shutdown(&s, term);
+			} else if (tag == &sup_tag_timer) {
+				supervisor_timer(&s);
+			} else if (tag == &worker_tag_listen) {
+				worker_accept(&s.metrics);
+			} else {
+				conn_event(&s.metrics, tag, events[i].events);
 			}
 		}
 	}
@@ -1062,10 +1237,10 @@ static int unsupervised_run(int listen_fd, const char *where)
 
 int main(int argc, char **argv)
 {
-	_cleanup_close_ int listen_fd = -1;
+	_cleanup_close_ int listen_fd = -1, metrics_fd = -1;
 	struct config cfg;
 	struct rlimit rl;
-	char where[INET6_ADDRSTRLEN + 16];
+	char where[INET6_ADDRSTRLEN + 16], metrics_where[INET6_ADDRSTRLEN + 16] = "";
 	int r;
 
 	r = parse_args(argc, argv, &cfg);
@@ -1090,8 +1265,24 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	listen_describe(listen_fd, where, sizeof(where));
+	if (cfg.metrics_port >= 0) {
+		metrics_fd = listen_open(cfg.bind, (unsigned)cfg.metrics_port);
+		if (metrics_fd < 0) {
+			demo_log("cannot listen on %s port %d: %s", cfg.bind, cfg.metrics_port,
+				 strerror(-metrics_fd));
+			return 1;
+		}
+		listen_describe(metrics_fd, metrics_where, sizeof(metrics_where));
+	}
+	r = stats_open();
+	if (r < 0) {
+		demo_log("cannot map the counters: %s", strerror(-r));
+		return 1;
+	}
 
-	if (!cfg.supervise)
+	if (!cfg.supervise) {
+		STAT_SET(stats->worker_up, 1);
 		return unsupervised_run(listen_fd, where);
-	return supervisor_run(&cfg, listen_fd, where);
+	}
+	return supervisor_run(&cfg, listen_fd, where, metrics_fd, metrics_where);
 }

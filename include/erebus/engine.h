@@ -24,6 +24,9 @@ struct run_opts {
 	int64_t wait_us;	/* how long to wait for another run's run lock (0: not at all) */
 	uint64_t keep_caps;	/* capabilities the caller needs after the run (privs.h:
 				 * CAP_DAC_OVERRIDE to write a report), kept beside the run's own */
+	const char *live_metrics;	/* --metrics PATH: rewritten with the chaos under way
+					 * (erebus_fault_active, erebus_run_active) as the run
+					 * goes; the caller writes the final metrics there */
 };
 
 /*

@@ -109,6 +109,7 @@ struct experiment {
 	int64_t steady_timeout_us;
 	int64_t hold_us;		/* every probe healthy this long before the end */
 	bool halt_on_lost_tolerance;
+	char *annotate;			/* webhook URL (http or https), or NULL */
 	struct section *sections;
 	size_t n_sections;
 	struct target_spec *targets;

@@ -78,5 +78,9 @@ size_t utf8_cut(const char *s, size_t len);
  * what was used. For writers whose output must be UTF-8 whatever their
  * input holds. */
 void sbuf_add_utf8(struct sbuf *b, const char **p, const char *end);
+/* Append s as a JSON string literal, or null for NULL: quotes, backslash
+ * and control characters escaped, always valid UTF-8 (U+FFFD for a byte
+ * that does not begin a valid sequence). */
+void sbuf_add_json_string(struct sbuf *b, const char *s);
 
 #endif

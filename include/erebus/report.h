@@ -293,6 +293,18 @@ void report_render_junit(const struct report *r, struct sbuf *out);
 void report_render_html(const struct report *r, struct sbuf *out);
 /* Prometheus text exposition for node_exporter's textfile collector. Pure. */
 void report_render_metrics(const struct report *r, struct sbuf *out);
+/*
+ * The chaos under way, for dashboards to shade (src/report/activity.c):
+ * erebus_run_active{experiment} (running: 1 or 0) and
+ * erebus_fault_active{experiment,fault}, 1 where active[i] (r's faults
+ * in order; NULL: none). The engine writes these while a run goes; after
+ * it, every one is 0. Pure.
+ */
+void report_render_activity(const struct report *r, const bool *active, bool running, struct sbuf *out);
+/* A label of a metrics series: ,NAME="VALUE" (no comma when first), the
+ * value escaped as the exposition format wants (backslash, quote,
+ * newline) and UTF-8 (U+FFFD for bytes that are not). */
+void report_metrics_label(struct sbuf *b, const char *name, const char *value, bool first);
 
 /* How one probe fared in one phase, as JUnit and the HTML table show it. */
 enum outcome { OUTCOME_PASSED, OUTCOME_FAILED, OUTCOME_ERROR, OUTCOME_SKIPPED };

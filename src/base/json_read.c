@@ -228,6 +228,40 @@ void sbuf_add_utf8(struct sbuf *b, const char **p, const char *end)
 	}
 }
 
+void sbuf_add_json_string(struct sbuf *b, const char *s)
+{
+	const char *end;
+
+	if (!s) {
+		sbuf_add(b, "null");
+		return;
+	}
+	end = s + strlen(s);
+	sbuf_add(b, "\"");
+	while (*s) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x80) {
+			sbuf_add_utf8(b, &s, end);
+			continue;
+		}
+		if (c == '"' || c == '\\')
+			sbuf_addf(b, "\\%c", c);
+		else if (c == '\n')
+			sbuf_add(b, "\\n");
+		else if (c == '\r')
+			sbuf_add(b, "\\r");
+		else if (c == '\t')
+			sbuf_add(b, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			sbuf_addf(b, "\\u%04x", c);
+		else
+			sbuf_addn(b, s, 1);
+		s++;
+	}
+	sbuf_add(b, "\"");
+}
+
 /* A string at P->p (on its opening quote), decoded into *ret. */
 static int parse_string(struct parser *P, char **ret, size_t *ret_len)
 {

@@ -102,6 +102,8 @@ int cmd_run(const struct command *self, int argc, char **argv)
 	if (report_dir && (code = cli_report_dir_prepare(self->name, report_dir)))
 		return code;
 	o.keep_caps = cli_outputs_caps(&out, report_dir);
+	if (out.paths[CLI_OUT_METRICS] && strcmp(out.paths[CLI_OUT_METRICS], "-"))
+		o.live_metrics = out.paths[CLI_OUT_METRICS];	/* rewritten as the run goes */
 	if ((code = cli_load_experiment(argv[optind], true, &x)))
 		return code;
 	o.live = isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb");

@@ -96,6 +96,7 @@ int fault_revert(struct fault_inst *fi)
 	/* The fault ends when its removal begins: a sample answered because
 	 * of the revert (a SIGCONT) ends after this, never before it. */
 	int64_t t = engine_rel(fi->e);
+	bool announce;
 	int r;
 
 	if (!fi->active) {
@@ -118,6 +119,8 @@ int fault_revert(struct fault_inst *fi)
 		return r;
 	}
 	fi->active = false;
+	/* an instant fault's end is its firing: nothing to announce */
+	announce = fi->took_effect && !(fi->spec->type->flags & FAULT_INSTANT);
 	if (fi->took_effect) {	/* one that never took effect was never reverted either */
 		fi->took_effect = false;
 		fi->rf->reverted_at_us = t;
@@ -129,8 +132,12 @@ int fault_revert(struct fault_inst *fi)
 			sbuf_add(&b, i ? ", " : "");
 			undo_describe(&fi->ctx.undo.v[i], &b);
 		}
+		if (announce)
+			chaos_fault(fi, "reverted", b.s);
 		engine_event(fi->e, "fault.reverted", fi->spec->name, "%s", b.s);
 		sbuf_free(&b);
+	} else if (announce) {
+		chaos_fault(fi, "reverted", NULL);
 	}
 	undo_free(&fi->ctx.undo);
 	proc_set_free(&fi->ctx.procs);
@@ -318,6 +325,7 @@ void fault_apply_picked(struct fault_inst *fi, int64_t due)
 		sbuf_addf(&b, "%s to ", f->type->name);
 		describe_procs(&fi->ctx.procs, &b);
 	}
+	chaos_fault(fi, "applied", b.s);	/* before the log line a reader may wait for */
 	engine_event(e, "fault.applied", f->name, "%s", b.s);
 	sbuf_free(&b);
 	if (f->type->flags & FAULT_INSTANT) {

@@ -88,6 +88,7 @@ struct engine {
 	struct undo_rec *undone;	/* every record replayed, for the cleanup check */
 	size_t n_undone, cap_undone;
 	bool status_shown;
+	struct chaos *chaos;		/* announcing faults (chaos.c); NULL: nothing to announce */
 };
 
 /* Microseconds since the run's start. */
@@ -161,6 +162,32 @@ int engine_drop_privileges(struct engine *e, char **ret_reason, enum verdict *re
 void engine_on_child_stderr(struct loop *l, int fd, uint32_t events, void *userdata);
 /* A launched command exited: an event; the run fails unless a fault acted on it. */
 void engine_on_child(struct loop *l, int fd, uint32_t events, void *userdata);
+
+/* annotate.c: [experiment] annotate, JSON POSTed on the loop */
+#define ANNOTATE_TIMEOUT_MS 2000	/* a post's whole time */
+#define ANNOTATE_MAX_IN_FLIGHT 8	/* more are dropped and counted */
+struct annotate;
+/* url as Erebus shows it (events, plan): a password in it (user:pass@)
+ * replaced by "***". Caller frees. */
+char *annotate_url_shown(const char *url);
+/* Post to url on e's loop; NULL when libcurl is missing (an
+ * annotate.failed event says so). */
+struct annotate *annotate_new(struct engine *e, const char *url);
+/* Start a POST of body (copied) to the URL; a != NULL. Never waits. */
+void annotate_post(struct annotate *a, const char *body);
+/* After the loop ended: run it again until every post is done (each at
+ * most ANNOTATE_TIMEOUT_MS); an event for the posts dropped. a may be NULL. */
+void annotate_drain(struct annotate *a);
+void annotate_free(struct annotate *a);
+
+/* chaos.c: faults announced as they come and go (annotate, live metrics) */
+/* After setup: the live metrics file says the run goes. */
+void chaos_start(struct engine *e);
+/* fi was applied ("applied") or reverted ("reverted"); detail as in its event. */
+void chaos_fault(struct fault_inst *fi, const char *event, const char *detail);
+/* After the loop: let the last posts finish (the loop turns again, at
+ * most ANNOTATE_TIMEOUT_MS, with signals left for later), then free. */
+void chaos_end(struct engine *e);
 
 /* cleanup.c */
 /* Revert every active fault, newest application first. Returns the number

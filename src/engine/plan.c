@@ -135,6 +135,10 @@ int engine_plan(const struct experiment *x, FILE *out)
 		fprintf(out, "seed: %llu\n", (unsigned long long)x->seed);
 	else
 		fprintf(out, "seed: chosen at random when the run starts (printed in the report)\n");
+	if (x->annotate) {
+		_cleanup_free_ char *shown = annotate_url_shown(x->annotate);
+		fprintf(out, "annotate: POST a JSON event to %s at each fault applied and reverted\n", shown);
+	}
 	fprintf(out, "\ntargets:\n");
 	for (size_t i = 0; i < x->n_targets; i++)
 		plan_target(x, &x->targets[i], out, &code);

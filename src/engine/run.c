@@ -375,12 +375,14 @@ int engine_run(struct experiment *x, const struct run_opts *o, struct report **r
 			e.progress_timer = loop_timer_add(e.loop, now_usec(), engine_on_progress, &e);
 		for (size_t i = 0; i < x->n_probes; i++)
 			probe_run_start(&e.probes[i].run);
+		chaos_start(&e);
 		code = loop_run(e.loop);
 		if (code < 0) {	/* the loop itself failed: still revert */
 			reason = xasprintf("event loop failed: %s", strerror(-code));
 			engine_finish(&e, VERDICT_ABORTED, reason);
 			code = verdict_exit_code(e.rep->verdict);
 		}
+		chaos_end(&e);
 	}
 	if (code < 0) {
 		/* Nothing ran: the verdict and reason come from setup. */

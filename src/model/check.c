@@ -24,6 +24,8 @@ const struct opt_def experiment_options[] = {
 	  "After the last fault ends and every probe recovered, how long every probe must stay healthy" },
 	{ "halt_on_lost_tolerance", OPT_BOOL, 0, "yes", 0, 0, NULL,
 	  "Revert everything and stop when a must-pass probe can no longer reach its tolerance" },
+	{ "annotate", OPT_STRING, 0, NULL, 0, 0, NULL,
+	  "http:// or https:// URL a JSON event is POSTed to at each fault applied and reverted (a webhook, Grafana annotations)" },
 	OPT_END
 };
 

@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <ini.h>
+#include <strings.h>
 
 #include "erebus/experiment.h"
 #include "erebus/fault.h"
@@ -282,6 +283,37 @@ static void interpolate(struct experiment *x, struct entry *e, const char *label
 	sbuf_free(&out);
 }
 
+/* [experiment] annotate: an http:// or https:// URL with a host, and no
+ * space or control character (libcurl checks the rest when it posts). */
+static void build_annotate(struct experiment *x, const struct section *s, struct diag *d)
+{
+	const struct opt_value *v = section_get(s, "annotate");
+	const char *url = section_str(s, "annotate"), *rest;
+
+	if (!url)
+		return;
+	if (!strncasecmp(url, "http://", 7))
+		rest = url + 7;
+	else if (!strncasecmp(url, "https://", 8))
+		rest = url + 8;
+	else {
+		diag_error(d, v->line, s->label, "annotate",
+			   "\"%s\" is not an http:// or https:// URL: events are posted over HTTP only", url);
+		return;
+	}
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+			diag_error(d, v->line, s->label, "annotate",
+				   "\"%s\" has a space or control character: percent-encode it", url);
+			return;
+		}
+	if (!*rest || *rest == '/' || *rest == '?' || *rest == '#') {
+		diag_error(d, v->line, s->label, "annotate", "\"%s\" names no host", url);
+		return;
+	}
+	x->annotate = xstrdup(url);
+}
+
 /* Read [sandbox] first (its hosts' addresses are used everywhere), then
  * expand ${host.NAME} in every value. */
 static void build_sandbox(struct experiment *x, struct reader *r, struct diag *d)
@@ -514,6 +546,7 @@ static void build(struct experiment *x, struct reader *r, const struct model_cat
 			x->steady_timeout_us = section_usec(s, "steady_state_timeout");
 			x->hold_us = section_usec(s, "hold");
 			x->halt_on_lost_tolerance = section_int(s, "halt_on_lost_tolerance");
+			build_annotate(x, s, d);
 		} else if (!strcmp(s->kind, "target")) {
 			(void)strmap_add(&x->target_index, s->name, x->n_targets);
 			build_target(x, s, &x->targets[x->n_targets++], d);
@@ -637,5 +670,6 @@ void experiment_free(struct experiment *x)
 	free(x->file);
 	free(x->name);
 	free(x->description);
+	free(x->annotate);
 	free(x);
 }

@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "erebus/netns.h"
+#include "curl_loop.h"
 #include "fetch.h"
 
 /* A body buffer up to this size is kept for the next sample. */
@@ -36,9 +37,7 @@
 #define FETCH_BACKSTOP_MS 250
 
 struct fetch_shared {
-	CURLM *multi;
-	struct loop *loop;
-	struct loop_timer *timer;
+	struct curl_loop cl;
 	unsigned refs;
 	unsigned n_reuse;		/* probes with reuse: the pools' size */
 	struct conn_held conns;		/* connections waiting for the server's FIN */
@@ -107,51 +106,13 @@ static int fetch_close_socket(void *clientp, curl_socket_t fd)
 	return conn_close_after_peer(&sh->conns, fd);
 }
 
-static void fetch_on_fd(struct loop *l, int fd, uint32_t events, void *userdata);
-
-/* Socket callback: keep the loop's watch of s in step with what curl
- * wants. socketp is non-NULL once s is registered. */
-static int fetch_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+/* On CURL_POLL_REMOVE: a socket held until the server's FIN keeps its
+ * watch (it is the held connection's now). */
+static bool fetch_keep_watch(void *owner, curl_socket_t s)
 {
-	struct fetch_shared *sh = userp;
-	uint32_t ev = 0;
-	int rc;
+	struct fetch_shared *sh = owner;
 
-	if (what == CURL_POLL_REMOVE) {
-		if (!conn_is_held(&sh->conns, s))	/* else the watch is the held connection's */
-			loop_del_fd(sh->loop, s);
-		return 0;
-	}
-	if (what & CURL_POLL_IN)
-		ev |= EPOLLIN;
-	if (what & CURL_POLL_OUT)
-		ev |= EPOLLOUT;
-	if (socketp) {
-		rc = loop_mod_fd(sh->loop, s, ev);
-		if (rc != -ENOENT)
-			return rc < 0 ? -1 : 0;
-	}
-	rc = loop_add_fd(sh->loop, s, ev, fetch_on_fd, sh);
-	if (rc == -EEXIST) {
-		/* A stale watch of a number curl closed and reused. */
-		loop_del_fd(sh->loop, s);
-		rc = loop_add_fd(sh->loop, s, ev, fetch_on_fd, sh);
-	}
-	if (rc < 0)
-		return -1;
-	(void)curl_multi_assign(sh->multi, s, sh);
-	return 0;
-}
-
-/* Timer callback: curl asks to be called back in timeout_ms (-1: never).
- * curl_multi_socket_action() may not be called from here, so arm the
- * loop timer even for 0. */
-static int fetch_timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct fetch_shared *sh = userp;
-
-	loop_timer_set(sh->loop, sh->timer, timeout_ms < 0 ? 0 : now_usec() + timeout_ms * USEC_PER_MSEC);
-	return 0;
+	return conn_is_held(&sh->conns, s);
 }
 
 static size_t fetch_write_cb(char *data, size_t size, size_t n, void *userdata)
@@ -260,7 +221,7 @@ static int fetch_erebus_errno(const struct fetch *f, CURLcode res)
 static void fetch_release(struct fetch *f)
 {
 	if (f->in_flight) {
-		(void)curl_multi_remove_handle(f->sh->multi, f->easy);
+		(void)curl_multi_remove_handle(f->sh->cl.multi, f->easy);
 		f->in_flight = false;
 	}
 	if (f->cap > FETCH_BUF_KEEP) {
@@ -327,12 +288,13 @@ static bool fetch_judge(struct fetch *f, CURLcode res, int64_t latency, char *ms
 /* Report every finished transfer. Each probe_complete() may stop other
  * probes (removing their handles and queued messages), which
  * curl_multi_info_read() tolerates between calls. */
-static void fetch_check_done(struct fetch_shared *sh)
+static void fetch_check_done(void *owner)
 {
+	struct fetch_shared *sh = owner;
 	CURLMsg *m;
 	int left;
 
-	while ((m = curl_multi_info_read(sh->multi, &left))) {
+	while ((m = curl_multi_info_read(sh->cl.multi, &left))) {
 		struct fetch *f;
 		char *priv = NULL;
 		CURLcode res;
@@ -358,33 +320,6 @@ static void fetch_check_done(struct fetch_shared *sh)
 	}
 }
 
-static void fetch_on_fd(struct loop *l, int fd, uint32_t events, void *userdata)
-{
-	struct fetch_shared *sh = userdata;
-	int flags = 0, running;
-
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP))
-		flags |= CURL_CSELECT_IN;
-	if (events & EPOLLOUT)
-		flags |= CURL_CSELECT_OUT;
-	if (events & EPOLLERR)
-		flags |= CURL_CSELECT_ERR;
-	(void)curl_multi_socket_action(sh->multi, fd, flags, &running);
-	fetch_check_done(sh);
-}
-
-/* curl's timeout is due. Returns 0: curl re-arms the timer itself from
- * inside curl_multi_socket_action() through fetch_timer_cb(). */
-static int64_t fetch_on_timer(struct loop *l, int64_t now_us, void *userdata)
-{
-	struct fetch_shared *sh = userdata;
-	int running;
-
-	(void)curl_multi_socket_action(sh->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	fetch_check_done(sh);
-	return 0;
-}
-
 /* Take a reference on the shared multi handle, creating it first. */
 static struct fetch_shared *fetch_shared_ref(struct probe_env *env)
 {
@@ -397,19 +332,12 @@ static struct fetch_shared *fetch_shared_ref(struct probe_env *env)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return NULL;
 	sh = xcalloc(1, sizeof(*sh));
-	sh->loop = env->loop;
 	sh->conns.loop = env->loop;
-	sh->multi = curl_multi_init();
-	if (!sh->multi) {
+	if (curl_loop_init(&sh->cl, env->loop, fetch_check_done, fetch_keep_watch, sh) < 0) {
 		free(sh);
 		curl_global_cleanup();
 		return NULL;
 	}
-	sh->timer = loop_timer_add(env->loop, 0, fetch_on_timer, sh);
-	(void)curl_multi_setopt(sh->multi, CURLMOPT_SOCKETFUNCTION, fetch_socket_cb);
-	(void)curl_multi_setopt(sh->multi, CURLMOPT_SOCKETDATA, sh);
-	(void)curl_multi_setopt(sh->multi, CURLMOPT_TIMERFUNCTION, fetch_timer_cb);
-	(void)curl_multi_setopt(sh->multi, CURLMOPT_TIMERDATA, sh);
 	sh->refs = 1;
 	env->http = sh;
 	return sh;
@@ -426,9 +354,8 @@ static void fetch_shared_unref(struct probe_env *env)
 	 * still held at the end of the run (its server has not closed yet)
 	 * is reset too: at most one per probe, no TIME_WAIT left behind. */
 	sh->conns.closing = true;
-	(void)curl_multi_cleanup(sh->multi);
+	curl_loop_free(&sh->cl);
 	conn_reset_held(&sh->conns);
-	loop_timer_del(sh->loop, sh->timer);
 	free(sh);
 	env->http = NULL;
 	curl_global_cleanup();
@@ -565,7 +492,7 @@ int fetch_init(struct fetch *f, struct probe_ctx *ctx, const struct fetch_opts *
 	 * default, 4 per transfer in flight, would close idle ones whenever
 	 * few transfers run. */
 	if (o->reuse)
-		(void)curl_multi_setopt(f->sh->multi, CURLMOPT_MAXCONNECTS, (long)++f->sh->n_reuse);
+		(void)curl_multi_setopt(f->sh->cl.multi, CURLMOPT_MAXCONNECTS, (long)++f->sh->n_reuse);
 	f->easy = curl_easy_init();
 	if (!f->easy)
 		goto oom;
@@ -621,7 +548,7 @@ int fetch_start(struct fetch *f)
 	f->too_large = false;
 	f->len = 0;
 	(void)curl_easy_getinfo(f->easy, CURLINFO_OS_ERRNO, &f->os_errno_before);
-	if (curl_multi_add_handle(f->sh->multi, f->easy) != CURLM_OK)
+	if (curl_multi_add_handle(f->sh->cl.multi, f->easy) != CURLM_OK)
 		return -ENOMEM;
 	f->in_flight = true;
 	return 0;

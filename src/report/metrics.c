@@ -61,23 +61,7 @@ static void end_ratio(struct sbuf *b, double v)
  * the exposition format requires (U+FFFD for bytes that are not). */
 static void label(struct sbuf *b, const char *name, const char *value, bool first)
 {
-	const char *end = value + strlen(value);
-
-	sbuf_addf(b, "%s%s=\"", first ? "" : ",", name);
-	for (const char *p = value; *p;) {
-		if (*p == '\\')
-			sbuf_add(b, "\\\\");
-		else if (*p == '"')
-			sbuf_add(b, "\\\"");
-		else if (*p == '\n')
-			sbuf_add(b, "\\n");
-		else {
-			sbuf_add_utf8(b, &p, end);
-			continue;
-		}
-		p++;
-	}
-	sbuf_add(b, "\"");
+	report_metrics_label(b, name, value, first);
 }
 
 static void family(struct sbuf *b, const char *name, const char *type, const char *help)
@@ -358,4 +342,5 @@ void report_render_metrics(const struct report *r, struct sbuf *b)
 	}
 	grid_metrics(b, r);
 	effect_metrics(b, r);
+	report_render_activity(r, NULL, false, b);	/* the run is over: no chaos now */
 }

@@ -145,39 +145,7 @@ void report_phase_stats(const struct sample *s, size_t n, enum phase ph, struct 
 /* s as a JSON string, or null. Always valid UTF-8: a byte that does not
  * begin a valid sequence (Latin-1 text, a name the kernel cut mid-character)
  * is written as U+FFFD. */
-static void json_str(struct sbuf *b, const char *s)
-{
-	const char *end;
-
-	if (!s) {
-		sbuf_add(b, "null");
-		return;
-	}
-	end = s + strlen(s);
-	sbuf_add(b, "\"");
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p >= 0x80) {
-			const char *q = (const char *)p;
-
-			sbuf_add_utf8(b, &q, end);
-			p = (const unsigned char *)q - 1;
-			continue;
-		}
-		switch (*p) {
-		case '"': sbuf_add(b, "\\\""); break;
-		case '\\': sbuf_add(b, "\\\\"); break;
-		case '\n': sbuf_add(b, "\\n"); break;
-		case '\r': sbuf_add(b, "\\r"); break;
-		case '\t': sbuf_add(b, "\\t"); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				sbuf_addf(b, "\\u%04x", *p);
-			else
-				sbuf_addn(b, (const char *)p, 1);
-		}
-	}
-	sbuf_add(b, "\"");
-}
+static void json_str(struct sbuf *b, const char *s) { sbuf_add_json_string(b, s); }
 
 /* A finite number in the fewest digits that read back as the same double
  * (0.95, not 0.94999999999999996; 0.99995, not 1). */

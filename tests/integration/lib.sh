@@ -11,6 +11,7 @@
 #   run_erebus_with_nameserver NS ARGS...  the same, with NS as its only name server
 #   wait_for_line FILE REGEX [SECS]  block until a line matching REGEX is written
 #   json FILE JQ        print a jq expression's value
+#   poll_until SECS CMD...  retry CMD every 100ms until it succeeds (a server's state)
 #   end_run [SECS]      wait (at most SECS, default 15) for the run a test
 #                       started in the background, pid in $ERB, to exit; its status in RC
 #   stop_run [SECS]     end that run now, as Ctrl-C does (SIGINT: Erebus reverts
@@ -85,6 +86,17 @@ wait_for_line() {
 }
 
 json() { jq -r "$2" "$1"; }
+
+# poll_until SECS CMD...: for a server's state that no log line announces
+# (Prometheus has scraped, an alert fires): run the shell command CMD (a
+# pipeline: every part must succeed) every 100ms until it succeeds; fails
+# after SECS seconds.
+poll_until() {
+	local secs=$1
+	shift
+	timeout "$secs" bash -c 'set -o pipefail; until eval "$1" >/dev/null 2>&1; do sleep 0.1; done' _ "$*" ||
+		fail "not within ${secs}s: $*"
+}
 
 # Tests that watch a run while its faults are active start it in the
 # background (pid in $ERB), give the faults durations far longer than the

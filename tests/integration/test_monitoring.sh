@@ -6,6 +6,7 @@
 # experiment of probes only: it passes (exit 0) once every probe is
 # healthy, or aborts (exit 3) after steady_state_timeout with the probes
 # that were down and why; the samples' messages are read from the JSON
+# (runs keep them: --samples)
 # report.
 
 PROMETHEUS=/usr/bin/prometheus
@@ -90,7 +91,7 @@ query = up{job="prometheus"}
 expect_value = == 1
 interval = 200ms
 EOF2
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 0 "exit code ($(cat "$T/err"))"
 	assert_eq "$(json "$T/r.json" .verdict)" passed "verdict"
 	_assert_samples up ok
@@ -144,7 +145,7 @@ query = up
 expect_value = > 0
 interval = 200ms
 EOF2
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code ($(cat "$T/err"))"
 	_assert_samples above "up{instance=\"127.0.0.1:$PROM_PORT\", job=\"prometheus\"} = 1, expected > 1"
 	_assert_samples malformed \
@@ -169,7 +170,7 @@ query = up
 expect_value = == 1
 interval = 200ms
 EOF2
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code ($(cat "$T/err"))"
 	_assert_samples up "cannot reach Prometheus: connection refused"
 }
@@ -194,12 +195,12 @@ alertname = ErebusCheckoutDown
 matchers = job=payments
 interval = 200ms
 EOF2
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 0 "exit code with no alert ($(cat "$T/err"))"
 	_assert_samples checkout-alert ok
 
 	_am_post alerts '[{"labels":{"alertname":"ErebusCheckoutDown","job":"checkout","severity":"page"}}]'
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code with the alert firing ($(cat "$T/err"))"
 	_assert_samples checkout-alert \
 		'alert ErebusCheckoutDown is firing: {alertname="ErebusCheckoutDown", job="checkout", severity="page"}'
@@ -210,7 +211,7 @@ EOF2
 	_am_post silences '{"matchers":[{"name":"alertname","value":"ErebusCheckoutDown","isRegex":false}],
 		"startsAt":"2020-01-01T00:00:00Z","endsAt":"2100-01-01T00:00:00Z","createdBy":"erebus-test","comment":"test"}'
 	_await 10 "curl -sf 'http://127.0.0.1:$AM_PORT/api/v2/alerts' | jq -e '.[0].status.silencedBy | length > 0'"
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 0 "exit code with the alert silenced ($(cat "$T/err"))"
 	_assert_samples checkout-alert ok
 }
@@ -251,7 +252,7 @@ url = http://127.0.0.1:$closed
 alertname = Down
 interval = 200ms
 EOF2
-	run_erebus run "$T/x.ini" --json "$T/r.json"
+	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code ($(cat "$T/err"))"
 	_assert_samples broken "Alertmanager error: status 500: internal error: storage unavailable"
 	_assert_samples gone "cannot reach Alertmanager: connection refused"

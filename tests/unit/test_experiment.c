@@ -455,7 +455,7 @@ static void test_several_errors_one_pass(void **state)
 		"type = tcp\n"			/* 15 */
 		"host = 127.0.0.1\n"		/* 16 */
 		"port = 99999\n");		/* 17 */
-	assert_diag_has(&f->d, "x.ini:3: [experiment] colour: unknown key; valid keys here: name, description, seed, steady_state_timeout, hold, halt_on_lost_tolerance");
+	assert_diag_has(&f->d, "x.ini:3: [experiment] colour: unknown key; valid keys here: name, description, seed, steady_state_timeout, hold, halt_on_lost_tolerance, annotate");
 	assert_diag_has(&f->d, "x.ini:6: [target web] pick: \"none\" is not all, a count (2) or a share (30%)");
 	assert_diag_has(&f->d, "x.ini:9: [fault k] target: unknown target \"webb\"; did you mean \"web\"?");
 	assert_diag_has(&f->d, "x.ini:10: [fault k] at: \"soon\" is not a duration (write it like 250ms, 2s or 1m30s)");
@@ -543,6 +543,46 @@ static void test_empty_value(void **state)
 		"description =\n"
 		PROBE,
 		"x.ini:3: [experiment] description: empty value");
+}
+
+/* [experiment] annotate: kept as given when it is an http(s) URL with a
+ * host; anything else names the key and says why. */
+static void test_annotate_url(void **state)
+{
+	struct fx *f = *state;
+	struct experiment *x = load_ok(f, "[experiment]\nname = x\nannotate = HTTPS://grafana.example:3000/api/annotations\n" PROBE);
+
+	assert_string_equal(x->annotate, "HTTPS://grafana.example:3000/api/annotations");
+}
+
+static void test_annotate_not_http(void **state)
+{
+	expect_only(state,
+		"[experiment]\n"
+		"name = x\n"
+		"annotate = ftp://example.com/hook\n"
+		PROBE,
+		"x.ini:3: [experiment] annotate: \"ftp://example.com/hook\" is not an http:// or https:// URL: events are posted over HTTP only");
+}
+
+static void test_annotate_space(void **state)
+{
+	expect_only(state,
+		"[experiment]\n"
+		"name = x\n"
+		"annotate = http://example.com/a hook\n"
+		PROBE,
+		"x.ini:3: [experiment] annotate: \"http://example.com/a hook\" has a space or control character: percent-encode it");
+}
+
+static void test_annotate_no_host(void **state)
+{
+	expect_only(state,
+		"[experiment]\n"
+		"name = x\n"
+		"annotate = http:///hook\n"
+		PROBE,
+		"x.ini:3: [experiment] annotate: \"http:///hook\" names no host");
 }
 
 static void test_missing_required_key(void **state)
@@ -2058,6 +2098,10 @@ int main(void)
 		T(test_duplicate_key),
 		T(test_empty_value),
 		T(test_missing_required_key),
+		T(test_annotate_url),
+		T(test_annotate_not_http),
+		T(test_annotate_space),
+		T(test_annotate_no_host),
 		T(test_missing_required_type_key),
 		T(test_missing_fault_type),
 		T(test_bad_int),

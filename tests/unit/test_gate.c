@@ -15,7 +15,7 @@
 #include "erebus/gate.h"
 #include "fixtures.h"
 
-static const struct gate_opts no_limits = { .max_recovery_us = -1, .max_detect_us = -1, .min_availability = -1, .max_regression = 20,
+static const struct gate_opts no_limits = { .max_recovery_us = -1, .max_detect_us = -1, .max_alert_us = -1, .min_availability = -1, .max_regression = 20,
 					    .regression_floor_us = 1000 };
 
 struct gfx {

@@ -322,6 +322,33 @@ static void test_prefixes_and_flips(void **state)
 	}
 }
 
+/* sbuf_add_json_string(): what it writes reads back as the string, with
+ * invalid UTF-8 as U+FFFD; NULL is null. */
+static void test_write_string(void **state)
+{
+	static const char *const in[] = { "plain", "quote \" and \\ back", "tab\tcr\rnl\n\x01\x7f",
+					  "caf\xc3\xa9 \xe2\x82\xac", "" };
+	struct sbuf b = { 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(in); i++) {
+		struct json *j;
+
+		b.len = 0;
+		sbuf_add_json_string(&b, in[i]);
+		j = parse_ok(b.s);
+		assert_int_equal(j->type, JSON_STRING);
+		assert_string_equal(j->text, in[i]);
+		json_free(j);
+	}
+	b.len = 0;
+	sbuf_add_json_string(&b, "bad \xff byte");
+	assert_string_equal(b.s, "\"bad \xef\xbf\xbd byte\"");
+	b.len = 0;
+	sbuf_add_json_string(&b, NULL);
+	assert_string_equal(b.s, "null");
+	sbuf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_other_limits),
 		cmocka_unit_test(test_many_keys),
 		cmocka_unit_test(test_prefixes_and_flips),
+		cmocka_unit_test(test_write_string),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -246,6 +246,37 @@ static void test_label_escaping(void **state)
 	report_free(r);
 }
 
+/* report_render_activity(): the run and each fault, active or not, in the
+ * exposition format, labels escaped as everywhere else. */
+static void test_activity(void **state)
+{
+	struct report *r = load_fixture("aborted");
+	struct sbuf b = { 0 };
+	bool *active = xcalloc(r->n_faults + 1, sizeof(*active));
+
+	assert_true(r->n_faults > 0);
+	free(r->experiment);
+	r->experiment = xstrdup("a\"b\xe9");
+	active[0] = true;
+	report_render_activity(r, active, true, &b);
+	check_format(b.s, "activity");
+	assert_non_null(strstr(b.s, "erebus_run_active{experiment=\"a\\\"b\xef\xbf\xbd\"} 1\n"));
+	for (size_t i = 0; i < r->n_faults; i++) {
+		_cleanup_free_ char *want = xasprintf("erebus_fault_active{experiment=\"a\\\"b\xef\xbf\xbd\",fault=\"%s\"} %d\n",
+						      r->faults[i].name, i == 0);
+		if (!strstr(b.s, want))
+			fail_msg("activity lacks: %s", want);
+	}
+	sbuf_free(&b);
+	report_render_activity(r, NULL, false, &b);
+	check_format(b.s, "activity at the end");
+	assert_non_null(strstr(b.s, "\"} 0\n"));
+	assert_null(strstr(b.s, "} 1\n"));
+	sbuf_free(&b);
+	free(active);
+	report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_values_v2),
 		cmocka_unit_test(test_label_escaping),
+		cmocka_unit_test(test_activity),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
