@@ -110,6 +110,8 @@ static void detector_table(const struct report *r, struct sbuf *b, int wf, int w
 	char a[32], c[32];
 	bool first = true;
 
+	if (wp < (int)strlen("detector"))
+		wp = (int)strlen("detector");
 	for (size_t j = 0; j < r->n_probes; j++) {
 		const struct report_probe *p = &r->probes[j];
 		for (size_t i = 0; p->detector && p->detects && i < r->n_faults; i++) {
