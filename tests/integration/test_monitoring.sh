@@ -257,3 +257,34 @@ EOF2
 	_assert_samples broken "Alertmanager error: status 500: internal error: storage unavailable"
 	_assert_samples gone "cannot reach Alertmanager: connection refused"
 }
+
+# A detector on a real Alertmanager whose alert already fires before any
+# fault: the environment is already broken; the run aborts (exit 3) and
+# injects nothing.
+test_alertmanager_detector_already_alerting_aborts() {
+	_start_alertmanager
+	spawn IDLE sleep 600
+	_experiment "already-alerting"
+	cat >>"$T/x.ini" <<EOF2
+[target idle]
+pid = $IDLE
+[fault pause-idle]
+type = pause
+target = idle
+duration = 1s
+[probe checkout-alert]
+type = alertmanager
+url = http://127.0.0.1:$AM_PORT
+alertname = ErebusCheckoutDown
+interval = 200ms
+expect = detect
+detect_within = 10s
+EOF2
+	_am_post alerts '[{"labels":{"alertname":"ErebusCheckoutDown","job":"checkout"}}]'
+	run_erebus run "$T/x.ini" --json "$T/r.json"
+	assert_eq "$RC" 3 "exit code ($(cat "$T/err"))"
+	json "$T/r.json" .reason | grep -q '^the environment is already alerting: \[probe checkout-alert\] (alert ErebusCheckoutDown is firing: {alertname="ErebusCheckoutDown", job="checkout"}); nothing was injected$' ||
+		fail "reason: $(json "$T/r.json" .reason)"
+	assert_eq "$(json "$T/r.json" '.faults[0].applications')" 0 "applications"
+	assert_eq "$(proc_state "$IDLE")" S "the idle process, never paused"
+}

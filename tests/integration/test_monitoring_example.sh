@@ -74,3 +74,23 @@ test_monitoring_example_alert_fires_and_clears() {
 	# Prometheus and Alertmanager left no storage behind.
 	assert_eq "$(ls -A "$T/tmp")" "" "temporary directories left"
 }
+
+# A rule that never fires: the worker comes back (100ms) long before the
+# rule's `for: 2s` can pass, so monitoring does not notice, and the
+# detector fails the run with its sentence once detect_within (here 6s)
+# has passed.
+test_monitoring_example_rule_that_never_fires_fails() {
+	_need_monitoring
+	_experiment
+	sed -i -e 's/--restart-delay 8s/--restart-delay 100ms/' -e 's/^detect_within = 30s$/detect_within = 6s/' "$T/mon.ini"
+	grep -q -- "--restart-delay 100ms" "$T/mon.ini" && grep -q "^detect_within = 6s$" "$T/mon.ini" ||
+		fail "the experiment was not rewritten"
+	mkdir "$T/tmp"
+	RC=0
+	TMPDIR="$T/tmp" timeout 120 "$EREBUS" run "$T/mon.ini" --json "$T/r.json" >"$T/out" 2>"$T/err" || RC=$?
+	assert_eq "$RC" 1 "exit code ($(tail -n 5 "$T/err"))"
+	assert_eq "$(json "$T/r.json" .reason)" \
+		"[probe alert] monitoring did not notice [fault kill-worker] within 6.00s" "reason"
+	assert_eq "$(json "$T/r.json" '.faults[0].effects[] | select(.probe == "alert") | .time_to_alert_ms')" null \
+		"time to alert"
+}
