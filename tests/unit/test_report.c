@@ -193,6 +193,9 @@ static void test_compute_staged_run(void **state)
 	assert_int_equal(p.time_to_detect_us, 0);
 	assert_int_equal(p.time_to_recover_us, 1002 * MS);
 	free(p.outages);
+	free(p.timeline);
+	for (int ph = 0; ph < PHASE_COUNT; ph++)
+		free(p.last_error[ph]);
 	free(f[0].effects);
 	free(f[1].effects);
 }
