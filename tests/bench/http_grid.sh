@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Holding the grid: N http probes (default 200) every INTERVAL (default
-# 10ms) against the
-# demo server on loopback, in a real `erebus run` (steady state, a 7 s
-# pause of an idle process as the fault window, 1 s hold: about 10 s).
+# 10ms) against the demo server on loopback, in a real `erebus run`
+# (steady state, a pause of an idle process for WINDOW (default 7s) as the
+# fault window, 1 s hold: about 10 s).
 # Prints the share of slots sampled, the lag, the latency reported against
 # curl's own alone, and Erebus' CPU per sample, from the run's JSON report
 # and the shell's `time`. REUSE=yes runs the probes with reuse = yes.
@@ -16,6 +16,7 @@ EREBUS=${1:-$BUILD/erebus}
 N=${N:-200}
 REUSE=${REUSE:-no}
 INTERVAL=${INTERVAL:-10ms}
+WINDOW=${WINDOW:-7s}	# the fault window: the run lasts about this and 3 s more
 T=$(mktemp -d /tmp/erebus-httpgrid.XXXXXX)
 pids=()
 cleanup() {
@@ -36,7 +37,7 @@ wait_line "$T/demo.log" "worker [0-9]+ started"
 nohup sleep 600 >/dev/null 2>&1 & idle=$!; pids+=("$idle")	# nohup: see memory.sh
 {
 	printf '[experiment]\nname = grid-bench\nhold = 1s\n[target idle]\npid = %s\n' "$idle"
-	printf '[fault f]\ntype = pause\ntarget = idle\nduration = 7s\n'
+	printf '[fault f]\ntype = pause\ntarget = idle\nduration = %s\n' "$WINDOW"
 	for i in $(seq 1 "$N"); do
 		printf '[probe h%s]\ntype = http\nurl = http://127.0.0.1:%s/health\ninterval = %s\ntimeout = 1s\nduring = may-fail\nhealthy_after = 1\nreuse = %s\n' "$i" "$port" "$INTERVAL" "$REUSE"
 	done
