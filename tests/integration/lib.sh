@@ -87,6 +87,21 @@ wait_for_line() {
 
 json() { jq -r "$2" "$1"; }
 
+# The distinct messages of probe NAME's samples in $T/r.json, one a line
+# ("ok" for a pass); the run must have kept them (erebus run --samples).
+sample_errors() {
+	json "$T/r.json" "[.probes[] | select(.name == \"$1\") | .samples[] |
+		if .ok then \"ok\" else .error end] | unique | .[]"
+}
+
+# Probe NAME sampled at least once, and every sample read WANT.
+assert_samples() {
+	local got
+	got=$(sample_errors "$1")
+	[ -n "$got" ] || fail "probe $1 took no sample"
+	assert_eq "$got" "$2" "samples of probe $1"
+}
+
 # poll_until SECS CMD...: for a server's state that no log line announces
 # (Prometheus has scraped, an alert fires): run the shell command CMD (a
 # pipeline: every part must succeed) every 100ms until it succeeds; fails

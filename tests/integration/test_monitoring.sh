@@ -17,20 +17,6 @@ _experiment() {
 	printf '[experiment]\nname = %s\nsteady_state_timeout = 2s\n' "$1" >"$T/x.ini"
 }
 
-# The distinct messages of probe NAME's samples ("ok" for a pass).
-_sample_errors() {
-	json "$T/r.json" "[.probes[] | select(.name == \"$1\") | .samples[] |
-		if .ok then \"ok\" else .error end] | unique | .[]"
-}
-
-# Probe NAME sampled at least once, and every sample read WANT.
-_assert_samples() {
-	local got
-	got=$(_sample_errors "$1")
-	[ -n "$got" ] || fail "probe $1 took no sample"
-	assert_eq "$got" "$2" "samples of probe $1"
-}
-
 # Wait (at most SECS) until the shell command CMD (a pipeline: each part
 # must succeed) succeeds, trying every 100ms: for a server's state that
 # has no log line to wait for.
@@ -94,7 +80,7 @@ EOF2
 	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 0 "exit code ($(cat "$T/err"))"
 	assert_eq "$(json "$T/r.json" .verdict)" passed "verdict"
-	_assert_samples up ok
+	assert_samples up ok
 }
 
 # Every way a query can fail, against one Prometheus: a comparison not
@@ -147,13 +133,13 @@ interval = 200ms
 EOF2
 	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code ($(cat "$T/err"))"
-	_assert_samples above "up{instance=\"127.0.0.1:$PROM_PORT\", job=\"prometheus\"} = 1, expected > 1"
-	_assert_samples malformed \
+	assert_samples above "up{instance=\"127.0.0.1:$PROM_PORT\", job=\"prometheus\"} = 1, expected > 1"
+	assert_samples malformed \
 		'Prometheus error (bad_data): invalid parameter "query": 1:8: parse error: unexpected end of input inside braces'
-	_assert_samples nodata "no data: the query returned no series"
-	_assert_samples nodata-ok ok
-	_assert_samples scalar "scalar 2, expected < 1.5"
-	_assert_samples not-api "status 404 from Prometheus: 404 page not found"
+	assert_samples nodata "no data: the query returned no series"
+	assert_samples nodata-ok ok
+	assert_samples scalar "scalar 2, expected < 1.5"
+	assert_samples not-api "status 404 from Prometheus: 404 page not found"
 	json "$T/r.json" .reason | grep -qF "above is down (up{instance=" || fail "reason: $(json "$T/r.json" .reason)"
 }
 
@@ -172,7 +158,7 @@ interval = 200ms
 EOF2
 	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code ($(cat "$T/err"))"
-	_assert_samples up "cannot reach Prometheus: connection refused"
+	assert_samples up "cannot reach Prometheus: connection refused"
 }
 
 # Healthy with no alert; down while a matching alert is active (the
@@ -197,14 +183,14 @@ interval = 200ms
 EOF2
 	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 0 "exit code with no alert ($(cat "$T/err"))"
-	_assert_samples checkout-alert ok
+	assert_samples checkout-alert ok
 
 	_am_post alerts '[{"labels":{"alertname":"ErebusCheckoutDown","job":"checkout","severity":"page"}}]'
 	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code with the alert firing ($(cat "$T/err"))"
-	_assert_samples checkout-alert \
+	assert_samples checkout-alert \
 		'alert ErebusCheckoutDown is firing: {alertname="ErebusCheckoutDown", job="checkout", severity="page"}'
-	_assert_samples other-job ok
+	assert_samples other-job ok
 	json "$T/r.json" .reason | grep -qF 'checkout-alert is down (alert ErebusCheckoutDown is firing' ||
 		fail "reason: $(json "$T/r.json" .reason)"
 
@@ -213,7 +199,7 @@ EOF2
 	_await 10 "curl -sf 'http://127.0.0.1:$AM_PORT/api/v2/alerts' | jq -e '.[0].status.silencedBy | length > 0'"
 	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 0 "exit code with the alert silenced ($(cat "$T/err"))"
-	_assert_samples checkout-alert ok
+	assert_samples checkout-alert ok
 }
 
 # An Alertmanager answering 500 (a stand-in server: a real one does not
@@ -254,8 +240,8 @@ interval = 200ms
 EOF2
 	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code ($(cat "$T/err"))"
-	_assert_samples broken "Alertmanager error: status 500: internal error: storage unavailable"
-	_assert_samples gone "cannot reach Alertmanager: connection refused"
+	assert_samples broken "Alertmanager error: status 500: internal error: storage unavailable"
+	assert_samples gone "cannot reach Alertmanager: connection refused"
 }
 
 # A detector on a real Alertmanager whose alert already fires before any

@@ -14,21 +14,6 @@ _experiment() {
 	printf '[experiment]\nname = %s\nsteady_state_timeout = 1s\n' "$1" >"$T/x.ini"
 }
 
-# The errors of probe NAME's samples in $T/r.json, one distinct error per
-# line ("ok" for a passing sample).
-_sample_errors() {
-	json "$T/r.json" "[.probes[] | select(.name == \"$1\") | .samples[] |
-		if .ok then \"ok\" else .error end] | unique | .[]"
-}
-
-# Probe NAME sampled at least once, and every sample read WANT.
-_assert_samples() {
-	local got
-	got=$(_sample_errors "$1")
-	[ -n "$got" ] || fail "probe $1 took no sample"
-	assert_eq "$got" "$2" "samples of probe $1"
-}
-
 # The run's reason names probe NAME as down with MESSAGE (or, with MESSAGE
 # "-", does not name it).
 _assert_reason() {
@@ -90,17 +75,17 @@ EOF2
 	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code"
 	assert_eq "$(json "$T/r.json" .verdict)" aborted "verdict"
-	_assert_samples status-ok ok
-	_assert_samples status-bad "status 200 (expected 201-299,304)"
-	_assert_samples text-bad 'body does not contain "okay"'
-	_assert_samples text-ok ok
+	assert_samples status-ok ok
+	assert_samples status-bad "status 200 (expected 201-299,304)"
+	assert_samples text-bad 'body does not contain "okay"'
+	assert_samples text-ok ok
 	# A regex is matched, not searched for as text ("o+k" is not in "ok").
-	_assert_samples regex-bad "body does not match /^o$/"
-	_assert_samples regex-ok ok
+	assert_samples regex-bad "body does not match /^o$/"
+	assert_samples regex-ok ok
 	# The demo answers 405 to a POST and 200 to a HEAD: the method was sent,
 	# upper-cased.
-	_assert_samples post "status 405 (expected 200-399)"
-	_assert_samples head ok
+	assert_samples post "status 405 (expected 200-399)"
+	assert_samples head ok
 	_assert_reason status-bad "status 200 (expected 201-299,304)"
 	_assert_reason text-bad 'body does not contain "okay"'
 	_assert_reason regex-bad "body does not match /^o$/"
@@ -184,8 +169,8 @@ interval = 100ms
 EOF2
 	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code"
-	_assert_samples with ok
-	_assert_samples without "status 403 (expected 200-399)"
+	assert_samples with ok
+	assert_samples without "status 403 (expected 200-399)"
 	_assert_reason without "status 403 (expected 200-399)"
 	_assert_reason with -
 	grep -qx 'GET X-Erebus-Probe=yes' "$T/server.log" || fail "header not received: $(sort -u "$T/server.log")"
@@ -218,10 +203,10 @@ small-missing /small nothere
 EOF2
 	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code"
-	_assert_samples big-counted "response larger than 1 MiB"
-	_assert_samples big-checked "response larger than 1 MiB"
-	_assert_samples small-checked ok
-	_assert_samples small-missing 'body does not contain "nothere"'
+	assert_samples big-counted "response larger than 1 MiB"
+	assert_samples big-checked "response larger than 1 MiB"
+	assert_samples small-checked ok
+	assert_samples small-missing 'body does not contain "nothere"'
 	assert_cmp "$(json "$T/r.json" '[.probes[] | select(.name == "small-checked") | .samples[]] | length')" ">=" 2 \
 		"samples of small-checked"
 }
@@ -242,8 +227,8 @@ interval = 100ms
 EOF2
 	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code"
-	_assert_samples three ok
-	_assert_samples zero "exit status 0 (expected 3): zero"
+	assert_samples three ok
+	assert_samples zero "exit status 0 (expected 3): zero"
 	_assert_reason zero "exit status 0 (expected 3): zero"
 	_assert_reason three -
 }
@@ -270,8 +255,8 @@ EOF2
 	assert_eq "$(pgrep -f -c "erebus-demo --port $DEMO_PORT")" 2 "processes of the demo"
 	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code"
-	_assert_samples two ok
-	_assert_samples three "2 processes match, min_count 3"
+	assert_samples two ok
+	assert_samples three "2 processes match, min_count 3"
 	_assert_reason three "2 processes match, min_count 3"
 	_assert_reason two -
 }
@@ -329,7 +314,7 @@ EOF2
 	assert_eq "$RC" 3 "exit code"
 	assert_eq "$(json "$T/r.json" .experiment)" "débit réduit ✓" "experiment name"
 	assert_eq "$(json "$T/r.json" '.probes[0].name')" "vérif" "probe name"
-	_assert_samples vérif "exit status 1 (expected 0): délai dépassé ✗"
+	assert_samples vérif "exit status 1 (expected 0): délai dépassé ✗"
 	# Raw UTF-8 in the file, not \u escapes or replacement characters.
 	grep -qF '"experiment": "débit réduit ✓"' "$T/r.json" || grep -qF '"experiment":"débit réduit ✓"' "$T/r.json" ||
 		fail "name not kept as UTF-8: $(grep -o '"experiment"[^,]*' "$T/r.json")"
@@ -359,7 +344,7 @@ EOF2
 	run_erebus run "$T/x.ini" --json "$T/r.json" --samples
 	assert_eq "$RC" 3 "exit code"
 	want="body does not contain \"$e60 $(printf 'é%.0s' $(seq 39))\""
-	_assert_samples text "$want"
+	assert_samples text "$want"
 }
 
 # Bytes that are not UTF-8 (a Latin-1 experiment file, a command printing
@@ -381,7 +366,7 @@ EOF2
 	assert_eq "$(json "$T/r.json" .experiment)" "caf�" "experiment name"
 	local euros
 	euros=$(printf '€%.0s' $(seq 83))
-	_assert_samples latin1 "exit status 1 (expected 0): caf� $euros"
+	assert_samples latin1 "exit status 1 (expected 0): caf� $euros"
 	RC=0
 	"$EREBUS" report "$T/r.json" --html "$T/r.html" >"$T/summary" 2>&1 || RC=$?
 	assert_eq "$RC" 0 "exit code of erebus report: $(cat "$T/summary")"
