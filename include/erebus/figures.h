@@ -124,6 +124,10 @@ struct fig_bounds {
 	int64_t window_start, window_end, impact_start;
 };
 
+/* The phase spans [a, b) as known, by phase: a phase not reached yet
+ * starts at cap, and the last one reached ends at cap (INT64_MAX while
+ * the run goes, its end once it ended). */
+void fig_phase_spans(const struct fig_bounds *b, int64_t cap, int64_t spans[PHASE_COUNT][2]);
 /* The phases a moment t belongs to, as the bit 1 << phase of each: one of
  * before, during and after, and impact from the first application on. */
 unsigned fig_phases_at(const struct fig_bounds *b, int64_t t_us);

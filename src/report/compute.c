@@ -10,17 +10,18 @@
 #include "erebus/figures.h"
 #include "erebus/report.h"
 
+static struct fig_bounds bounds_of(const struct report *r)
+{
+	return (struct fig_bounds){ r->window_start_us, r->window_end_us, r->impact_start_us };
+}
+
 void report_phase_span(const struct report *r, enum phase ph, int64_t *ret_a, int64_t *ret_b)
 {
-	int64_t end = r->ended_us, ws = r->window_start_us, we = r->window_end_us;
-	const int64_t spans[PHASE_COUNT][2] = {
-		[PHASE_BEFORE] = { 0, ws >= 0 ? ws : end },
-		[PHASE_DURING] = { ws >= 0 ? ws : end, we >= 0 ? we : end },
-		[PHASE_AFTER] = { we >= 0 ? we : end, end },
-		[PHASE_IMPACT] = { r->impact_start_us >= 0 ? r->impact_start_us : end, end },
-	};
+	const struct fig_bounds b = bounds_of(r);
+	int64_t spans[PHASE_COUNT][2];
 
 	assert(r && ret_a && ret_b && (unsigned)ph < PHASE_COUNT);
+	fig_phase_spans(&b, r->ended_us, spans);
 	*ret_a = spans[ph][0];
 	*ret_b = spans[ph][1];
 }
@@ -102,10 +103,6 @@ static void sync_apps(struct report *r)
 		lv->latest[lv->apps[i].fault] = (ssize_t)i;
 }
 
-static struct fig_bounds bounds_of(const struct report *r)
-{
-	return (struct fig_bounds){ r->window_start_us, r->window_end_us, r->impact_start_us };
-}
 
 static void set_last_error(char **slot, const char *msg)
 {

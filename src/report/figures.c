@@ -308,8 +308,7 @@ void fig_stream_free(struct fig_stream *s)
 	s->outages = NULL;
 }
 
-/* The phase spans [a, b) as known (b open: INT64_MAX, or cap). */
-static void spans_of(const struct fig_bounds *b, int64_t cap, int64_t spans[PHASE_COUNT][2])
+void fig_phase_spans(const struct fig_bounds *b, int64_t cap, int64_t spans[PHASE_COUNT][2])
 {
 	int64_t ws = b->window_start, we = b->window_end, is = b->impact_start;
 
@@ -328,7 +327,7 @@ unsigned fig_phases_at(const struct fig_bounds *b, int64_t t_us)
 	int64_t spans[PHASE_COUNT][2];
 	unsigned m = 0;
 
-	spans_of(b, INT64_MAX, spans);
+	fig_phase_spans(b, INT64_MAX, spans);
 	for (int ph = 0; ph < PHASE_COUNT; ph++)
 		if (t_us >= spans[ph][0] && t_us < spans[ph][1])
 			m |= 1u << ph;
@@ -345,7 +344,7 @@ static void count_held(struct fig_stream *s, const struct fig_bounds *b, const s
 	held(s->g0, s->interval_us, x, next, &first, &last);
 	if (last < first)
 		return;
-	spans_of(b, cap, spans);
+	fig_phase_spans(b, cap, spans);
 	for (int ph = 0; ph < PHASE_COUNT; ph++)
 		if (spans[ph][0] < spans[ph][1])
 			add_slots(&s->phase[ph].slots,
